@@ -1,0 +1,101 @@
+/*
+ * The svm machine table: how a guest discovers its RAM, svm's reserved ranges, devices and CPUs.
+ *
+ * svm writes one table at SVM_MACHINE_TABLE_ADDR before the first instruction and passes its
+ * address at entry (see docs/machine.md: RDI in 64-bit starts, EBX in 32-bit and real-mode starts,
+ * ESI for Multiboot 1, a tag for Multiboot 2). All fields are little-endian; the structures are
+ * packed and use fixed-size types so C, C++ and assembly agree. This header is shared by svm and
+ * its guests: it is the single definition of the format.
+ *
+ * Validate a table by checking `signature`, `version` and that the bytes [0, total_size) sum to 0
+ * modulo 256.
+ */
+#ifndef SVM_MACHINE_H
+#define SVM_MACHINE_H
+
+#include <stdint.h>
+
+/* Guest-physical layout. Everything svm places in guest memory lives in [SVM_RESERVED_START,
+ * SVM_RESERVED_END); the legacy hole [0xA0000, 0x100000) is reserved too. Kernels load at or above
+ * 1 MiB, flat binaries below SVM_RESERVED_START or above 1 MiB. */
+#define SVM_RESERVED_START      0x00070000u /* first byte svm owns */
+#define SVM_BOOT_STACK_TOP      0x00080000u /* initial stack pointer, stack grows down from here */
+#define SVM_MACHINE_TABLE_ADDR  0x00080000u /* this table, at most SVM_MACHINE_TABLE_MAX bytes */
+#define SVM_MACHINE_TABLE_MAX   0x00002000u
+#define SVM_GDT_ADDR            0x00082000u /* boot GDT (see SVM_SEL_*) and TSS */
+#define SVM_BOOT_INFO_ADDR      0x00083000u /* Multiboot information, command line, module names */
+#define SVM_BOOT_INFO_END       0x00090000u
+#define SVM_ACPI_ADDR           0x00090000u /* reserved for ACPI tables */
+#define SVM_PAGE_TABLES_ADDR    0x00091000u /* boot page tables, up to SVM_RESERVED_END */
+#define SVM_RESERVED_END        0x000A0000u
+#define SVM_LEGACY_HOLE_END     0x00100000u /* [SVM_RESERVED_END, 1 MiB) is reserved (legacy) */
+
+/* Selectors of the boot GDT that svm loads for protected-mode and long-mode starts. */
+#define SVM_SEL_CODE64 0x08u
+#define SVM_SEL_DATA   0x10u
+#define SVM_SEL_CODE32 0x18u
+#define SVM_SEL_TSS    0x20u
+
+#define SVM_MACHINE_SIGNATURE "SVMMACH" /* 8 bytes including the NUL */
+#define SVM_MACHINE_VERSION   1u
+
+/* Memory range types (struct svm_mem_range.type). */
+#define SVM_MEM_RAM      1u /* usable RAM */
+#define SVM_MEM_RESERVED 2u /* RAM that svm uses or that is reserved by convention; do not touch */
+#define SVM_MEM_KERNEL   3u /* RAM that holds the loaded kernel image */
+#define SVM_MEM_MODULE   4u /* RAM that holds a boot module (--module) */
+
+/* Device types (struct svm_device.type). */
+#define SVM_DEV_UART16550 1u /* 16550A UART; io_base/io_size */
+#define SVM_DEV_DEBUGCON  2u /* port 0xE9 debug console: every byte written is printed */
+#define SVM_DEV_EXIT      3u /* isa-debug-exit compatible: writing v exits with (v << 1) | 1 */
+#define SVM_DEV_HYPERCALL 4u /* the svm hypercall port, see <svm/hypercall.h> */
+
+#define SVM_IRQ_NONE 0xFFFFFFFFu
+
+struct svm_mem_range {
+    uint64_t base;
+    uint64_t length;
+    uint32_t type; /* SVM_MEM_* */
+    uint32_t reserved;
+} __attribute__((packed));
+
+struct svm_device {
+    uint32_t type;      /* SVM_DEV_* */
+    uint32_t irq;       /* interrupt line (ISA IRQ / GSI) or SVM_IRQ_NONE */
+    uint16_t io_base;   /* first I/O port, or 0 */
+    uint16_t io_size;   /* number of I/O ports, or 0 */
+    uint32_t reserved;
+    uint64_t mmio_base; /* first MMIO address, or 0 */
+    uint64_t mmio_size; /* MMIO length, or 0 */
+    char name[16];      /* NUL-terminated, e.g. "com1" */
+} __attribute__((packed));
+
+struct svm_cpu {
+    uint32_t index;   /* vCPU index, 0 = bootstrap processor */
+    uint32_t apic_id; /* local APIC id */
+    uint32_t flags;   /* SVM_CPU_* */
+    uint32_t reserved;
+} __attribute__((packed));
+
+#define SVM_CPU_BSP 1u
+
+struct svm_machine {
+    char signature[8];     /* SVM_MACHINE_SIGNATURE */
+    uint16_t version;      /* SVM_MACHINE_VERSION */
+    uint16_t header_size;  /* sizeof(struct svm_machine) */
+    uint32_t total_size;   /* header plus all arrays, bytes */
+    uint8_t checksum;      /* makes the bytes [0, total_size) sum to 0 mod 256 */
+    uint8_t reserved0[7];
+    uint64_t ram_size;     /* bytes of RAM starting at guest-physical 0 */
+    uint64_t acpi_rsdp;    /* guest-physical address of the ACPI RSDP, or 0 */
+    uint64_t cmdline;      /* guest-physical address of the NUL-terminated command line, or 0 */
+    uint32_t mem_count;    /* number of struct svm_mem_range at mem_offset */
+    uint32_t mem_offset;   /* byte offset from the start of this table */
+    uint32_t dev_count;
+    uint32_t dev_offset;
+    uint32_t cpu_count;
+    uint32_t cpu_offset;
+} __attribute__((packed));
+
+#endif /* SVM_MACHINE_H */
