@@ -1,0 +1,223 @@
+#include "core/x86_64/crash_report.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <utility>
+
+#include "core/x86_64/disassembler.h"
+#include "core/x86_64/page_walker.h"
+
+namespace svm {
+
+namespace {
+
+// Returns the names in `names` (indexed by bit number, nullptr = unnamed) of the bits set in value.
+template <size_t N>
+std::string bit_names(uint64_t value, const std::array<const char*, N>& names) {
+    std::string out;
+    for (size_t bit = 0; bit < N; ++bit) {
+        if (!(value & (1ull << bit)) || !names[bit]) continue;
+        if (!out.empty()) out += ' ';
+        out += names[bit];
+    }
+    return out;
+}
+
+// SDM Vol. 3A, 3.4.5.1 "Code- and Data-Segment Descriptor Types" and Table 3-2 (system types).
+std::string segment_type(const Segment& seg) {
+    if (!seg.s) {
+        switch (seg.type) {
+            case 0x2:
+                return "LDT";
+            case 0x9:
+                return "TSS available";
+            case 0xb:
+                return "TSS busy";
+            case 0x1:
+                return "TSS16 available";
+            case 0x3:
+                return "TSS16 busy";
+            default:
+                return "system";
+        }
+    }
+    std::string out = (seg.type & 8) ? "code X" : "data R";
+    if (seg.type & 8) {
+        if (seg.type & 2) out += 'R';
+        if (seg.type & 4) out += " conforming";
+    } else {
+        if (seg.type & 2) out += 'W';
+        if (seg.type & 4) out += " expand-down";
+    }
+    if (seg.type & 1) out += " accessed";
+    return out;
+}
+
+std::string format_segment(const char* name, const Segment& seg) {
+    std::string out =
+        fmt::format("{:<4} sel={:#06x} base={:#018x} limit={:#010x} type={:#x} ({})", name,
+                    seg.selector, seg.base, seg.limit, seg.type, segment_type(seg));
+    out += fmt::format(" DPL={}", seg.dpl);
+    if (seg.present) out += " P";
+    if (seg.db) out += " D/B";
+    if (seg.l) out += " L";
+    if (seg.g) out += " G";
+    if (seg.avl) out += " AVL";
+    if (seg.unusable) out += " unusable";
+    return out + '\n';
+}
+
+std::string mode_line(const CpuState& s, const PagingRegs& regs) {
+    const int bits = code_bits(s);
+    std::string mode;
+    switch (mode_of(s)) {
+        case CpuMode::Real:
+            mode = "real mode";
+            break;
+        case CpuMode::Protected:
+            mode = (s.rflags & (1ull << 17)) ? "virtual-8086 mode" : "protected mode";
+            break;
+        case CpuMode::Long:
+            mode = s.cs.l ? "long mode" : "compatibility mode";
+            break;
+    }
+    return fmt::format("mode: {}, {}-bit code, CPL {}, paging {}\n", mode, bits, cpl_of(s),
+                       to_string(paging_mode(regs)));
+}
+
+std::string registers(const CpuState& s) {
+    const std::array<std::pair<const char*, uint64_t>, 16> gprs{{
+        {"RAX", s.rax},
+        {"RBX", s.rbx},
+        {"RCX", s.rcx},
+        {"RDX", s.rdx},
+        {"RSI", s.rsi},
+        {"RDI", s.rdi},
+        {"RBP", s.rbp},
+        {"RSP", s.rsp},
+        {"R8", s.r8},
+        {"R9", s.r9},
+        {"R10", s.r10},
+        {"R11", s.r11},
+        {"R12", s.r12},
+        {"R13", s.r13},
+        {"R14", s.r14},
+        {"R15", s.r15},
+    }};
+    std::string out;
+    for (size_t i = 0; i < gprs.size(); ++i) {
+        out += fmt::format("{:<3}={:#018x}", gprs[i].first, gprs[i].second);
+        out += (i % 4 == 3) ? '\n' : ' ';
+    }
+    out += fmt::format("RIP={:#018x} RFLAGS={:#018x} [{}]\n", s.rip, s.rflags,
+                       describe_rflags(s.rflags));
+    return out;
+}
+
+std::string control_registers(const CpuState& s) {
+    std::string out;
+    out += fmt::format("CR0={:#018x} [{}]\n", s.cr0, describe_cr0(s.cr0));
+    out += fmt::format("CR2={:#018x} CR3={:#018x} CR8={:#x}\n", s.cr2, s.cr3, s.cr8);
+    out += fmt::format("CR4={:#018x} [{}]\n", s.cr4, describe_cr4(s.cr4));
+    out += fmt::format("EFER={:#017x} [{}]\n", s.efer, describe_efer(s.efer));
+    return out;
+}
+
+std::string code_at_rip(const CrashInfo& info, const GuestMemory& mem, const PagingRegs& regs) {
+    const CpuState& s = info.state;
+    const int bits = code_bits(s);
+    // SDM Vol. 3A, 3.4.4: in 64-bit mode the CS base is ignored (treated as 0); elsewhere the
+    // instruction pointer is IP/EIP and the linear address wraps at 4 GiB.
+    uint64_t linear = 0;
+    if (bits == 64)
+        linear = s.rip;
+    else
+        linear =
+            (s.cs.base + (bits == 16 ? (s.rip & 0xFFFF) : (s.rip & 0xFFFF'FFFF))) & 0xFFFF'FFFFull;
+
+    std::string out =
+        fmt::format("code at CS:RIP {:#06x}:{:#x} (linear {:#x}):\n", s.cs.selector, s.rip, linear);
+    std::array<uint8_t, kCrashReportInstructions * 15> bytes{};
+    auto got = read_linear(mem, regs, linear, bytes);
+    if (!got) return out + fmt::format("   cannot read code: {}\n", got.error().message);
+
+    auto code = std::span<const uint8_t>(bytes.data(), *got);
+    auto insns = disassemble(code, linear, bits, kCrashReportInstructions);
+    for (size_t i = 0; i < insns.size(); ++i) {
+        const auto& insn = insns[i];
+        out += fmt::format("{} {:#018x}  {:<24} {}\n", i == 0 ? "=>" : "  ", insn.address,
+                           insn.bytes_hex, insn.text);
+    }
+    if (*got < bytes.size())
+        out += fmt::format("   (only {} bytes readable: the next page is not mapped)\n", *got);
+    if (info.emulation_failure) {
+        std::string hint = emulation_failure_hint(code, bits);
+        if (!hint.empty()) out += fmt::format("hint: {}\n", hint);
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string describe_rflags(uint64_t rflags) {
+    // SDM Vol. 1, 3.4.3 "EFLAGS Register".
+    static constexpr std::array<const char*, 22> names{
+        "CF", nullptr, "PF",    nullptr, "AF",    nullptr, "ZF", "SF", "TF",  "IF",  "DF",
+        "OF", nullptr, nullptr, "NT",    nullptr, "RF",    "VM", "AC", "VIF", "VIP", "ID"};
+    std::string out = bit_names(rflags, names);
+    if (unsigned iopl = (rflags >> 12) & 3)
+        out += fmt::format("{}IOPL={}", out.empty() ? "" : " ", iopl);
+    return out;
+}
+
+std::string describe_cr0(uint64_t cr0) {
+    // SDM Vol. 3A, 2.5 "Control Registers".
+    static constexpr std::array<const char*, 32> names{
+        "PE",    "MP",    "EM",    "TS",    "ET",    "NE",    nullptr, nullptr,
+        nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+        "WP",    nullptr, "AM",    nullptr, nullptr, nullptr, nullptr, nullptr,
+        nullptr, nullptr, nullptr, nullptr, nullptr, "NW",    "CD",    "PG"};
+    return bit_names(cr0, names);
+}
+
+std::string describe_cr4(uint64_t cr4) {
+    static constexpr std::array<const char*, 25> names{
+        "VME",     "PVI",        "TSD",  "DE",   "PSE",  "PAE",  "MCE",   "PGE",      "PCE",
+        "OSFXSR",  "OSXMMEXCPT", "UMIP", "LA57", "VMXE", "SMXE", nullptr, "FSGSBASE", "PCIDE",
+        "OSXSAVE", "KL",         "SMEP", "SMAP", "PKE",  "CET",  "PKS"};
+    return bit_names(cr4, names);
+}
+
+std::string describe_efer(uint64_t efer) {
+    // SDM Vol. 3A, 2.2.1 "Extended Feature Enable Register"; SVME..TCE from AMD APM Vol. 2, 3.1.7.
+    static constexpr std::array<const char*, 16> names{
+        "SCE", nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+        "LME", nullptr, "LMA",   "NXE",   "SVME",  "LMSLE", "FFXSR", "TCE"};
+    return bit_names(efer, names);
+}
+
+std::string format_crash_report(const CrashInfo& info, const GuestMemory& mem) {
+    const CpuState& s = info.state;
+    const PagingRegs regs = PagingRegs::from(s);
+    std::string out = fmt::format("svm: {} on vCPU {}\n", info.title, info.vcpu);
+    if (!info.explanation.empty()) out += info.explanation + '\n';
+    out += '\n';
+    out += mode_line(s, regs);
+    out += registers(s);
+    out += format_segment("CS", s.cs);
+    out += format_segment("DS", s.ds);
+    out += format_segment("ES", s.es);
+    out += format_segment("FS", s.fs);
+    out += format_segment("GS", s.gs);
+    out += format_segment("SS", s.ss);
+    out += format_segment("LDTR", s.ldt);
+    out += format_segment("TR", s.tr);
+    out += fmt::format("GDTR base={:#018x} limit={:#06x}\n", s.gdt.base, s.gdt.limit);
+    out += fmt::format("IDTR base={:#018x} limit={:#06x}\n", s.idt.base, s.idt.limit);
+    out += control_registers(s);
+    out += code_at_rip(info, mem, regs);
+    return out;
+}
+
+}  // namespace svm
