@@ -1,1 +1,112 @@
-int main() { return 0; }
+// svm: boot a hobby-OS kernel on KVM. Parses the command line, builds the machine, runs it and
+// turns the way it ended into the process exit code (docs/machine.md, "Exit codes").
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <string>
+
+#include "core/log.h"
+#include "core/machine/machine.h"
+#include "core/size_parser.h"
+
+namespace {
+
+constexpr const char* kExitCodesHelp = R"(Exit codes:
+  N        the guest's own code (SVM_HC_EXIT), or (v << 1) | 1 for isa-debug-exit value v
+  64       bad command line          65  kernel or module file missing or malformed
+  70       internal error of svm     71  host set-up error (/dev/kvm)
+  112      triple fault              113 every vCPU halted with interrupts disabled
+  114      emulation failure         115 KVM could not enter the guest
+  124      --timeout expired         130 stopped by SIGINT/SIGTERM/SIGHUP)";
+
+void fail(int code, const std::string& message) {
+    std::fprintf(stderr, "svm: error: %s\n", message.c_str());
+    std::exit(code);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace svm;
+    CLI::App app{"svm - a hypervisor for hobby operating systems: boots KERNEL (flat binary, ELF32, "
+                 "ELF64, Multiboot 1 or 2) on KVM with a serial console.",
+                 "svm"};
+    app.footer(kExitCodesHelp);
+    app.set_version_flag("--version", "svm " SVM_VERSION);
+
+    MachineConfig config;
+    std::string memory = "128M", load = "0", entry, mode = "real";
+    std::vector<std::string> modules;
+    double timeout = 0;
+    int verbosity = 0;
+
+    app.add_option("KERNEL", config.kernel_path, "The kernel image to boot")->required();
+    app.add_option("-m,--memory", memory, "Guest RAM size, with K, M or G suffix (1M to 3G)")
+        ->capture_default_str();
+    app.add_option("--load", load, "Flat binaries: guest-physical load address")->capture_default_str();
+    app.add_option("--entry", entry, "Flat binaries: entry address (default: the load address)");
+    app.add_option("--mode", mode, "Flat binaries: start mode")
+        ->check(CLI::IsMember({"real", "protected", "long"}))
+        ->capture_default_str();
+    app.add_option("--cmdline", config.load.cmdline,
+                   "Kernel command line (Multiboot info and the machine table)");
+    app.add_option("--module", modules, "Multiboot module FILE[,ARGS] (repeatable)")
+        ->allow_extra_args(false);
+    app.add_option("--serial", config.serial, "Console backend: stdio, file:PATH or none")
+        ->capture_default_str();
+    app.add_option("--timeout", timeout, "End the run after SECONDS (exit code 124)")
+        ->check(CLI::PositiveNumber);
+    app.add_flag("-v,--verbose", verbosity, "Log more (repeat for VM exits: -vv)");
+    app.add_flag("--trace-exits", config.trace_exits, "Print a table of VM exits by type at the end");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        fail(exit_code::kUsage, std::string(e.what()) + " (see svm --help)");
+    }
+
+    log::g_level = verbosity >= 2 ? log::Level::Debug
+                   : verbosity == 1 ? log::Level::Verbose
+                                    : log::Level::Info;
+    auto size = parse_size(memory);
+    if (!size) fail(exit_code::kUsage, "--memory: " + size.error().message);
+    config.memory_size = *size;
+    auto load_addr = parse_address(load);
+    if (!load_addr) fail(exit_code::kUsage, "--load: " + load_addr.error().message);
+    config.load.load_address = *load_addr;
+    if (!entry.empty()) {
+        auto e = parse_address(entry);
+        if (!e) fail(exit_code::kUsage, "--entry: " + e.error().message);
+        config.load.entry = *e;
+    }
+    config.load.flat_mode = mode == "long"        ? CpuMode::Long
+                            : mode == "protected" ? CpuMode::Protected
+                                                  : CpuMode::Real;
+    for (const std::string& spec : modules) {
+        auto comma = spec.find(',');
+        std::string path = spec.substr(0, comma);
+        if (path.empty()) fail(exit_code::kUsage, "--module needs a file name: --module FILE[,ARGS]");
+        std::string args = comma == std::string::npos ? "" : spec.substr(comma + 1);
+        config.load.modules.push_back({path, args.empty() ? path : path + " " + args});
+    }
+    if (timeout > 0) config.timeout_seconds = timeout;
+
+    auto machine = Machine::create(config);
+    if (!machine)
+        fail(machine.error().exit_code ? machine.error().exit_code : exit_code::kInternal,
+             machine.error().message);
+    log::verbose("{}: {} kernel, entry {:#x} in {} mode", config.kernel_path,
+                 (*machine)->image().format, (*machine)->image().entry,
+                 to_string((*machine)->image().mode));
+
+    RunOutcome outcome = (*machine)->run();
+    if (!outcome.report.empty()) std::fprintf(stderr, "\n%s\n", outcome.report.c_str());
+    if (outcome.kind != RunOutcome::Kind::GuestExit || log::enabled(log::Level::Verbose))
+        std::fprintf(stderr, "svm: %s (exit code %d)\n", outcome.summary.c_str(), outcome.code);
+    if (config.trace_exits) std::fprintf(stderr, "%s", (*machine)->stats().format_table().c_str());
+    return outcome.code;
+}

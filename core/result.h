@@ -14,6 +14,7 @@ namespace svm {
 
 struct Error {
     std::string message;
+    int exit_code = 0;  // the process exit code main() should use; 0 = decided by the caller
 };
 
 template <typename T = void>
@@ -23,6 +24,12 @@ using Result = std::expected<T, Error>;
 template <typename... Args>
 [[nodiscard]] std::unexpected<Error> error(fmt::format_string<Args...> format, Args&&... args) {
     return std::unexpected(Error{fmt::format(format, std::forward<Args>(args)...)});
+}
+
+// Returns `e` with its exit code set (see core/machine/run_outcome.h).
+inline std::unexpected<Error> with_exit_code(Error e, int code) {
+    e.exit_code = code;
+    return std::unexpected(std::move(e));
 }
 
 // Prefixes an error's message with context ("kernel.elf: " + message).

@@ -1,1 +1,93 @@
-// Placeholder; replaced as the module is written.
+#include "core/kvm/kvm.h"
+
+#include <fcntl.h>
+#include <sys/ioctl.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/guest_memory.h"
+
+namespace svm {
+
+Result<std::unique_ptr<Kvm>> Kvm::open() {
+    std::unique_ptr<Kvm> kvm(new Kvm());
+    int fd = ::open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        int err = errno;
+        if (err == ENOENT)
+            return error("/dev/kvm does not exist: enable virtualization (VT-x/AMD-V) in the "
+                         "firmware and load the kvm module (modprobe kvm_intel or kvm_amd)");
+        if (err == EACCES || err == EPERM)
+            return error("no permission to open /dev/kvm: add yourself to the 'kvm' group "
+                         "(sudo usermod -aG kvm $USER, then log in again) or run as root");
+        return error("cannot open /dev/kvm: {}", std::strerror(err));
+    }
+    kvm->kvm_fd_.reset(fd);
+
+    int version = ioctl(fd, KVM_GET_API_VERSION, 0);
+    if (version != KVM_API_VERSION)
+        return error("/dev/kvm speaks KVM API version {}, svm needs {}", version, KVM_API_VERSION);
+
+    // Capabilities svm cannot work without (api.rst section 8 and the per-ioctl capability notes).
+    struct Needed {
+        long cap;
+        const char* name;
+    };
+    for (auto [cap, name] : {Needed{KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY"},
+                             Needed{KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT"},
+                             Needed{KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID"}}) {
+        if (kvm->check_extension(cap) <= 0)
+            return error("this kernel's KVM lacks {}; svm needs Linux 4.11 or later", name);
+    }
+    int mmap_size = ioctl(fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+    if (mmap_size < static_cast<int>(sizeof(kvm_run)))
+        return error("KVM_GET_VCPU_MMAP_SIZE failed: {}", std::strerror(errno));
+    kvm->vcpu_mmap_size_ = static_cast<size_t>(mmap_size);
+    int max = kvm->check_extension(KVM_CAP_MAX_VCPUS);
+    if (max <= 0) max = kvm->check_extension(KVM_CAP_NR_VCPUS);
+    kvm->max_vcpus_ = max > 0 ? max : 1;
+    // KVM_CAP_SYNC_REGS (api.rst 4.x "kvm_run" / sync_regs): registers arrive in kvm_run on every
+    // exit, saving two ioctls per hypercall.
+    kvm->sync_regs_ = (kvm->check_extension(KVM_CAP_SYNC_REGS) & KVM_SYNC_X86_REGS) != 0;
+
+    // KVM_GET_SUPPORTED_CPUID: retry with a larger buffer while it says E2BIG.
+    for (uint32_t n = 64; n <= 4096; n *= 2) {
+        std::vector<uint8_t> buf(sizeof(kvm_cpuid2) + n * sizeof(kvm_cpuid_entry2));
+        auto* cpuid = reinterpret_cast<kvm_cpuid2*>(buf.data());
+        cpuid->nent = n;
+        if (ioctl(fd, KVM_GET_SUPPORTED_CPUID, cpuid) == 0) {
+            kvm->cpuid_.assign(cpuid->entries, cpuid->entries + cpuid->nent);
+            return kvm;
+        }
+        if (errno != E2BIG) break;
+    }
+    return error("KVM_GET_SUPPORTED_CPUID failed: {}", std::strerror(errno));
+}
+
+int Kvm::check_extension(long cap) const {
+    int r = ioctl(kvm_fd_.get(), KVM_CHECK_EXTENSION, cap);
+    return r < 0 ? 0 : r;
+}
+
+Result<void> Kvm::create_vm(const GuestMemory& memory) {
+    SVM_ASSERT(!vm_fd_);
+    int fd = ioctl(kvm_fd_.get(), KVM_CREATE_VM, 0);
+    if (fd < 0) return error("KVM_CREATE_VM failed: {}", std::strerror(errno));
+    vm_fd_.reset(fd);
+    // The TSS region is needed on Intel hosts without unrestricted guest; place it in the
+    // MMIO hole where no RAM lives (api.rst 4.40 KVM_SET_TSS_ADDR).
+    if (ioctl(fd, KVM_SET_TSS_ADDR, 0xfffbd000ul) < 0)
+        return error("KVM_SET_TSS_ADDR failed: {}", std::strerror(errno));
+    kvm_userspace_memory_region region{};
+    region.slot = 0;
+    region.guest_phys_addr = 0;
+    region.memory_size = memory.size();
+    region.userspace_addr = reinterpret_cast<uint64_t>(memory.host_base_for_kvm());
+    if (ioctl(fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+        return error("KVM_SET_USER_MEMORY_REGION for {} MiB failed: {}", memory.size() >> 20,
+                     std::strerror(errno));
+    return {};
+}
+
+}  // namespace svm

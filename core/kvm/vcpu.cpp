@@ -1,0 +1,237 @@
+#include "core/kvm/vcpu.h"
+
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include <cerrno>
+#include <cstring>
+#include <future>
+
+#include "core/kvm/kvm_state.h"
+#include "core/log.h"
+
+namespace svm {
+
+namespace {
+
+// The signal that kicks a vCPU thread out of KVM_RUN.
+int kick_signal() { return SIGRTMIN; }
+
+thread_local kvm_run* t_current_run = nullptr;
+
+void kick_handler(int) {
+    // Belt and braces: the kicker already set immediate_exit; setting it here too covers a kick
+    // that raced with the thread clearing it.
+    if (t_current_run) __atomic_store_n(&t_current_run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+}
+
+void install_kick_handler() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        struct sigaction sa {};
+        sa.sa_handler = kick_handler;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = 0;  // no SA_RESTART: KVM_RUN must return EINTR
+        sigaction(kick_signal(), &sa, nullptr);
+    });
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Vcpu>> Vcpu::create(const Kvm& kvm, int index) {
+    int fd = ioctl(kvm.vm_fd(), KVM_CREATE_VCPU, static_cast<unsigned long>(index));
+    if (fd < 0) return error("KVM_CREATE_VCPU {} failed: {}", index, std::strerror(errno));
+    UniqueFd vcpu_fd(fd);
+    void* run = mmap(nullptr, kvm.vcpu_mmap_size(), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (run == MAP_FAILED)
+        return error("cannot map vCPU {}'s kvm_run: {}", index, std::strerror(errno));
+    install_kick_handler();
+    return std::unique_ptr<Vcpu>(new Vcpu(index, std::move(vcpu_fd), static_cast<kvm_run*>(run),
+                                          kvm.vcpu_mmap_size(), kvm.has_sync_regs()));
+}
+
+Vcpu::~Vcpu() {
+    stop();
+    munmap(run_, mmap_size_);
+}
+
+void Vcpu::start(VcpuExitHandler& handler) {
+    SVM_ASSERT(!thread_.joinable());
+    thread_ = std::thread([this, &handler] { thread_main(handler); });
+}
+
+void Vcpu::thread_main(VcpuExitHandler& handler) {
+    native_thread_.store(pthread_self(), std::memory_order_release);
+    t_current_run = run_;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, kick_signal());
+    pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+    if (sync_regs_) run_->kvm_valid_regs = KVM_SYNC_X86_REGS;
+
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        while (!tasks_.empty()) {
+            auto task = std::move(tasks_.front());
+            tasks_.pop_front();
+            lock.unlock();
+            task();
+            lock.lock();
+        }
+        VcpuState s = state_.load(std::memory_order_acquire);
+        if (s == VcpuState::Exiting) break;
+        if (s == VcpuState::Paused) {
+            paused_ack_ = true;
+            cv_.notify_all();
+            cv_.wait(lock, [&] {
+                return !tasks_.empty() || state_.load(std::memory_order_acquire) != VcpuState::Paused;
+            });
+            continue;
+        }
+        paused_ack_ = false;
+        lock.unlock();
+        run_guest(handler);
+        lock.lock();
+    }
+    finished_ = true;
+    paused_ack_ = true;
+    cv_.notify_all();
+}
+
+void Vcpu::run_guest(VcpuExitHandler& handler) {
+    while (state_.load(std::memory_order_acquire) == VcpuState::Running) {
+        int r = ioctl(fd_.get(), KVM_RUN, 0);
+        io_pending_ = false;
+        dirty_regs_ = false;
+        if (r < 0) {
+            if (errno == EINTR || errno == EAGAIN) {
+                // A kick (or, for an AP right after INIT, EAGAIN): clear the request flag, then
+                // look at the state again. Clearing first means a later kick is never lost.
+                __atomic_store_n(&run_->immediate_exit, 0, __ATOMIC_SEQ_CST);
+                continue;
+            }
+            log::error("vCPU {}: KVM_RUN failed: {}", index_, std::strerror(errno));
+            VcpuState expected = VcpuState::Running;
+            state_.compare_exchange_strong(expected, VcpuState::Paused);
+            break;
+        }
+        io_pending_ = run_->exit_reason == KVM_EXIT_IO || run_->exit_reason == KVM_EXIT_MMIO;
+        if (handler.handle_exit(*this) == VcpuExitHandler::Action::Park) {
+            VcpuState expected = VcpuState::Running;
+            state_.compare_exchange_strong(expected, VcpuState::Paused);
+        }
+    }
+    complete_pending_io();
+}
+
+void Vcpu::complete_pending_io() {
+    if (!io_pending_ && !dirty_regs_) return;
+    __atomic_store_n(&run_->immediate_exit, 1, __ATOMIC_SEQ_CST);
+    ioctl(fd_.get(), KVM_RUN, 0);  // returns EINTR once the pending exit is completed
+    __atomic_store_n(&run_->immediate_exit, 0, __ATOMIC_SEQ_CST);
+    io_pending_ = false;
+    dirty_regs_ = false;
+}
+
+void Vcpu::kick() {
+    __atomic_store_n(&run_->immediate_exit, 1, __ATOMIC_SEQ_CST);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    pthread_t t = native_thread_.load(std::memory_order_acquire);
+    if (t) pthread_kill(t, kick_signal());
+}
+
+void Vcpu::set_state_and_kick(VcpuState next) {
+    {
+        std::lock_guard lock(mutex_);
+        if (state_.load() == VcpuState::Exiting) return;
+        state_.store(next, std::memory_order_release);
+        if (next != VcpuState::Running) paused_ack_ = false;
+        cv_.notify_all();
+    }
+    if (next != VcpuState::Running) kick();
+}
+
+void Vcpu::resume() { set_state_and_kick(VcpuState::Running); }
+void Vcpu::pause() { set_state_and_kick(VcpuState::Paused); }
+
+void Vcpu::wait_paused() {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [&] { return paused_ack_ || finished_ || !thread_.joinable(); });
+}
+
+void Vcpu::stop() {
+    set_state_and_kick(VcpuState::Exiting);
+    if (thread_.joinable()) thread_.join();
+}
+
+Result<void> Vcpu::run_on_thread(std::function<Result<void>(Vcpu&)> task) {
+    if (!thread_.joinable()) return task(*this);  // not started: the caller is the only user
+    auto promise = std::make_shared<std::promise<Result<void>>>();
+    auto future = promise->get_future();
+    {
+        std::lock_guard lock(mutex_);
+        if (finished_) return error("vCPU {} has ended", index_);
+        tasks_.push_back([this, promise, task = std::move(task)] { promise->set_value(task(*this)); });
+        cv_.notify_all();
+    }
+    kick();
+    return future.get();
+}
+
+Result<kvm_regs> Vcpu::get_regs() {
+    if (sync_regs_) return run_->s.regs.regs;
+    kvm_regs regs;
+    if (ioctl(fd_.get(), KVM_GET_REGS, &regs) < 0)
+        return error("KVM_GET_REGS failed: {}", std::strerror(errno));
+    return regs;
+}
+
+Result<void> Vcpu::set_regs(const kvm_regs& regs) {
+    if (sync_regs_) {
+        run_->s.regs.regs = regs;
+        run_->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+        dirty_regs_ = true;
+        return {};
+    }
+    if (ioctl(fd_.get(), KVM_SET_REGS, &regs) < 0)
+        return error("KVM_SET_REGS failed: {}", std::strerror(errno));
+    return {};
+}
+
+Result<kvm_sregs> Vcpu::get_sregs() {
+    kvm_sregs sregs;
+    if (ioctl(fd_.get(), KVM_GET_SREGS, &sregs) < 0)
+        return error("KVM_GET_SREGS failed: {}", std::strerror(errno));
+    return sregs;
+}
+
+Result<void> Vcpu::set_sregs(const kvm_sregs& sregs) {
+    if (ioctl(fd_.get(), KVM_SET_SREGS, &sregs) < 0)
+        return error("KVM_SET_SREGS failed: {}", std::strerror(errno));
+    return {};
+}
+
+Result<void> Vcpu::set_cpuid(const std::vector<kvm_cpuid_entry2>& entries) {
+    std::vector<uint8_t> buf(sizeof(kvm_cpuid2) + entries.size() * sizeof(kvm_cpuid_entry2));
+    auto* cpuid = reinterpret_cast<kvm_cpuid2*>(buf.data());
+    cpuid->nent = static_cast<uint32_t>(entries.size());
+    std::memcpy(cpuid->entries, entries.data(), entries.size() * sizeof(kvm_cpuid_entry2));
+    if (ioctl(fd_.get(), KVM_SET_CPUID2, cpuid) < 0)
+        return error("KVM_SET_CPUID2 failed: {}", std::strerror(errno));
+    return {};
+}
+
+Result<CpuState> Vcpu::get_state() {
+    auto regs = TRY(get_regs());
+    auto sregs = TRY(get_sregs());
+    return to_cpu_state(regs, sregs);
+}
+
+Result<void> Vcpu::set_state(const CpuState& state) {
+    auto [regs, sregs] = TRY(from_cpu_state(state, TRY(get_sregs())));
+    TRY(set_sregs(sregs));
+    return set_regs(regs);
+}
+
+}  // namespace svm

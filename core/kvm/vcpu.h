@@ -1,0 +1,110 @@
+// One KVM vCPU and the host thread that runs it.
+//
+// Every vCPU ioctl is issued on the vCPU's own thread (as kvmtool's run_on_all_cpus): other threads
+// ask with run_on_thread(), which runs a task while the vCPU is paused. The thread is an explicit
+// state machine (as Firecracker's vCPU): it starts Paused, runs while Running, and ends when Exiting.
+// A kick is immediate_exit = 1, a fence, then a signal — never the signal alone — so a vCPU that is
+// about to enter KVM_RUN returns at once instead of missing the request.
+#pragma once
+
+#include <linux/kvm.h>
+#include <pthread.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "core/kvm/kvm.h"
+#include "core/result.h"
+#include "core/unique_fd.h"
+#include "core/x86_64/cpu_state.h"
+
+namespace svm {
+
+class Vcpu;
+
+// Handles the exits of a vCPU, on that vCPU's thread.
+class VcpuExitHandler {
+public:
+    enum class Action {
+        Continue,  // re-enter the guest
+        Park,      // stop running this vCPU (the machine is stopping or the vCPU cannot go on)
+    };
+    virtual ~VcpuExitHandler() = default;
+    virtual Action handle_exit(Vcpu& vcpu) = 0;
+};
+
+enum class VcpuState { Paused, Running, Exiting };
+
+class Vcpu {
+public:
+    // Creates vCPU `index` on the VM. The thread is not started yet.
+    static Result<std::unique_ptr<Vcpu>> create(const Kvm& kvm, int index);
+    ~Vcpu();
+
+    int index() const { return index_; }
+
+    // Starts the vCPU thread in the Paused state; exits go to `handler`.
+    void start(VcpuExitHandler& handler);
+    // Requests a state change and kicks the thread out of KVM_RUN. resume() from Paused only.
+    void resume();
+    void pause();
+    // Ends the thread (from any state) and joins it. Idempotent.
+    void stop();
+    // Waits until the thread has acknowledged Paused (no KVM_RUN in progress) or has ended.
+    void wait_paused();
+    VcpuState state() const { return state_.load(std::memory_order_acquire); }
+
+    // Runs `task` on the vCPU thread while it is paused (or before it first runs) and waits for it.
+    // Returns what the task returned.
+    Result<void> run_on_thread(std::function<Result<void>(Vcpu&)> task);
+
+    // --- Only on the vCPU's own thread (inside the exit handler or a run_on_thread task). ---
+    kvm_run* run() { return run_; }
+    // The general registers. With KVM_CAP_SYNC_REGS they come from kvm_run without an ioctl.
+    Result<kvm_regs> get_regs();
+    Result<void> set_regs(const kvm_regs& regs);
+    Result<kvm_sregs> get_sregs();
+    Result<void> set_sregs(const kvm_sregs& sregs);
+    Result<void> set_cpuid(const std::vector<kvm_cpuid_entry2>& entries);
+    // The whole architectural state in svm's terms.
+    Result<CpuState> get_state();
+    Result<void> set_state(const CpuState& state);
+
+private:
+    Vcpu(int index, UniqueFd fd, kvm_run* run, size_t mmap_size, bool sync_regs)
+        : index_(index), fd_(std::move(fd)), run_(run), mmap_size_(mmap_size), sync_regs_(sync_regs) {}
+
+    void thread_main(VcpuExitHandler& handler);
+    void run_guest(VcpuExitHandler& handler);
+    void set_state_and_kick(VcpuState next);
+    void kick();
+    // Re-enters KVM_RUN with immediate_exit so that a port I/O or MMIO exit that was just handled
+    // completes (api.rst, "immediate_exit") before the vCPU pauses.
+    void complete_pending_io();
+
+    const int index_;
+    UniqueFd fd_;
+    kvm_run* run_;
+    size_t mmap_size_;
+    bool sync_regs_;
+    bool io_pending_ = false;      // vCPU thread only
+    bool dirty_regs_ = false;      // vCPU thread only: sync regs written, not yet entered
+
+    std::thread thread_;
+    std::atomic<pthread_t> native_thread_{};
+    std::atomic<VcpuState> state_{VcpuState::Paused};
+
+    // Lock order: mutex_ is a leaf lock; exit handlers never run with it held.
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    bool paused_ack_ = false;  // guarded by mutex_
+    bool finished_ = false;    // guarded by mutex_
+    std::deque<std::function<void()>> tasks_;  // guarded by mutex_
+};
+
+}  // namespace svm

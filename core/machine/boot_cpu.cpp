@@ -1,0 +1,125 @@
+#include "core/machine/boot_cpu.h"
+
+#include <svm/machine.h>
+
+#include <array>
+
+namespace svm {
+
+namespace {
+
+constexpr uint64_t kTssAddr = SVM_GDT_ADDR + 0x100;
+constexpr uint32_t kTssLimit = 0x67;  // a 104-byte TSS with no I/O permission bitmap
+
+// Segment descriptors (Intel SDM Vol. 3A, 3.4.5 "Segment Descriptors"): flat 4 GiB, DPL 0.
+constexpr uint64_t kCode64Desc = 0x00af9b000000ffff;  // L=1, P, S, type 0xB (exec/read, accessed)
+constexpr uint64_t kDataDesc = 0x00cf93000000ffff;    // D/B=1, G=1, type 0x3 (read/write, accessed)
+constexpr uint64_t kCode32Desc = 0x00cf9b000000ffff;  // D/B=1, G=1, type 0xB
+
+Segment flat(uint16_t selector, uint8_t type, bool l, bool db) {
+    Segment s;
+    s.selector = selector;
+    s.base = 0;
+    s.limit = 0xffffffff;
+    s.type = type;
+    s.present = true;
+    s.s = true;
+    s.l = l;
+    s.db = db;
+    s.g = true;
+    return s;
+}
+
+Segment real_mode(uint16_t selector, uint8_t type) {
+    Segment s;
+    s.selector = selector;
+    s.base = uint64_t{selector} << 4;
+    s.limit = 0xffff;
+    s.type = type;
+    s.present = true;
+    s.s = true;
+    return s;
+}
+
+Segment tss() {
+    Segment s;
+    s.selector = SVM_SEL_TSS;
+    s.base = kTssAddr;
+    s.limit = kTssLimit;
+    s.type = 0xb;  // busy 32/64-bit TSS, as VM entry requires (SDM Vol. 3C, 27.3.1.2)
+    s.present = true;
+    return s;
+}
+
+Segment unusable_ldt() {
+    Segment s;
+    s.type = 0x2;
+    s.unusable = true;
+    return s;
+}
+
+}  // namespace
+
+Result<void> write_boot_gdt(GuestMemory& memory) {
+    // A 64-bit TSS descriptor takes two GDT slots (SDM Vol. 3A, 8.2.3).
+    uint64_t tss_low = kTssLimit | ((kTssAddr & 0xffffff) << 16) | (uint64_t{0x8b} << 40) |
+                       (((kTssAddr >> 24) & 0xff) << 56);
+    uint64_t tss_high = kTssAddr >> 32;
+    std::array<uint64_t, 6> gdt = {0, kCode64Desc, kDataDesc, kCode32Desc, tss_low, tss_high};
+    TRY(memory.write_obj(SVM_GDT_ADDR, gdt));
+    TRY(memory.fill(kTssAddr, 0, kTssLimit + 1));
+    // The I/O map base points past the limit: no I/O permission bitmap.
+    return memory.write_obj<uint16_t>(kTssAddr + 0x66, kTssLimit + 1);
+}
+
+CpuState boot_cpu_state(const KernelImage& image, uint64_t cr3) {
+    CpuState s;
+    s.rflags = x86::RFLAGS_FIXED;  // interrupts disabled
+    s.tr = tss();
+    s.ldt = unusable_ldt();
+    s.gdt = {SVM_GDT_ADDR, 6 * 8 - 1};
+    s.idt = {0, 0};  // no IDT: an early exception triple-faults with a clear report
+    s.rip = image.entry;
+    s.rax = SVM_BOOT_MAGIC;
+    s.rbx = SVM_MACHINE_TABLE_ADDR;
+    switch (image.mode) {
+        case CpuMode::Real: {
+            s.cr0 = x86::CR0_ET;
+            s.idt = {0, 0x3ff};  // the real-mode interrupt vector table at 0
+            s.cs = real_mode(0, 0xb);
+            s.ds = s.es = s.fs = s.gs = real_mode(0, 0x3);
+            s.ss = real_mode(SVM_RESERVED_START >> 4, 0x3);  // SS:SP = 0x7000:0xfff0
+            s.rsp = 0xfff0;
+            s.rdi = 0;  // ES:DI = 0x8000:0000 is the machine table
+            s.es = real_mode(SVM_MACHINE_TABLE_ADDR >> 4, 0x3);
+            s.tr.limit = 0xffff;
+            break;
+        }
+        case CpuMode::Protected: {
+            s.cr0 = x86::CR0_PE | x86::CR0_ET;
+            s.cs = flat(SVM_SEL_CODE32, 0xb, false, true);
+            s.ds = s.es = s.fs = s.gs = s.ss = flat(SVM_SEL_DATA, 0x3, false, true);
+            s.rsp = SVM_BOOT_STACK_TOP;
+            s.rsi = SVM_MACHINE_TABLE_ADDR;
+            break;
+        }
+        case CpuMode::Long: {
+            s.cr0 = x86::CR0_PE | x86::CR0_ET | (1ull << 5) /* NE */ | x86::CR0_WP | x86::CR0_PG;
+            s.cr4 = x86::CR4_PAE;
+            s.cr3 = cr3;
+            s.efer = x86::EFER_LME | x86::EFER_LMA;
+            s.cs = flat(SVM_SEL_CODE64, 0xb, true, false);
+            s.ds = s.es = s.fs = s.gs = s.ss = flat(SVM_SEL_DATA, 0x3, false, true);
+            s.rsp = SVM_BOOT_STACK_TOP;
+            s.rdi = SVM_MACHINE_TABLE_ADDR;
+            break;
+        }
+    }
+    // The Multiboot handoff (spec 3.2 / 3.3 "Machine state"): EAX magic, EBX info; svm passes the
+    // machine table in ESI, which both specifications leave undefined.
+    if (image.eax) s.rax = *image.eax;
+    if (image.ebx) s.rbx = *image.ebx;
+    return s;
+}
+
+}  // namespace svm

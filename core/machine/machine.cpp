@@ -1,0 +1,212 @@
+#include "core/machine/machine.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+
+#include <svm/hypercall.h>
+#include <svm/machine.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "core/log.h"
+#include "core/machine/boot_cpu.h"
+#include "core/machine/machine_table.h"
+#include "core/x86_64/boot_page_tables.h"
+#include "devices/debug_console.h"
+#include "devices/debug_exit.h"
+#include "devices/uart16550.h"
+
+namespace svm {
+
+namespace {
+
+constexpr uint16_t kCom1Base = 0x3f8;
+constexpr uint32_t kCom1Irq = 4;
+constexpr uint16_t kDebugConsolePort = 0xe9;
+constexpr uint16_t kDebugExitPort = 0xf4;
+
+Result<std::vector<uint8_t>> read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return error("cannot open '{}': {}", path, std::strerror(errno));
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) return error("cannot read '{}'", path);
+    return bytes;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Machine>> Machine::create(const MachineConfig& config) {
+    if (config.memory_size < kMinMemory || config.memory_size > kMaxMemory ||
+        config.memory_size % 4096)
+        return with_exit_code(Error{fmt::format("memory size {:#x} must be a multiple of 4 KiB "
+                                                "between 1M and 3G",
+                                                config.memory_size)},
+                              exit_code::kUsage);
+    auto kernel = read_file(config.kernel_path);
+    if (!kernel) return with_exit_code(kernel.error(), exit_code::kBadKernel);
+    auto memory = GuestMemory::create(config.memory_size);
+    if (!memory) return with_exit_code(memory.error(), exit_code::kHostSetup);
+
+    std::unique_ptr<Machine> m(new Machine(config, std::move(*memory)));
+    if (auto r = m->load(*kernel); !r) return with_exit_code(r.error(), exit_code::kBadKernel);
+
+    auto kvm = Kvm::open();
+    if (!kvm) return with_exit_code(kvm.error(), exit_code::kHostSetup);
+    m->kvm_ = std::move(*kvm);
+    if (auto r = m->kvm_->create_vm(m->memory_); !r)
+        return with_exit_code(r.error(), exit_code::kHostSetup);
+
+    int fd = eventfd(0, EFD_CLOEXEC);
+    if (fd < 0) return error("eventfd failed: {}", std::strerror(errno));
+    m->stop_fd_.reset(fd);
+
+    if (auto r = m->create_devices(); !r) return with_exit_code(r.error(), exit_code::kUsage);
+    if (auto r = m->create_vcpus(); !r) return with_exit_code(r.error(), exit_code::kHostSetup);
+    return m;
+}
+
+Machine::~Machine() {
+    for (auto& vcpu : vcpus_) vcpu->stop();
+    if (console_) console_->stop_input();
+}
+
+Result<void> Machine::load(std::span<const uint8_t> kernel) {
+    image_ = TRY(with_context(load_kernel(config_.kernel_path, kernel, memory_, config_.load),
+                              config_.kernel_path));
+    TRY(write_boot_gdt(memory_));
+    return {};
+}
+
+Result<void> Machine::create_devices() {
+    console_ = TRY(Console::create(config_.serial));
+    OutputSink sink = [this](std::span<const uint8_t> bytes) { console_->write(bytes); };
+
+    uart_ = std::make_shared<Uart16550>(sink, IrqLine{});
+    TRY(io_bus_.add(kCom1Base, 8, uart_, "com1"));
+    device_entries_.push_back(make_device(SVM_DEV_UART16550, "com1", kCom1Base, 8, kCom1Irq));
+
+    TRY(io_bus_.add(kDebugConsolePort, 1, std::make_shared<DebugConsole>(sink), "debugcon"));
+    device_entries_.push_back(make_device(SVM_DEV_DEBUGCON, "debugcon", kDebugConsolePort, 1));
+
+    auto on_debug_exit = [this](int code) {
+        request_stop({RunOutcome::Kind::GuestExit, code & 0xff,
+                      fmt::format("guest exited through isa-debug-exit with code {}", code & 0xff),
+                      ""});
+    };
+    TRY(io_bus_.add(kDebugExitPort, 4, std::make_shared<DebugExit>(on_debug_exit), "debug-exit"));
+    device_entries_.push_back(make_device(SVM_DEV_EXIT, "debug-exit", kDebugExitPort, 4));
+    device_entries_.push_back(make_device(SVM_DEV_HYPERCALL, "hypercall", SVM_HYPERCALL_PORT, 4));
+
+    hypercalls_ = std::make_unique<Hypercalls>(Hypercalls::Deps{
+        memory_, sink, stats_, [this] { return uart_->take_received_byte(); },
+        [this](int code) {
+            request_stop({RunOutcome::Kind::GuestExit, code,
+                          fmt::format("guest exited with code {}", code), ""});
+        }});
+
+    MachineDescription desc;
+    desc.ram_size = memory_.size();
+    desc.memory = machine_memory_map(memory_.size(), image_.loaded);
+    desc.devices = device_entries_;
+    desc.cmdline = config_.load.cmdline;
+    desc.cpus.push_back({0, 0, SVM_CPU_BSP, 0});
+    TRY(write_machine_table(memory_, desc));
+    return {};
+}
+
+Result<void> Machine::create_vcpus() {
+    const int count = 1;
+    exits_ = std::make_unique<VcpuExits>(VcpuExits::Deps{
+        memory_, io_bus_, mmio_bus_, *hypercalls_, stats_,
+        [this](RunOutcome o) { request_stop(std::move(o)); }, count});
+    uint64_t cr3 = 0;
+    if (image_.mode == CpuMode::Long)
+        cr3 = TRY(with_context(build_boot_page_tables(memory_, image_.mappings),
+                               config_.kernel_path));
+    CpuState boot = boot_cpu_state(image_, cr3);
+    for (int i = 0; i < count; ++i) {
+        auto vcpu = TRY(Vcpu::create(*kvm_, i));
+        std::vector<kvm_cpuid_entry2> cpuid = kvm_->supported_cpuid();
+        for (auto& e : cpuid) {
+            if (e.function == 1) {
+                e.ebx = (e.ebx & 0x00ffffff) | (static_cast<uint32_t>(i) << 24);  // initial APIC id
+                e.ecx |= 1u << 31;                                                 // hypervisor
+            }
+        }
+        TRY(vcpu->run_on_thread([&](Vcpu& v) -> Result<void> {
+            TRY(v.set_cpuid(cpuid));
+            return i == 0 ? v.set_state(boot) : Result<void>{};
+        }));
+        vcpus_.push_back(std::move(vcpu));
+    }
+    return {};
+}
+
+void Machine::request_stop(RunOutcome outcome) {
+    {
+        std::lock_guard lock(stop_mutex_);
+        if (outcome_) return;
+        outcome_ = std::move(outcome);
+    }
+    uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = ::write(stop_fd_.get(), &one, sizeof one);
+}
+
+RunOutcome Machine::run() {
+    // SIGINT, SIGTERM and SIGHUP end the run cleanly: block them here (threads started below
+    // inherit the mask) and read them from a signalfd next to the stop eventfd.
+    sigset_t signals;
+    sigemptyset(&signals);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, sig);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    UniqueFd signal_fd(signalfd(-1, &signals, SFD_CLOEXEC));
+
+    console_->start_input([this](std::span<const uint8_t> bytes) { uart_->receive(bytes); });
+    for (auto& vcpu : vcpus_) vcpu->start(*exits_);
+    vcpus_[0]->resume();
+
+    using Clock = std::chrono::steady_clock;
+    const auto deadline = config_.timeout_seconds
+                              ? std::optional(Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                                                 std::chrono::duration<double>(
+                                                                     *config_.timeout_seconds)))
+                              : std::nullopt;
+    pollfd fds[2] = {{stop_fd_.get(), POLLIN, 0}, {signal_fd.get(), POLLIN, 0}};
+    for (;;) {
+        int timeout_ms = -1;
+        if (deadline) {
+            auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now());
+            timeout_ms = static_cast<int>(std::max<int64_t>(0, left.count()));
+        }
+        int r = poll(fds, signal_fd ? 2 : 1, timeout_ms);
+        if (r < 0 && errno == EINTR) continue;
+        if (r == 0) {
+            request_stop({RunOutcome::Kind::Timeout, exit_code::kTimeout,
+                          fmt::format("timeout: the guest was still running after {} s",
+                                      *config_.timeout_seconds),
+                          ""});
+            break;
+        }
+        if (fds[1].revents & POLLIN) {
+            signalfd_siginfo info{};
+            [[maybe_unused]] ssize_t n = ::read(signal_fd.get(), &info, sizeof info);
+            request_stop({RunOutcome::Kind::Interrupted, exit_code::kInterrupted,
+                          fmt::format("stopped by signal {} ({})", info.ssi_signo,
+                                      strsignal(static_cast<int>(info.ssi_signo))),
+                          ""});
+        }
+        break;
+    }
+    for (auto& vcpu : vcpus_) vcpu->stop();
+    console_->stop_input();
+    std::lock_guard lock(stop_mutex_);
+    return *outcome_;
+}
+
+}  // namespace svm

@@ -1,0 +1,89 @@
+// The one place where svm's machine is wired: guest memory, KVM, the kernel, the devices on their
+// buses, the machine table and the vCPUs.
+#pragma once
+
+#include <svm/machine.h>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/bus.h"
+#include "core/guest_memory.h"
+#include "core/kvm/kvm.h"
+#include "core/kvm/vcpu.h"
+#include "core/loader/kernel_image.h"
+#include "core/machine/console.h"
+#include "core/machine/exit_stats.h"
+#include "core/machine/hypercalls.h"
+#include "core/machine/run_outcome.h"
+#include "core/machine/vcpu_exits.h"
+#include "core/result.h"
+#include "core/unique_fd.h"
+
+namespace svm {
+
+class Uart16550;
+
+struct MachineConfig {
+    std::string kernel_path;
+    uint64_t memory_size = 128ull << 20;
+    LoadOptions load;
+    std::string serial = "stdio";
+    std::optional<double> timeout_seconds;
+    bool trace_exits = false;
+};
+
+class Machine {
+public:
+    static constexpr uint64_t kMinMemory = 1ull << 20;
+    // RAM ends below the 32-bit MMIO hole, where the APICs and device registers live.
+    static constexpr uint64_t kMaxMemory = 3ull << 30;
+
+    // Builds the machine: reads and loads the kernel, opens KVM, creates devices and vCPUs.
+    // Returns an error whose exit_code says whether the kernel, the host or the command line was
+    // at fault.
+    static Result<std::unique_ptr<Machine>> create(const MachineConfig& config);
+    ~Machine();
+
+    // Runs the guest until it exits, crashes, halts for good, the timeout expires or svm gets
+    // SIGINT/SIGTERM/SIGHUP. Call once. Blocks those signals in the calling thread.
+    RunOutcome run();
+
+    // Ends the run with `outcome`; the first request wins. Thread-safe.
+    void request_stop(RunOutcome outcome);
+
+    const KernelImage& image() const { return image_; }
+    const ExitStats& stats() const { return stats_; }
+
+private:
+    explicit Machine(MachineConfig config, GuestMemory memory)
+        : config_(std::move(config)), memory_(std::move(memory)) {}
+
+    Result<void> load(std::span<const uint8_t> kernel);
+    Result<void> create_devices();
+    Result<void> create_vcpus();
+
+    MachineConfig config_;
+    GuestMemory memory_;
+    KernelImage image_;
+    std::unique_ptr<Kvm> kvm_;
+    std::unique_ptr<Console> console_;
+    Bus io_bus_{"I/O port bus"};
+    Bus mmio_bus_{"MMIO bus"};
+    std::shared_ptr<Uart16550> uart_;
+    ExitStats stats_;
+    std::unique_ptr<Hypercalls> hypercalls_;
+    std::unique_ptr<VcpuExits> exits_;
+    std::vector<std::unique_ptr<Vcpu>> vcpus_;
+    std::vector<svm_device> device_entries_;
+
+    std::mutex stop_mutex_;  // guards outcome_
+    std::optional<RunOutcome> outcome_;
+    UniqueFd stop_fd_;  // eventfd written by request_stop()
+};
+
+}  // namespace svm

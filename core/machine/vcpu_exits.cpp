@@ -1,0 +1,155 @@
+#include "core/machine/vcpu_exits.h"
+
+#include <svm/hypercall.h>
+
+#include <cstring>
+
+#include "core/log.h"
+#include "core/x86_64/crash_report.h"
+#include "core/x86_64/disassembler.h"
+#include "core/x86_64/page_walker.h"
+
+namespace svm {
+
+VcpuExitHandler::Action VcpuExits::handle_exit(Vcpu& vcpu) {
+    kvm_run* run = vcpu.run();
+    deps_.stats.count(run->exit_reason);
+    if (log::enabled(log::Level::Debug))
+        log::debug("vCPU {}: exit {}", vcpu.index(), exit_reason_name(run->exit_reason));
+    switch (run->exit_reason) {
+        case KVM_EXIT_IO: return handle_io(vcpu);
+        case KVM_EXIT_MMIO: return handle_mmio(vcpu);
+        case KVM_EXIT_HLT: return handle_halt(vcpu);
+        case KVM_EXIT_INTR: return Action::Continue;
+        case KVM_EXIT_DEBUG: return Action::Continue;  // no debugger attached
+        case KVM_EXIT_SHUTDOWN:
+            return crash(vcpu, RunOutcome::Kind::TripleFault, exit_code::kTripleFault,
+                         "triple fault",
+                         "The guest raised an exception while delivering a double fault "
+                         "(KVM_EXIT_SHUTDOWN); a real PC would reset. The state below is the "
+                         "state at the fault.");
+        case KVM_EXIT_INTERNAL_ERROR: return handle_internal_error(vcpu);
+        case KVM_EXIT_FAIL_ENTRY:
+            return crash(vcpu, RunOutcome::Kind::EntryFailure, exit_code::kEntryFailure,
+                         "KVM could not enter the guest",
+                         fmt::format("KVM_EXIT_FAIL_ENTRY, hardware entry failure reason {:#x}: the "
+                                     "CPU state below is invalid for VM entry.",
+                                     run->fail_entry.hardware_entry_failure_reason));
+        case KVM_EXIT_SYSTEM_EVENT:
+            return crash(vcpu, RunOutcome::Kind::TripleFault, exit_code::kTripleFault,
+                         "system event",
+                         fmt::format("KVM_EXIT_SYSTEM_EVENT type {}: the guest asked for a reset "
+                                     "or shutdown.",
+                                     run->system_event.type));
+        default:
+            return crash(vcpu, RunOutcome::Kind::InternalError, exit_code::kInternal,
+                         fmt::format("unexpected exit {}", run->exit_reason),
+                         "svm does not handle this KVM exit reason.");
+    }
+}
+
+VcpuExitHandler::Action VcpuExits::handle_io(Vcpu& vcpu) {
+    kvm_run* run = vcpu.run();
+    const auto& io = run->io;
+    deps_.stats.count_port(io.port);
+    if (io.port == SVM_HYPERCALL_PORT && io.direction == KVM_EXIT_IO_OUT && io.size == 4 &&
+        io.count == 1)
+        return handle_hypercall(vcpu);
+    // `rep ins/outs` arrive as `count` items of `size` bytes each at data_offset (api.rst, KVM_EXIT_IO).
+    auto* data = reinterpret_cast<uint8_t*>(run) + io.data_offset;
+    for (uint32_t i = 0; i < io.count; ++i) {
+        std::span<uint8_t> item(data + size_t{i} * io.size, io.size);
+        if (io.direction == KVM_EXIT_IO_OUT)
+            deps_.io_bus.write(io.port, item);
+        else if (io.port == SVM_HYPERCALL_PORT && io.size == 4)
+            std::memcpy(item.data(), "!MVS", 4);  // reads as SVM_BOOT_MAGIC: the port exists
+        else
+            deps_.io_bus.read(io.port, item);
+    }
+    return Action::Continue;
+}
+
+VcpuExitHandler::Action VcpuExits::handle_mmio(Vcpu& vcpu) {
+    auto& mmio = vcpu.run()->mmio;
+    std::span<uint8_t> data(mmio.data, std::min<uint32_t>(mmio.len, sizeof mmio.data));
+    if (mmio.is_write)
+        deps_.mmio_bus.write(mmio.phys_addr, data);
+    else
+        deps_.mmio_bus.read(mmio.phys_addr, data);
+    return Action::Continue;
+}
+
+VcpuExitHandler::Action VcpuExits::handle_hypercall(Vcpu& vcpu) {
+    auto regs = vcpu.get_regs();
+    if (!regs) {
+        log::error("vCPU {}: hypercall: {}", vcpu.index(), regs.error().message);
+        return Action::Continue;
+    }
+    // The function number is the value written (EAX).
+    HypercallRegs hc{0, regs->rbx, regs->rcx, regs->rsi, regs->rdi};
+    std::memcpy(&hc.rax, reinterpret_cast<uint8_t*>(vcpu.run()) + vcpu.run()->io.data_offset, 4);
+    deps_.hypercalls.handle(hc, vcpu.index(), [&] { return vcpu.get_state(); });
+    regs->rax = hc.rax;
+    if (auto r = vcpu.set_regs(*regs); !r)
+        log::error("vCPU {}: hypercall: {}", vcpu.index(), r.error().message);
+    return Action::Continue;
+}
+
+VcpuExitHandler::Action VcpuExits::handle_halt(Vcpu& vcpu) {
+    auto regs = vcpu.get_regs();
+    if (regs && (regs->rflags & x86::RFLAGS_IF)) {
+        // Interrupts are enabled: the vCPU waits for one. (Interrupt sources arrive with the
+        // interrupt controller; until then it waits for --timeout or a signal.)
+        return Action::Park;
+    }
+    halted_[vcpu.index()] = true;
+    for (const auto& h : halted_)
+        if (!h) return Action::Park;
+    return crash(vcpu, RunOutcome::Kind::Halted, exit_code::kHalted,
+                 "every vCPU halted with interrupts disabled",
+                 "The guest executed HLT with RFLAGS.IF = 0 on every vCPU: nothing can wake it.");
+}
+
+VcpuExitHandler::Action VcpuExits::handle_internal_error(Vcpu& vcpu) {
+    const auto& internal = vcpu.run()->internal;
+    if (internal.suberror != KVM_INTERNAL_ERROR_EMULATION)
+        return crash(vcpu, RunOutcome::Kind::InternalError, exit_code::kInternal,
+                     fmt::format("KVM internal error (suberror {})", internal.suberror),
+                     "KVM_EXIT_INTERNAL_ERROR: KVM could not continue running the guest.");
+    std::string explanation =
+        "KVM_EXIT_INTERNAL_ERROR (emulation failure): the host's KVM instruction emulator "
+        "cannot execute the instruction at RIP.";
+    if (auto state = vcpu.get_state()) {
+        uint8_t bytes[16] = {};
+        auto n = read_linear(deps_.memory, PagingRegs::from(*state), state->cs.base + state->rip,
+                             bytes);
+        if (n && *n > 0) {
+            auto insns = disassemble(std::span(bytes, *n), state->rip, code_bits(*state), 1);
+            if (!insns.empty() && insns[0].valid)
+                explanation += fmt::format("\nFailing instruction: {}  ({})", insns[0].text,
+                                           insns[0].bytes_hex);
+            std::string hint = emulation_failure_hint(std::span(bytes, *n), code_bits(*state));
+            if (!hint.empty()) explanation += "\n" + hint;
+        }
+    }
+    return crash(vcpu, RunOutcome::Kind::EmulationFailure, exit_code::kEmulationFailure,
+                 "emulation failure", explanation);
+}
+
+VcpuExitHandler::Action VcpuExits::crash(Vcpu& vcpu, RunOutcome::Kind kind, int code,
+                                         std::string title, std::string explanation) {
+    RunOutcome outcome;
+    outcome.kind = kind;
+    outcome.code = code;
+    outcome.summary = fmt::format("{} on vCPU {}", title, vcpu.index());
+    if (auto state = vcpu.get_state()) {
+        CrashInfo info{outcome.summary, std::move(explanation), vcpu.index(), *state};
+        outcome.report = format_crash_report(info, deps_.memory);
+    } else {
+        outcome.report = explanation + "\n(cannot read the vCPU state: " + state.error().message + ")";
+    }
+    deps_.stop(std::move(outcome));
+    return Action::Park;
+}
+
+}  // namespace svm

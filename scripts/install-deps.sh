@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages svm's build, tests and benchmarks need. Idempotent: installs only
+# what is missing, runs `apt-get update` only when something is. Run as root (or with sudo).
+set -euo pipefail
+
+packages=(
+    build-essential cmake ninja-build pkg-config binutils
+    libfmt-dev libzydis-dev libcli11-dev libgtest-dev libboost-dev libvncserver-dev libpng-dev
+    nasm gdb clang
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "install-deps: all ${#packages[@]} packages are installed"
+    exit 0
+fi
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

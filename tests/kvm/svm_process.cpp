@@ -1,0 +1,105 @@
+#include "svm_process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+
+extern char** environ;
+
+namespace svm::test {
+
+ProcessResult run_process(const std::vector<std::string>& argv, const std::string& input,
+                          double timeout_seconds) {
+    ProcessResult result;
+    int in[2], out[2], err[2];
+    if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) return result;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    pid_t pid;
+    int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(in[0]);
+    close(out[1]);
+    close(err[1]);
+    if (rc != 0) {
+        close(in[1]);
+        close(out[0]);
+        close(err[0]);
+        result.err = std::string("spawn failed: ") + std::strerror(rc);
+        return result;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    if (!input.empty()) {
+        [[maybe_unused]] ssize_t n = write(in[1], input.data(), input.size());
+    }
+    close(in[1]);
+
+    auto deadline = std::chrono::steady_clock::now() +
+                    std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000));
+    pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+    std::string* sinks[2] = {&result.out, &result.err};
+    int open_fds = 2;
+    while (open_fds > 0) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            result.timed_out = true;
+            kill(pid, SIGKILL);
+            break;
+        }
+        if (poll(fds, 2, static_cast<int>(left.count())) < 0) break;
+        for (int i = 0; i < 2; ++i) {
+            if (fds[i].fd < 0 || !fds[i].revents) continue;
+            char buf[4096];
+            ssize_t n = read(fds[i].fd, buf, sizeof buf);
+            if (n <= 0) {
+                close(fds[i].fd);
+                fds[i].fd = -1;
+                --open_fds;
+            } else {
+                sinks[i]->append(buf, static_cast<size_t>(n));
+            }
+        }
+    }
+    for (auto& f : fds)
+        if (f.fd >= 0) close(f.fd);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return result;
+}
+
+ProcessResult run_svm(const std::vector<std::string>& args, const std::string& input,
+                      double timeout_seconds) {
+    std::vector<std::string> argv{SVM_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_process(argv, input, timeout_seconds);
+}
+
+std::string guest(const std::string& name) { return std::string(GUEST_DIR) + "/" + name; }
+
+void require_kvm() {
+    if (access("/dev/kvm", R_OK | W_OK) == 0) return;
+    const char* skip = std::getenv("SVM_SKIP_KVM_TESTS");
+    if (skip && std::string(skip) == "1")
+        GTEST_SKIP() << "/dev/kvm is not usable and SVM_SKIP_KVM_TESTS=1: skipping this KVM test";
+    FAIL() << "/dev/kvm is missing or not accessible (" << std::strerror(errno)
+           << "). The kvm tests need it; set SVM_SKIP_KVM_TESTS=1 to skip them explicitly.";
+}
+
+}  // namespace svm::test

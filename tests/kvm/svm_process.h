@@ -1,0 +1,32 @@
+// Runs the svm binary as a child process for integration tests and collects what it printed.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace svm::test {
+
+struct ProcessResult {
+    int exit_code = -1;   // the exit status, or 128 + signal number if it was killed
+    bool timed_out = false;
+    std::string out;      // standard output (the guest console)
+    std::string err;      // standard error (svm's messages and reports)
+};
+
+// Runs `argv` (argv[0] is the program path) with `input` on standard input; kills the child (and
+// only it) after `timeout_seconds`.
+ProcessResult run_process(const std::vector<std::string>& argv, const std::string& input = "",
+                          double timeout_seconds = 60);
+
+// Runs svm (SVM_BINARY) with `args`.
+ProcessResult run_svm(const std::vector<std::string>& args, const std::string& input = "",
+                      double timeout_seconds = 60);
+
+// The path of a built guest (GUEST_DIR/name).
+std::string guest(const std::string& name);
+
+// A fixture base for tests that need /dev/kvm: fails with a clear message when it is missing,
+// unless SVM_SKIP_KVM_TESTS=1 is set, which skips the test (and says so).
+void require_kvm();
+
+}  // namespace svm::test
