@@ -1,8 +1,8 @@
 /*
  * long.bin: a flat 64-bit binary (--mode long --load 0x100000). Checks that svm really entered
  * long mode with paging (EFER.LMA, CR0.PG, CR4.PAE; Intel SDM Vol. 3A, 9.8.5) and that the low
- * 4 GiB are identity-mapped: a pattern written at 3 MiB reads back through a second mapping-free
- * path (the hypercall TRANSLATE of the same address).
+ * 4 GiB are identity-mapped: a pattern written at 3 MiB reads back, and svm's own page walk
+ * (SVM_HC_TRANSLATE) agrees that 3 MiB maps to 3 MiB.
  */
 #include <svm/hypercall.h>
 #include <svm/machine.h>

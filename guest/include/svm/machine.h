@@ -36,6 +36,18 @@
 #define SVM_SEL_CODE32 0x18u
 #define SVM_SEL_TSS    0x20u
 
+/* EAX at entry for svm's own (non-Multiboot) starts: flat binaries, ELF32 and ELF64. */
+#define SVM_BOOT_MAGIC 0x53564D21u /* "SVM!" */
+
+/* Multiboot 2 information tag svm adds: struct svm_multiboot2_machine_tag, pointing at this table.
+ * Loaders that do not know the type skip it, as the Multiboot 2 specification requires. */
+#define SVM_MULTIBOOT2_TAG_MACHINE 0x53564d00u
+struct svm_multiboot2_machine_tag {
+    uint32_t type; /* SVM_MULTIBOOT2_TAG_MACHINE */
+    uint32_t size; /* 16 */
+    uint64_t machine_table; /* guest-physical address of struct svm_machine */
+} __attribute__((packed));
+
 #define SVM_MACHINE_SIGNATURE "SVMMACH" /* 8 bytes including the NUL */
 #define SVM_MACHINE_VERSION   1u
 
