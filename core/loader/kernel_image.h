@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -49,9 +50,10 @@ struct LoadOptions {
 };
 
 // Detects the format of `file` (Multiboot 2 / Multiboot 1 header within the first 32 KiB, then
-// ELF64 / ELF32, else flat) and loads it into `memory`. `path` names the file in error messages.
-// Returns an error naming the file and the problem for malformed, truncated or hostile images
-// (bad headers, sizes that overflow, segments outside RAM or overlapping svm's reserved ranges).
+// ELF64 / ELF32, else flat) and loads it into `memory`, with any Multiboot modules and boot
+// information. Returns an error of one line naming the problem for malformed, truncated or
+// hostile images (bad headers, sizes that overflow, segments outside RAM or overlapping svm's
+// reserved ranges); the caller prefixes `path` (with_context). docs/loaders.md has the rules.
 Result<KernelImage> load_kernel(const std::string& path, std::span<const uint8_t> file,
                                 GuestMemory& memory, const LoadOptions& options);
 

@@ -1,0 +1,42 @@
+#include "core/loader/boot_modules.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+namespace svm {
+
+static Result<std::vector<uint8_t>> read_module(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return error("cannot open module {}: {}", path, std::strerror(errno));
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                               std::istreambuf_iterator<char>());
+    if (in.bad()) return error("cannot read module {}: {}", path, std::strerror(errno));
+    return bytes;
+}
+
+Result<std::vector<PlacedModule>> load_boot_modules(const std::vector<LoadOptions::Module>& modules,
+                                                    ImagePlacer& placer) {
+    constexpr uint64_t kPage = 4096;
+    constexpr uint64_t k4GiB = uint64_t(1) << 32;
+    std::vector<PlacedModule> placed;
+    uint64_t next = placer.kernel_end();
+    for (size_t i = 0; i < modules.size(); ++i) {
+        const auto& module = modules[i];
+        auto bytes = TRY(read_module(module.path));
+        uint64_t start = (next + kPage - 1) & ~(kPage - 1);
+        auto what =
+            fmt::format("module {} ({}, {} bytes at {:#x})", i, module.path, bytes.size(), start);
+        TRY(placer.place(what, start, bytes, bytes.size(), true));
+        uint64_t end = start + bytes.size();
+        if (end > k4GiB)
+            return error("{} ends above 4 GiB, beyond Multiboot's 32-bit module addresses", what);
+        placed.push_back(
+            PlacedModule{static_cast<uint32_t>(start), static_cast<uint32_t>(end), module.args});
+        next = end;
+    }
+    return placed;
+}
+
+}  // namespace svm

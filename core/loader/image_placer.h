@@ -1,0 +1,51 @@
+// Places kernel segments and boot modules in guest RAM, enforcing the rules every format shares:
+// a range must lie inside RAM, outside svm's reserved range [SVM_RESERVED_START,
+// SVM_LEGACY_HOLE_END), and must not overlap a range placed before it.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/guest_memory.h"
+#include "core/loader/kernel_image.h"
+#include "core/result.h"
+
+namespace svm {
+
+class ImagePlacer {
+public:
+    explicit ImagePlacer(GuestMemory& memory) : memory_(memory) {}
+
+    // Returns success if [base, base + size) may be filled: inside RAM, outside the reserved range
+    // and not overlapping a placed range. Otherwise returns an error that starts with `what`
+    // (e.g. "segment 2 (p_paddr 0x100000, p_memsz 0x2000)") and names the problem.
+    Result<void> check(const std::string& what, uint64_t base, uint64_t size) const;
+
+    // Checks the range as check() does, copies `data` to `base`, zeroes the rest up to `mem_size`
+    // (a BSS) and records the range. Returns an error (having written nothing) if the range is
+    // rejected or data is larger than mem_size.
+    Result<void> place(const std::string& what, uint64_t base, std::span<const uint8_t> data,
+                       uint64_t mem_size, bool is_module);
+
+    // The ranges placed so far, in placement order. Empty ranges are not recorded.
+    const std::vector<LoadedRange>& loaded() const { return loaded_; }
+
+    // One past the highest kernel (non-module) byte placed, or 0 if none.
+    uint64_t kernel_end() const;
+    // The lowest kernel byte placed, or 0 if none.
+    uint64_t kernel_start() const;
+
+    uint64_t ram_size() const { return memory_.size(); }
+
+private:
+    GuestMemory& memory_;
+    std::vector<LoadedRange> loaded_;
+    std::vector<std::string> names_;  // parallel to loaded_, for overlap messages
+};
+
+// "64 MiB" or "0x1234 bytes": how error messages name the amount of RAM.
+std::string describe_ram(uint64_t ram_size);
+
+}  // namespace svm

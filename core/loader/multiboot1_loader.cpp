@@ -1,0 +1,132 @@
+#include "core/loader/multiboot1_loader.h"
+
+#include <svm/machine.h>
+
+#include "core/loader/boot_info_blob.h"
+#include "core/loader/boot_modules.h"
+#include "core/loader/checked_reader.h"
+#include "core/loader/elf_sections.h"
+#include "core/loader/memory_map.h"
+#include "core/loader/multiboot_abi.h"
+#include "core/loader/multiboot_kernel.h"
+
+namespace svm {
+
+Result<std::optional<uint64_t>> find_multiboot1_header(std::span<const uint8_t> file) {
+    CheckedReader reader(file);
+    bool bad_checksum = false;
+    for (uint64_t offset = 0; offset < mb1::kSearchBytes; offset += mb1::kHeaderAlign) {
+        auto magic = reader.read<uint32_t>(offset);
+        if (!magic) break;
+        if (*magic != mb1::kHeaderMagic) continue;
+        auto flags = reader.read<uint32_t>(offset + 4);
+        auto checksum = reader.read<uint32_t>(offset + 8);
+        if (!flags || !checksum) return error("Multiboot header is truncated by the end of file");
+        if (uint32_t(*magic + *flags + *checksum) == 0) return offset;
+        bad_checksum = true;
+    }
+    if (bad_checksum)
+        return error("Multiboot header checksum is wrong (magic + flags + checksum must be 0)");
+    return std::nullopt;
+}
+
+// Multiboot 0.6.96 section 3.1.2: bits 0-15 are requirements. svm honours bit 0 (modules are
+// always page-aligned) and bit 1 (memory information is always provided); bit 2 (video mode)
+// is accepted but ignored because svm has no display (see docs/loaders.md).
+static Result<void> check_required_flags(uint32_t flags) {
+    constexpr uint32_t supported =
+        mb1::kFlagPageAlignModules | mb1::kFlagMemoryInfo | mb1::kFlagVideoMode;
+    for (unsigned bit = 0; bit < 16; ++bit) {
+        if ((flags & (1u << bit)) && !(supported & (1u << bit)))
+            return error("Multiboot header requires feature bit {}, which svm does not support",
+                         bit);
+    }
+    return {};
+}
+
+// Section 3.3: the information structure first, then what it points to.
+static Result<void> write_info(const MultibootKernel& kernel, std::span<const uint8_t> file,
+                               const std::vector<PlacedModule>& modules, GuestMemory& memory,
+                               const LoadOptions& options) {
+    BootInfoBlob blob(SVM_BOOT_INFO_ADDR, SVM_BOOT_INFO_END - SVM_BOOT_INFO_ADDR);
+    mb1::Info info{};
+    size_t info_offset = blob.append_obj(info);
+    info.flags = mb1::kInfoMemory | mb1::kInfoCmdline | mb1::kInfoMods | mb1::kInfoMemoryMap |
+                 mb1::kInfoBootLoaderName;
+    info.mem_lower = SVM_RESERVED_START / 1024;
+    info.mem_upper = multiboot_mem_upper_kib(memory.size());
+    info.cmdline = blob.address(blob.append_string(options.cmdline));
+    info.boot_loader_name = blob.address(blob.append_string("svm"));
+
+    std::vector<mb1::Module> entries;
+    for (const auto& module : modules) {
+        uint32_t string = blob.address(blob.append_string(module.string));
+        entries.push_back(mb1::Module{module.start, module.end, string, 0});
+    }
+    blob.align(4);
+    info.mods_count = static_cast<uint32_t>(entries.size());
+    info.mods_addr = blob.address(blob.size());
+    for (const auto& entry : entries) blob.append_obj(entry);
+
+    blob.align(4);
+    info.mmap_addr = blob.address(blob.size());
+    for (const auto& range : base_memory_map(memory.size())) {
+        uint32_t type = range.type == SVM_MEM_RAM ? 1 : 2;
+        blob.append_obj(mb1::MmapEntry{20, range.base, range.length, type});
+    }
+    info.mmap_length = blob.address(blob.size()) - info.mmap_addr;
+
+    if (kernel.elf) {
+        auto table = elf_section_table(*kernel.elf, file);
+        if (table && blob.fits(table->headers.size(), 4)) {
+            blob.align(4);
+            size_t table_offset = blob.append(table->headers);
+            info.flags |= mb1::kInfoElfSections;
+            info.elf_num = table->num;
+            info.elf_size = table->entsize;
+            info.elf_addr = blob.address(table_offset);
+            info.elf_shndx = table->shndx;
+            append_symbol_sections(*kernel.elf, file, blob, table_offset);
+        }
+    }
+    blob.patch(info_offset, info);
+    return blob.commit(memory);
+}
+
+Result<KernelImage> load_multiboot1(std::span<const uint8_t> file, uint64_t header_offset,
+                                    GuestMemory& memory, const LoadOptions& options) {
+    CheckedReader reader(file);
+    uint32_t flags = *reader.read<uint32_t>(header_offset + 4);  // find_multiboot1_header checked
+    TRY(check_required_flags(flags));
+
+    std::optional<AoutKludge> kludge;
+    std::optional<uint32_t> entry_addr;
+    if (flags & mb1::kFlagAoutKludge) {
+        auto header = reader.read<mb1::Header>(header_offset);
+        if (!header)
+            return error(
+                "Multiboot header with the a.out kludge (flags bit 16) is truncated: "
+                "{} of {} bytes",
+                file.size() - header_offset, sizeof(mb1::Header));
+        kludge = AoutKludge{header->header_addr, header->load_addr, header->load_end_addr,
+                            header->bss_end_addr};
+        entry_addr = header->entry_addr;
+    }
+
+    ImagePlacer placer(memory);
+    auto kernel = TRY(load_multiboot_kernel(file, header_offset, kludge, entry_addr, placer));
+    auto modules = TRY(load_boot_modules(options.modules, placer));
+    TRY(write_info(kernel, file, modules, memory, options));
+
+    KernelImage image;
+    image.format = "multiboot1";
+    image.mode = CpuMode::Protected;
+    image.entry = kernel.entry;
+    image.loaded = placer.loaded();
+    image.eax = mb1::kBootMagic;
+    image.ebx = SVM_BOOT_INFO_ADDR;
+    image.is_elf = kernel.elf.has_value();
+    return image;
+}
+
+}  // namespace svm

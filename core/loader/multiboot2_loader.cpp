@@ -1,0 +1,137 @@
+#include "core/loader/multiboot2_loader.h"
+
+#include <svm/machine.h>
+
+#include <cstddef>
+
+#include "core/loader/boot_info_blob.h"
+#include "core/loader/boot_modules.h"
+#include "core/loader/elf_sections.h"
+#include "core/loader/memory_map.h"
+#include "core/loader/multiboot2_header.h"
+#include "core/loader/multiboot_abi.h"
+#include "core/loader/multiboot_kernel.h"
+
+namespace svm {
+
+namespace {
+
+// Appends Multiboot 2 information tags (section 3.6): each starts 8-byte aligned with its type
+// and size; the size covers the tag header and payload, not the padding.
+class TagWriter {
+public:
+    explicit TagWriter(BootInfoBlob& blob) : blob_(blob) {}
+
+    // Starts a tag; returns its offset. Payload is appended to the blob, then end() sets size.
+    size_t begin(uint32_t type) {
+        blob_.align(8);
+        return blob_.append_obj(mb2::InfoTag{type, 0});
+    }
+    void end(size_t tag_offset) {
+        blob_.patch(tag_offset + offsetof(mb2::InfoTag, size),
+                    static_cast<uint32_t>(blob_.size() - tag_offset));
+    }
+    void string_tag(uint32_t type, std::string_view text) {
+        size_t tag = begin(type);
+        blob_.append_string(text);
+        end(tag);
+    }
+
+private:
+    BootInfoBlob& blob_;
+};
+
+Result<void> write_info(const MultibootKernel& kernel, const Multiboot2Header& header,
+                        std::span<const uint8_t> file, const std::vector<PlacedModule>& modules,
+                        uint32_t load_base, GuestMemory& memory, const LoadOptions& options) {
+    BootInfoBlob blob(SVM_BOOT_INFO_ADDR, SVM_BOOT_INFO_END - SVM_BOOT_INFO_ADDR);
+    TagWriter tags(blob);
+    blob.append_obj(uint32_t{0});  // total_size, patched below
+    blob.append_obj(uint32_t{0});  // reserved
+
+    tags.string_tag(mb2::kInfoCmdline, options.cmdline);
+    tags.string_tag(mb2::kInfoBootLoaderName, "svm");
+    for (const auto& module : modules) {
+        size_t tag = tags.begin(mb2::kInfoModule);
+        blob.append_obj(module.start);
+        blob.append_obj(module.end);
+        blob.append_string(module.string);
+        tags.end(tag);
+    }
+
+    size_t meminfo = tags.begin(mb2::kInfoBasicMeminfo);
+    blob.append_obj(uint32_t{SVM_RESERVED_START / 1024});
+    blob.append_obj(multiboot_mem_upper_kib(memory.size()));
+    tags.end(meminfo);
+
+    size_t mmap = tags.begin(mb2::kInfoMemoryMap);
+    blob.append_obj(uint32_t{sizeof(mb2::MmapEntry)});  // entry_size
+    blob.append_obj(uint32_t{0});                       // entry_version
+    for (const auto& range : base_memory_map(memory.size()))
+        blob.append_obj(
+            mb2::MmapEntry{range.base, range.length, range.type == SVM_MEM_RAM ? 1u : 2u, 0});
+    tags.end(mmap);
+
+    size_t load_base_tag = tags.begin(mb2::kInfoLoadBaseAddr);
+    blob.append_obj(load_base);
+    tags.end(load_base_tag);
+
+    // ELF sections (section 3.6.7). GRUB's multiboot2.h declares num, entsize and shndx as
+    // 32-bit fields (the specification text says 16-bit); svm follows GRUB, as kernels do.
+    std::optional<size_t> table_offset;
+    std::optional<ElfSectionTable> table;
+    if (kernel.elf) table = elf_section_table(*kernel.elf, file);
+    constexpr size_t trailer = sizeof(svm_multiboot2_machine_tag) + sizeof(mb2::InfoTag);
+    if (table && blob.fits(20 + table->headers.size(), 8, trailer)) {
+        size_t tag = tags.begin(mb2::kInfoElfSections);
+        blob.append_obj(table->num);
+        blob.append_obj(table->entsize);
+        blob.append_obj(table->shndx);
+        table_offset = blob.append(table->headers);
+        tags.end(tag);
+    } else if (header.requires_elf_sections) {
+        return error(
+            "Multiboot 2 information request requires ELF sections (tag type 9), but "
+            "{}",
+            kernel.elf ? "the section header table is missing or does not fit"
+                       : "the image is not ELF");
+    }
+
+    blob.align(8);
+    blob.append_obj(svm_multiboot2_machine_tag{
+        SVM_MULTIBOOT2_TAG_MACHINE, sizeof(svm_multiboot2_machine_tag), SVM_MACHINE_TABLE_ADDR});
+    blob.align(8);
+    blob.append_obj(mb2::InfoTag{mb2::kInfoEnd, sizeof(mb2::InfoTag)});
+    blob.patch(0, static_cast<uint32_t>(blob.size()));
+
+    // Symbol and string table contents go after the information structure (outside
+    // total_size), still inside svm's boot info area.
+    if (table_offset) append_symbol_sections(*kernel.elf, file, blob, *table_offset);
+    return blob.commit(memory);
+}
+
+}  // namespace
+
+Result<KernelImage> load_multiboot2(std::span<const uint8_t> file, uint64_t header_offset,
+                                    GuestMemory& memory, const LoadOptions& options) {
+    auto header = TRY(parse_multiboot2_header(file, header_offset));
+    ImagePlacer placer(memory);
+    auto kernel =
+        TRY(load_multiboot_kernel(file, header_offset, header.address, header.entry_addr, placer));
+    // svm places every module page-aligned, which satisfies the module alignment tag.
+    auto modules = TRY(load_boot_modules(options.modules, placer));
+    auto load_base = static_cast<uint32_t>(placer.kernel_start());
+    TRY(write_info(kernel, header, file, modules, load_base, memory, options));
+
+    KernelImage image;
+    image.format = "multiboot2";
+    image.mode = CpuMode::Protected;  // also for ELF64 kernels, as GRUB starts them
+    image.entry = kernel.entry;
+    image.loaded = placer.loaded();
+    image.eax = mb2::kBootMagic;
+    image.ebx = SVM_BOOT_INFO_ADDR;
+    image.is_elf = kernel.elf.has_value();
+    return image;
+}
+
+}  // namespace svm
