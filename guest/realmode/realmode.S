@@ -16,16 +16,19 @@
     .section .text.start, "ax"
     .global _start
 _start:
-    /* Save the entry state before touching anything (DS = 0 and we are linked at 0, so absolute
-     * addresses are physical addresses). */
-    mov %eax, entry_eax
-    mov %ebx, entry_ebx
-    mov %sp, entry_sp
-    mov %ss, entry_ss
-    mov %es, entry_es
-    mov %fs, entry_fs
-    mov %gs, entry_gs
-    mov %ds, entry_ds
+    /* Save the entry state before touching anything. CS-relative stores (CS = 0 and we are
+     * linked at 0) so a wrong DS cannot misplace them; then DS = 0 for the rest. */
+    mov %eax, %cs:entry_eax
+    mov %ebx, %cs:entry_ebx
+    mov %sp, %cs:entry_sp
+    mov %ss, %cs:entry_ss
+    mov %es, %cs:entry_es
+    mov %fs, %cs:entry_fs
+    mov %gs, %cs:entry_gs
+    mov %ds, %cs:entry_ds
+    mov %di, %cs:entry_di
+    xor %ax, %ax
+    mov %ax, %ds
     cld
 
     mov $msg_hello, %si
@@ -52,13 +55,24 @@ _start:
     cmp $0x5a5a, %ax
     call report
 
-    mov $name_ds_es, %si
+    mov $name_ds, %si
     mov entry_ds, %ax
-    or entry_es, %ax
-    or entry_fs, %ax
-    or entry_gs, %ax
-    test %ax, %ax
-    call report_zf
+    xor %bx, %bx
+    call report_eq
+    mov $name_es, %si
+    mov entry_es, %ax
+    mov $(ASM_SVM_MACHINE_TABLE_ADDR >> 4), %bx
+    call report_eq
+    mov $name_di, %si
+    mov entry_di, %ax
+    xor %bx, %bx
+    call report_eq
+    mov $name_fs, %si
+    mov entry_fs, %ax
+    call report_eq
+    mov $name_gs, %si
+    mov entry_gs, %ax
+    call report_eq
 
     mov $name_ss_sp, %si
     cmpw $0x7000, entry_ss
@@ -74,11 +88,11 @@ _start:
     cmpl $ASM_SVM_MACHINE_TABLE_ADDR, entry_ebx
     call report
 
-    /* The machine table signature through ES:DI = 0x8000:0000 (physical 0x80000). */
+    /* The machine table signature through the entry ES:DI (0x8000:0000 = physical 0x80000). */
     push %es
-    mov $(ASM_SVM_MACHINE_TABLE_ADDR >> 4), %ax
+    mov entry_es, %ax
     mov %ax, %es
-    xor %di, %di
+    mov entry_di, %di
     mov $signature, %si
     mov $8, %cx
     repe cmpsb
@@ -137,6 +151,58 @@ report:
     incw failures
     mov $msg_failed, %si
 1:  call com1_puts
+    ret
+
+/* report_eq: like report, for AX == BX; a failure prints both values:
+ * "check <SI>: FAILED (got 0x1234, want 0x0000)". */
+report_eq:
+    push %si
+    mov $msg_check, %si
+    call com1_puts
+    pop %si
+    call com1_puts
+    cmp %bx, %ax
+    jne 1f
+    mov $msg_ok, %si
+    call com1_puts
+    ret
+1:  incw failures
+    mov $msg_got, %si
+    call com1_puts
+    call com1_hex16
+    mov $msg_want, %si
+    call com1_puts
+    mov %bx, %ax
+    call com1_hex16
+    mov $msg_close, %si
+    call com1_puts
+    ret
+
+/* com1_hex16: writes AX as 0x-prefixed, 4-digit lowercase hex to COM1. */
+com1_hex16:
+    push %ax
+    push %cx
+    push %dx
+    push %si
+    mov %ax, %dx
+    mov $hex_buf + 2, %si
+    mov $4, %cx
+1:  rol $4, %dx
+    mov %dl, %al
+    and $0xF, %al
+    add $'0', %al
+    cmp $'9', %al
+    jbe 2f
+    add $('a' - '9' - 1), %al
+2:  mov %al, (%si)
+    inc %si
+    loop 1b
+    mov $hex_buf, %si
+    call com1_puts
+    pop %si
+    pop %dx
+    pop %cx
+    pop %ax
     ret
 
 /* com1_puts: writes the NUL-terminated string at SI to COM1, polling LSR bit 5 (THR empty)
@@ -219,7 +285,14 @@ msg_hypercall:  .asciz "hypercall: "
 name_ip:        .asciz "ip-relative call"
 name_cs:        .asciz "cs is 0"
 name_cs_data:   .asciz "cs-relative load"
-name_ds_es:     .asciz "ds es fs gs are 0"
+name_ds:        .asciz "entry ds"
+name_es:        .asciz "entry es"
+name_di:        .asciz "entry di"
+name_fs:        .asciz "entry fs"
+name_gs:        .asciz "entry gs"
+msg_got:        .asciz ": FAILED (got "
+msg_want:       .asciz ", want "
+msg_close:      .asciz ")\n"
 name_ss_sp:     .asciz "ss:sp is 7000:fff0"
 name_eax:       .asciz "entry eax"
 name_ebx:       .asciz "entry ebx"
@@ -235,6 +308,8 @@ entry_es:   .word 0
 entry_fs:   .word 0
 entry_gs:   .word 0
 entry_ds:   .word 0
+entry_di:   .word 0
 failures:   .word 0
+hex_buf:    .asciz "0x0000"
 
     .section .note.GNU-stack, "", @progbits
