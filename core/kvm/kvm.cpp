@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "core/guest_memory.h"
+#include "core/kvm/kvm_ioctls.h"
 
 namespace svm {
 
@@ -53,11 +54,12 @@ Result<std::unique_ptr<Kvm>> Kvm::open() {
 
     // KVM_GET_SUPPORTED_CPUID: retry with a larger buffer while it says E2BIG.
     for (uint32_t n = 64; n <= 4096; n *= 2) {
-        std::vector<uint8_t> buf(sizeof(kvm_cpuid2) + n * sizeof(kvm_cpuid_entry2));
-        auto* cpuid = reinterpret_cast<kvm_cpuid2*>(buf.data());
-        cpuid->nent = n;
-        if (ioctl(fd, KVM_GET_SUPPORTED_CPUID, cpuid) == 0) {
-            kvm->cpuid_.assign(cpuid->entries, cpuid->entries + cpuid->nent);
+        std::vector<uint8_t> buf(sizeof(kvm_ioctl::Cpuid2Header) + n * sizeof(kvm_cpuid_entry2));
+        auto* header = reinterpret_cast<kvm_ioctl::Cpuid2Header*>(buf.data());
+        header->nent = n;
+        if (ioctl(fd, kvm_ioctl::kGetSupportedCpuid, buf.data()) == 0) {
+            auto* entries = reinterpret_cast<const kvm_cpuid_entry2*>(header + 1);
+            kvm->cpuid_.assign(entries, entries + header->nent);
             return kvm;
         }
         if (errno != E2BIG) break;

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <future>
 
+#include "core/kvm/kvm_ioctls.h"
 #include "core/kvm/kvm_state.h"
 #include "core/log.h"
 
@@ -213,11 +214,12 @@ Result<void> Vcpu::set_sregs(const kvm_sregs& sregs) {
 }
 
 Result<void> Vcpu::set_cpuid(const std::vector<kvm_cpuid_entry2>& entries) {
-    std::vector<uint8_t> buf(sizeof(kvm_cpuid2) + entries.size() * sizeof(kvm_cpuid_entry2));
-    auto* cpuid = reinterpret_cast<kvm_cpuid2*>(buf.data());
-    cpuid->nent = static_cast<uint32_t>(entries.size());
-    std::memcpy(cpuid->entries, entries.data(), entries.size() * sizeof(kvm_cpuid_entry2));
-    if (ioctl(fd_.get(), KVM_SET_CPUID2, cpuid) < 0)
+    std::vector<uint8_t> buf(sizeof(kvm_ioctl::Cpuid2Header) +
+                             entries.size() * sizeof(kvm_cpuid_entry2));
+    auto* header = reinterpret_cast<kvm_ioctl::Cpuid2Header*>(buf.data());
+    header->nent = static_cast<uint32_t>(entries.size());
+    std::memcpy(header + 1, entries.data(), entries.size() * sizeof(kvm_cpuid_entry2));
+    if (ioctl(fd_.get(), kvm_ioctl::kSetCpuid2, buf.data()) < 0)
         return error("KVM_SET_CPUID2 failed: {}", std::strerror(errno));
     return {};
 }

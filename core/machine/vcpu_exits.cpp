@@ -143,7 +143,7 @@ VcpuExitHandler::Action VcpuExits::crash(Vcpu& vcpu, RunOutcome::Kind kind, int 
     outcome.code = code;
     outcome.summary = fmt::format("{} on vCPU {}", title, vcpu.index());
     if (auto state = vcpu.get_state()) {
-        CrashInfo info{outcome.summary, std::move(explanation), vcpu.index(), *state};
+        CrashInfo info{std::move(title), std::move(explanation), vcpu.index(), *state};
         outcome.report = format_crash_report(info, deps_.memory);
     } else {
         outcome.report = explanation + "\n(cannot read the vCPU state: " + state.error().message + ")";
