@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -24,8 +25,14 @@ std::string bit_names(uint64_t value, const std::array<const char*, N>& names) {
     return out;
 }
 
+// Returns " [names]", or nothing when no bit is set.
+std::string bracketed(const std::string& names) {
+    return names.empty() ? std::string() : " [" + names + "]";
+}
+
 // SDM Vol. 3A, 3.4.5.1 "Code- and Data-Segment Descriptor Types" and Table 3-2 (system types).
 std::string segment_type(const Segment& seg) {
+    if (!seg.s && !seg.present && seg.type == 0) return "null";
     if (!seg.s) {
         switch (seg.type) {
             case 0x2:
@@ -110,17 +117,17 @@ std::string registers(const CpuState& s) {
         out += fmt::format("{:<3}={:#018x}", gprs[i].first, gprs[i].second);
         out += (i % 4 == 3) ? '\n' : ' ';
     }
-    out += fmt::format("RIP={:#018x} RFLAGS={:#018x} [{}]\n", s.rip, s.rflags,
-                       describe_rflags(s.rflags));
+    out += fmt::format("RIP={:#018x} RFLAGS={:#018x}{}\n", s.rip, s.rflags,
+                       bracketed(describe_rflags(s.rflags)));
     return out;
 }
 
 std::string control_registers(const CpuState& s) {
     std::string out;
-    out += fmt::format("CR0={:#018x} [{}]\n", s.cr0, describe_cr0(s.cr0));
+    out += fmt::format("CR0={:#018x}{}\n", s.cr0, bracketed(describe_cr0(s.cr0)));
     out += fmt::format("CR2={:#018x} CR3={:#018x} CR8={:#x}\n", s.cr2, s.cr3, s.cr8);
-    out += fmt::format("CR4={:#018x} [{}]\n", s.cr4, describe_cr4(s.cr4));
-    out += fmt::format("EFER={:#017x} [{}]\n", s.efer, describe_efer(s.efer));
+    out += fmt::format("CR4={:#018x}{}\n", s.cr4, bracketed(describe_cr4(s.cr4)));
+    out += fmt::format("EFER={:#018x}{}\n", s.efer, bracketed(describe_efer(s.efer)));
     return out;
 }
 
@@ -139,17 +146,21 @@ std::string code_at_rip(const CrashInfo& info, const GuestMemory& mem, const Pag
     std::string out =
         fmt::format("code at CS:RIP {:#06x}:{:#x} (linear {:#x}):\n", s.cs.selector, s.rip, linear);
     std::array<uint8_t, kCrashReportInstructions * 15> bytes{};
-    auto got = read_linear(mem, regs, linear, bytes);
+    std::span<uint8_t> want(bytes);
+    // 16-bit code: IP wraps at 64 KiB (SDM Vol. 3A, 20.1.1), so do not read past CS:FFFF.
+    if (bits == 16) want = want.first(std::min<uint64_t>(want.size(), 0x10000 - (s.rip & 0xFFFF)));
+    auto got = read_linear(mem, regs, linear, want);
     if (!got) return out + fmt::format("   cannot read code: {}\n", got.error().message);
 
     auto code = std::span<const uint8_t>(bytes.data(), *got);
     auto insns = disassemble(code, linear, bits, kCrashReportInstructions);
     for (size_t i = 0; i < insns.size(); ++i) {
         const auto& insn = insns[i];
-        out += fmt::format("{} {:#018x}  {:<24} {}\n", i == 0 ? "=>" : "  ", insn.address,
-                           insn.bytes_hex, insn.text);
+        // Addresses as wide as the code's: 16 hex digits for 64-bit code, 8 otherwise.
+        out += fmt::format("{} {:#0{}x}  {:<24} {}\n", i == 0 ? "=>" : "  ", insn.address,
+                           bits == 64 ? 18 : 10, insn.bytes_hex, insn.text);
     }
-    if (*got < bytes.size())
+    if (*got < want.size())
         out += fmt::format("   (only {} bytes readable: the next page is not mapped)\n", *got);
     if (info.emulation_failure) {
         std::string hint = emulation_failure_hint(code, bits);
@@ -200,7 +211,7 @@ std::string describe_efer(uint64_t efer) {
 std::string format_crash_report(const CrashInfo& info, const GuestMemory& mem) {
     const CpuState& s = info.state;
     const PagingRegs regs = PagingRegs::from(s);
-    std::string out = fmt::format("svm: {} on vCPU {}\n", info.title, info.vcpu);
+    std::string out = fmt::format("{} on vCPU {}\n", info.title, info.vcpu);
     if (!info.explanation.empty()) out += info.explanation + '\n';
     out += '\n';
     out += mode_line(s, regs);
