@@ -1,0 +1,230 @@
+// Multiboot 1 loading. The information structure is parsed back with the offsets of Multiboot
+// 0.6.96 section 3.3 (not svm's structs), so a layout mistake shows.
+#include <elf.h>
+#include <gtest/gtest.h>
+
+#include "core/loader/kernel_image.h"
+#include "core/loader/memory_map.h"
+#include "test_images.h"
+
+namespace svm {
+namespace {
+
+using test::Bytes;
+using test::peek;
+using test::TestSegment;
+
+#define EXPECT_CONTAINS(text, part) EXPECT_NE((text).find(part), std::string::npos) << (text)
+
+constexpr uint32_t kInfo = SVM_BOOT_INFO_ADDR;
+
+class Multiboot1Test : public ::testing::Test {
+protected:
+    Result<KernelImage> load(const Bytes& file) {
+        return load_kernel("kernel", file, memory_, options_);
+    }
+    std::string load_error(const Bytes& file) {
+        auto image = load(file);
+        EXPECT_FALSE(image);
+        return image ? "" : image.error().message;
+    }
+    // An ELF32 kernel at 0x100000 whose first bytes are a Multiboot header with `flags`.
+    static Bytes elf32_kernel(uint32_t flags, bool with_symtab = false) {
+        Bytes code = test::concat(test::mb1_header(flags), test::pattern(0x100, 9));
+        return test::make_elf32({{0x100000, 0x100000, code, 0x3000}}, 0x10000C, with_symtab);
+    }
+    uint32_t info(uint32_t offset) const { return peek<uint32_t>(memory_, kInfo + offset); }
+
+    GuestMemory memory_ = test::garbage_memory();
+    LoadOptions options_;
+};
+
+TEST_F(Multiboot1Test, ElfKernelGetsTheMultibootHandoff) {
+    options_.cmdline = "console=com1 debug";
+    auto image = load(elf32_kernel(0x3));
+    ASSERT_TRUE(image) << image.error().message;
+    EXPECT_EQ(image->format, "multiboot1");
+    EXPECT_EQ(image->mode, CpuMode::Protected);
+    EXPECT_EQ(image->entry, 0x10000Cu);
+    EXPECT_EQ(image->eax, 0x2BADB002u);
+    EXPECT_EQ(image->ebx, kInfo);
+    EXPECT_TRUE(image->is_elf);
+    EXPECT_EQ(peek<uint32_t>(memory_, 0x100000), 0x1BADB002u);  // the image is in place
+    EXPECT_EQ(peek<uint32_t>(memory_, 0x102FFC), 0u);           // and its BSS zeroed
+
+    uint32_t flags = info(0);
+    EXPECT_EQ(flags & 0x24D, 0x24Du);  // mem, cmdline, mods, mmap, boot_loader_name
+    EXPECT_EQ(flags & (1u << 11 | 1u << 12 | 1u << 10 | 1u << 7), 0u);  // no video/APM/drives
+    EXPECT_EQ(info(4), 0x70000u / 1024);                                // mem_lower
+    EXPECT_EQ(info(8), (64u << 20) / 1024 - 1024);                      // mem_upper
+    EXPECT_EQ(test::peek_string(memory_, info(16)), "console=com1 debug");
+    EXPECT_EQ(info(20), 0u);  // mods_count
+    EXPECT_EQ(test::peek_string(memory_, info(64)), "svm");
+}
+
+TEST_F(Multiboot1Test, MemoryMapMatchesTheBaseMap) {
+    ASSERT_TRUE(load(elf32_kernel(0x2)));
+    auto expected = base_memory_map(memory_.size());
+    uint32_t length = info(44), address = info(48);
+    ASSERT_EQ(length, expected.size() * 24);
+    for (const auto& range : expected) {
+        EXPECT_EQ(peek<uint32_t>(memory_, address), 20u);  // size excludes itself
+        EXPECT_EQ(peek<uint64_t>(memory_, address + 4), range.base);
+        EXPECT_EQ(peek<uint64_t>(memory_, address + 12), range.length);
+        EXPECT_EQ(peek<uint32_t>(memory_, address + 20), range.type == SVM_MEM_RAM ? 1u : 2u);
+        address += 24;
+    }
+}
+
+TEST_F(Multiboot1Test, EmptyCommandLineIsStillPassed) {
+    ASSERT_TRUE(load(elf32_kernel(0)));
+    EXPECT_TRUE(info(0) & (1u << 2));
+    EXPECT_EQ(test::peek_string(memory_, info(16)), "");
+}
+
+TEST_F(Multiboot1Test, ModulesArePageAlignedAfterTheKernelInOrder) {
+    Bytes first = test::pattern(5000, 1), second = test::pattern(17, 2);
+    options_.modules = {{test::write_temp_file("mb1_first", first), "initrd root=/"},
+                        {test::write_temp_file("mb1_second", second), "second"}};
+    auto image = load(elf32_kernel(0x1));
+    ASSERT_TRUE(image) << image.error().message;
+    ASSERT_EQ(info(20), 2u);
+    uint32_t mods = info(24);
+    // The kernel ends at 0x103000; modules follow on 4 KiB boundaries.
+    EXPECT_EQ(peek<uint32_t>(memory_, mods + 0), 0x103000u);
+    EXPECT_EQ(peek<uint32_t>(memory_, mods + 4), 0x103000u + 5000);
+    EXPECT_EQ(test::peek_string(memory_, peek<uint32_t>(memory_, mods + 8)), "initrd root=/");
+    EXPECT_EQ(peek<uint32_t>(memory_, mods + 16), 0x105000u);
+    EXPECT_EQ(peek<uint32_t>(memory_, mods + 20), 0x105000u + 17);
+    EXPECT_EQ(test::peek_string(memory_, peek<uint32_t>(memory_, mods + 24)), "second");
+    EXPECT_EQ(test::peek_bytes(memory_, 0x103000, first.size()), first);
+    EXPECT_EQ(test::peek_bytes(memory_, 0x105000, second.size()), second);
+    ASSERT_EQ(image->loaded.size(), 3u);
+    EXPECT_FALSE(image->loaded[0].is_module);
+    EXPECT_TRUE(image->loaded[1].is_module);
+    EXPECT_EQ(image->loaded[2].base, 0x105000u);
+    EXPECT_EQ(image->loaded[2].size, 17u);
+}
+
+TEST_F(Multiboot1Test, MissingModuleIsAnErrorNamingIt) {
+    options_.modules = {{"/nonexistent/svm-initrd.img", "initrd"}};
+    EXPECT_CONTAINS(load_error(elf32_kernel(0)), "/nonexistent/svm-initrd.img");
+}
+
+TEST_F(Multiboot1Test, AoutKludgeLoadsToTheEndOfFileWithBss) {
+    // header_addr 0x200010: the header is 16 bytes into the file, so loading starts at offset 0.
+    Bytes file = test::concat(test::pattern(16, 4), test::mb1_header(1u << 16, 0x200010, 0x200000,
+                                                                     0, 0x204000, 0x200040));
+    file = test::concat(file, test::pattern(0x100, 6));
+    auto image = load(file);
+    ASSERT_TRUE(image) << image.error().message;
+    EXPECT_FALSE(image->is_elf);
+    EXPECT_EQ(image->entry, 0x200040u);
+    EXPECT_EQ(test::peek_bytes(memory_, 0x200000, file.size()), file);
+    EXPECT_EQ(test::peek_bytes(memory_, 0x200000 + file.size(), 0x4000 - file.size()),
+              Bytes(0x4000 - file.size(), 0));
+    EXPECT_EQ(peek<uint8_t>(memory_, 0x204000), 0xCC);
+    ASSERT_EQ(image->loaded.size(), 1u);
+    EXPECT_EQ(image->loaded[0].size, 0x4000u);
+}
+
+TEST_F(Multiboot1Test, AoutKludgeHonoursLoadEndAddrAndHeaderOffset) {
+    // The header sits 0x20 into the file; header_addr - load_addr = 0x10 starts loading at
+    // file offset 0x10, and load_end_addr takes 0x40 bytes; no BSS (bss_end_addr 0).
+    Bytes file = test::concat(test::pattern(0x20, 4), test::mb1_header(1u << 16, 0x300010, 0x300000,
+                                                                       0x300040, 0, 0x300000));
+    file = test::concat(file, test::pattern(0x100, 6));
+    auto image = load(file);
+    ASSERT_TRUE(image) << image.error().message;
+    EXPECT_EQ(test::peek_bytes(memory_, 0x300000, 0x40),
+              Bytes(file.begin() + 0x10, file.begin() + 0x50));
+    EXPECT_EQ(peek<uint8_t>(memory_, 0x300040), 0xCC);
+    EXPECT_EQ(image->loaded[0].size, 0x40u);
+}
+
+TEST_F(Multiboot1Test, AoutKludgeLoadAddrAboveHeaderAddrIsAnError) {
+    Bytes file = test::mb1_header(1u << 16, 0x200000, 0x200010, 0, 0, 0x200000);
+    EXPECT_CONTAINS(load_error(file), "load_addr 0x200010 lies above header_addr 0x200000");
+}
+
+TEST_F(Multiboot1Test, AoutKludgeLoadEndPastTheFileIsAnError) {
+    Bytes file = test::mb1_header(1u << 16, 0x200000, 0x200000, 0x210000, 0, 0x200000);
+    EXPECT_CONTAINS(load_error(file), "past the end of the 32-byte file");
+}
+
+TEST_F(Multiboot1Test, HeaderTakesPrecedenceOverElf64) {
+    Bytes code = test::concat(test::mb1_header(0), test::pattern(0x40, 9));
+    auto image = load(test::make_elf64({{0x100000, 0x100000, code, 0x1000}}, 0x10000C));
+    ASSERT_TRUE(image) << image.error().message;
+    EXPECT_EQ(image->format, "multiboot1");
+    EXPECT_EQ(image->mode, CpuMode::Protected);
+    EXPECT_EQ(image->eax, 0x2BADB002u);
+}
+
+TEST_F(Multiboot1Test, HigherHalfElfEntryIsTranslated) {
+    Bytes code = test::concat(test::mb1_header(0), test::pattern(0x40, 9));
+    auto image = load(test::make_elf32({{0xC0100000, 0x100000, code, 0x1000}}, 0xC010000C));
+    ASSERT_TRUE(image) << image.error().message;
+    EXPECT_EQ(image->entry, 0x10000Cu);
+}
+
+TEST_F(Multiboot1Test, ElfSectionTableAndSymbolsArePassed) {
+    auto image = load(elf32_kernel(0, true));
+    ASSERT_TRUE(image) << image.error().message;
+    ASSERT_TRUE(info(0) & (1u << 5));
+    EXPECT_EQ(info(28), 4u);                  // num
+    EXPECT_EQ(info(32), sizeof(Elf32_Shdr));  // size
+    EXPECT_EQ(info(40), 3u);                  // shndx
+    uint32_t table = info(36);
+    EXPECT_GE(table, SVM_BOOT_INFO_ADDR);
+    EXPECT_LT(table, SVM_BOOT_INFO_END);
+    auto strtab = peek<Elf32_Shdr>(memory_, table + 2 * sizeof(Elf32_Shdr));
+    EXPECT_EQ(strtab.sh_type, uint32_t{SHT_STRTAB});
+    ASSERT_NE(strtab.sh_addr, 0u);  // loaded by svm, as GRUB does
+    EXPECT_EQ(test::peek_bytes(memory_, strtab.sh_addr, strtab.sh_size), test::test_strtab());
+    auto symtab = peek<Elf32_Shdr>(memory_, table + sizeof(Elf32_Shdr));
+    auto main_symbol = peek<Elf32_Sym>(memory_, symtab.sh_addr + sizeof(Elf32_Sym));
+    EXPECT_EQ(main_symbol.st_value, 0x10000Cu);
+}
+
+TEST_F(Multiboot1Test, VideoModeFlagIsAcceptedAndIgnored) {
+    auto image = load(elf32_kernel(0x4));
+    ASSERT_TRUE(image) << image.error().message;
+    EXPECT_EQ(info(0) & (1u << 11 | 1u << 12), 0u);
+}
+
+TEST_F(Multiboot1Test, BadChecksumIsAnError) {
+    Bytes file = elf32_kernel(0);
+    uint64_t header = test::segment_data_offset(false, {{0, 0, {}, 0}}, 0);
+    test::poke(file, header + 8, uint32_t{0x12345678});
+    EXPECT_CONTAINS(load_error(file), "Multiboot header checksum is wrong");
+}
+
+TEST_F(Multiboot1Test, UnsupportedRequiredFlagIsAnError) {
+    EXPECT_CONTAINS(load_error(elf32_kernel(1u << 3)), "requires feature bit 3");
+}
+
+TEST_F(Multiboot1Test, UnknownOptionalFlagIsIgnored) {
+    EXPECT_TRUE(load(elf32_kernel(1u << 20)));
+}
+
+TEST_F(Multiboot1Test, NonElfWithoutAoutKludgeIsAnError) {
+    Bytes file = test::concat(test::mb1_header(0), test::pattern(64, 1));
+    EXPECT_CONTAINS(load_error(file), "must be an ELF image");
+}
+
+TEST_F(Multiboot1Test, HeaderBeyondTheFirst8KiBIsNotFound) {
+    LoadOptions flat;
+    Bytes file = test::concat(Bytes(8192, 0x90), test::mb1_header(0));
+    auto image = load_kernel("kernel", file, memory_, flat);
+    ASSERT_TRUE(image) << image.error().message;
+    EXPECT_EQ(image->format, "flat");
+}
+
+TEST_F(Multiboot1Test, BootInfoLargerThanItsAreaIsAnError) {
+    options_.cmdline = std::string(0x10000, 'x');
+    EXPECT_CONTAINS(load_error(elf32_kernel(0)), "boot info area");
+}
+
+}  // namespace
+}  // namespace svm
