@@ -25,7 +25,8 @@ public:
 
     // Checks the range as check() does, copies `data` to `base`, zeroes the rest up to `mem_size`
     // (a BSS) and records the range. Returns an error (having written nothing) if the range is
-    // rejected or data is larger than mem_size.
+    // rejected. data.size() <= mem_size is the caller's invariant (asserted): format parsers
+    // reject p_filesz > p_memsz as a file error first.
     Result<void> place(const std::string& what, uint64_t base, std::span<const uint8_t> data,
                        uint64_t mem_size, bool is_module);
 
