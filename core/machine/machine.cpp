@@ -124,7 +124,7 @@ Result<void> Machine::create_vcpus() {
     const int count = 1;
     exits_ = std::make_unique<VcpuExits>(VcpuExits::Deps{
         memory_, io_bus_, mmio_bus_, *hypercalls_, stats_,
-        [this](RunOutcome o) { request_stop(std::move(o)); }, count});
+        [this](RunOutcome o) { request_stop(std::move(o)); }, stopping_, count});
     uint64_t cr3 = 0;
     if (image_.mode == CpuMode::Long)
         cr3 = TRY(with_context(build_boot_page_tables(memory_, image_.mappings),
@@ -153,6 +153,7 @@ void Machine::request_stop(RunOutcome outcome) {
         std::lock_guard lock(stop_mutex_);
         if (outcome_) return;
         outcome_ = std::move(outcome);
+        stopping_.store(true, std::memory_order_release);
     }
     uint64_t one = 1;
     [[maybe_unused]] ssize_t n = ::write(stop_fd_.get(), &one, sizeof one);

@@ -4,6 +4,7 @@
 
 #include <svm/machine.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -83,6 +84,7 @@ private:
 
     std::mutex stop_mutex_;  // guards outcome_
     std::optional<RunOutcome> outcome_;
+    std::atomic<bool> stopping_{false};  // outcome_ is set
     UniqueFd stop_fd_;  // eventfd written by request_stop()
 };
 

@@ -10,7 +10,17 @@ namespace svm {
 std::vector<svm_mem_range> machine_memory_map(uint64_t ram_size,
                                               std::span<const LoadedRange> loaded) {
     std::vector<svm_mem_range> out;
-    std::vector<LoadedRange> sorted(loaded.begin(), loaded.end());
+    // Whole pages: a page allocator built from this map must not hand out the tail of a page
+    // that holds kernel bytes. Loaded ranges never overlap each other (the loader refuses that),
+    // but two can share a page; the first one there keeps it.
+    std::vector<LoadedRange> sorted;
+    for (LoadedRange l : loaded) {
+        if (l.size == 0) continue;
+        uint64_t end = (l.base + l.size + 0xfff) & ~0xfffull;
+        l.base &= ~0xfffull;
+        l.size = end - l.base;
+        sorted.push_back(l);
+    }
     std::sort(sorted.begin(), sorted.end(),
               [](const LoadedRange& a, const LoadedRange& b) { return a.base < b.base; });
     for (const svm_mem_range& range : base_memory_map(ram_size)) {

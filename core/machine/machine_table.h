@@ -24,7 +24,7 @@ struct MachineDescription {
 };
 
 // The memory map for the table: the base map of `ram_size` with the ranges in `loaded` carved
-// out of RAM as SVM_MEM_KERNEL / SVM_MEM_MODULE.
+// out of RAM as SVM_MEM_KERNEL / SVM_MEM_MODULE, widened to whole 4 KiB pages.
 std::vector<svm_mem_range> machine_memory_map(uint64_t ram_size, std::span<const LoadedRange> loaded);
 
 // A device entry (name truncated to 15 characters).

@@ -12,6 +12,13 @@
 namespace svm {
 
 VcpuExitHandler::Action VcpuExits::handle_exit(Vcpu& vcpu) {
+    Action action = dispatch(vcpu);
+    // A device or hypercall may have ended the run (the guest's exit): this vCPU must not execute
+    // another instruction, so it parks now rather than when the main thread gets to it.
+    return deps_.stopping.load(std::memory_order_acquire) ? Action::Park : action;
+}
+
+VcpuExitHandler::Action VcpuExits::dispatch(Vcpu& vcpu) {
     kvm_run* run = vcpu.run();
     deps_.stats.count(run->exit_reason);
     if (log::enabled(log::Level::Debug))
@@ -106,8 +113,9 @@ VcpuExitHandler::Action VcpuExits::handle_halt(Vcpu& vcpu) {
     for (const auto& h : halted_)
         if (!h) return Action::Park;
     return crash(vcpu, RunOutcome::Kind::Halted, exit_code::kHalted,
-                 "every vCPU halted with interrupts disabled",
-                 "The guest executed HLT with RFLAGS.IF = 0 on every vCPU: nothing can wake it.");
+                 "halted with interrupts disabled",
+                 "The guest executed HLT with RFLAGS.IF = 0 on every vCPU: nothing can wake it. "
+                 "RIP points after the HLT.");
 }
 
 VcpuExitHandler::Action VcpuExits::handle_internal_error(Vcpu& vcpu) {

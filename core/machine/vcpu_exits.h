@@ -24,6 +24,7 @@ public:
         Hypercalls& hypercalls;
         ExitStats& stats;
         std::function<void(RunOutcome)> stop;  // ends the run; the first outcome wins
+        const std::atomic<bool>& stopping;      // set once the run is ending
         int vcpu_count;
     };
     explicit VcpuExits(Deps deps) : deps_(std::move(deps)), halted_(deps_.vcpu_count) {}
@@ -32,6 +33,7 @@ public:
     Action handle_exit(Vcpu& vcpu) override;
 
 private:
+    Action dispatch(Vcpu& vcpu);
     Action handle_io(Vcpu& vcpu);
     Action handle_mmio(Vcpu& vcpu);
     Action handle_hypercall(Vcpu& vcpu);
