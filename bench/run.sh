@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Builds (if needed) and runs svm's benchmarks, then prints a summary. See docs/benchmarks.md.
+# Benchmarks print figures; they never fail on a threshold. Takes about a minute on a 2-core
+# nested-KVM machine (most of it QEMU's comparison runs, skipped when QEMU is not installed).
+#
+#   bench/run.sh                 build into build/ (or $SVM_BUILD_DIR) and run everything
+#   SVM_BENCH_QUICK=1 bench/run.sh   fewer runs and iterations, a few seconds
+#   SVM_BENCH_NO_QEMU=1 bench/run.sh skip the QEMU comparison
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build="${SVM_BUILD_DIR:-build}"
+
+if [[ ! -f "$build/CMakeCache.txt" ]]; then
+    cmake -S . -B "$build" -G Ninja ${SVM_CMAKE_ARGS:-} >/dev/null
+fi
+cmake --build "$build" --target exit_roundtrip cold_start >/dev/null
+
+exit_args=()
+cold_args=()
+if [[ -n "${SVM_BENCH_QUICK:-}" ]]; then
+    exit_args+=(--iterations 1024 --runs 3)
+    cold_args+=(--runs 5)
+fi
+if [[ -n "${SVM_BENCH_NO_QEMU:-}" ]]; then
+    cold_args+=(--no-qemu)
+fi
+
+log="$(mktemp /tmp/svm-bench-XXXXXX.log)"
+trap 'rm -f "$log"' EXIT
+echo "== exit round trip (bench/exit_roundtrip) =="
+"$build/bench/exit_roundtrip" "${exit_args[@]}" | tee -a "$log"
+echo
+echo "== cold start (bench/cold_start) =="
+"$build/bench/cold_start" "${cold_args[@]}" | tee -a "$log"
+
+echo
+echo "== summary ($(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r)) =="
+grep -E '^(median us/exit|ratio svm/raw|svm median|qemu -accel|  ratio|QEMU comparison|[a-z_]+: skipped)' \
+    "$log" || true
