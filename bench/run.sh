@@ -35,5 +35,5 @@ echo "== cold start (bench/cold_start) =="
 
 echo
 echo "== summary ($(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r)) =="
-grep -E '^(median us/exit|ratio svm/raw|svm median|qemu -accel|  ratio|QEMU comparison|[a-z_]+: skipped)' \
+grep -E '^(median us/exit|median user-space|ratio svm/raw|svm median|qemu -accel|  ratio|QEMU comparison|[a-z_]+: skipped)' \
     "$log" || true

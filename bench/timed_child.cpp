@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -126,11 +127,14 @@ Result<int> TimedChild::wait_exit(double timeout_s) {
         }
     }
     int status;
+    rusage usage{};
     pid_t r;
-    while ((r = waitpid(pid_, &status, 0)) < 0 && errno == EINTR) {
+    while ((r = wait4(pid_, &status, 0, &usage)) < 0 && errno == EINTR) {
     }
-    if (r != pid_) return error("waitpid failed: {}", std::strerror(errno));
+    if (r != pid_) return error("wait4 failed: {}", std::strerror(errno));
     exit_time_ = seconds_since_start();
+    user_cpu_s_ = static_cast<double>(usage.ru_utime.tv_sec) + usage.ru_utime.tv_usec * 1e-6;
+    system_cpu_s_ = static_cast<double>(usage.ru_stime.tv_sec) + usage.ru_stime.tv_usec * 1e-6;
     reaped_ = true;
     return exit_code_of(status);
 }

@@ -46,6 +46,10 @@ public:
     // Returns the seconds from spawn to when wait_exit() saw the child end (0 before that).
     double exit_time() const { return exit_time_; }
 
+    // Returns the user and system CPU seconds the child used, from wait4() (0 before wait_exit()).
+    double user_cpu_s() const { return user_cpu_s_; }
+    double system_cpu_s() const { return system_cpu_s_; }
+
     // Kills the child with SIGKILL by its PID and reaps it; does nothing if it already ended.
     void kill();
 
@@ -69,6 +73,8 @@ private:
     std::vector<double> arrival_;  // arrival_[i]: seconds from spawn to the read of output_[i]
     size_t scanned_ = 0;           // bytes of output_ that wait_for_byte() has already looked at
     double exit_time_ = 0;
+    double user_cpu_s_ = 0;
+    double system_cpu_s_ = 0;
 };
 
 }  // namespace svm::bench
