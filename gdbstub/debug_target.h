@@ -1,0 +1,114 @@
+// The interface between the GDB remote protocol and whatever is being debugged. The protocol
+// library (Session, Server) calls it; svm's core implements it on the real VM. All calls come from
+// the server's thread, one at a time.
+//
+// Errors are in tiers (as the gdbstub crate): a TargetError becomes an "E xx" reply and the session
+// goes on; only the transport closing ends a session.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gdbstub/target_result.h"
+#include "gdbstub/x86_64/registers.h"
+
+namespace svm::gdb {
+
+using ThreadId = int;  // gdb thread id: vCPU index + 1
+
+// Signal numbers in gdb's numbering (include/gdb/signals.def).
+namespace sig {
+constexpr int kNone = 0;
+constexpr int kInt = 2;
+constexpr int kIll = 4;
+constexpr int kTrap = 5;
+constexpr int kKill = 9;
+constexpr int kSegv = 11;
+}  // namespace sig
+
+// Why the target stopped (GDB manual, E.3 "Stop Reply Packets").
+struct StopReason {
+    enum class Kind { Signal, Exited };
+    enum class Detail { None, SwBreak, HwBreak, Watch, RWatch, AWatch };
+
+    Kind kind = Kind::Signal;
+    ThreadId thread = 1;
+    int signal = sig::kTrap;
+    int exit_code = 0;  // Kind::Exited
+    Detail detail = Detail::None;
+    uint64_t watch_address = 0;  // Detail::Watch/RWatch/AWatch
+    // Registers to expedite in the stop reply (regno, value), so gdb needs no 'g' after a step:
+    // typically rbp, rsp and rip of the stopped thread.
+    std::vector<std::pair<int, uint64_t>> expedite;
+};
+
+// What a thread should do on resume (vCont actions; GDB manual E.2 "vCont").
+struct ResumeAction {
+    enum class Kind { Continue, Step, Stop };
+    Kind kind = Kind::Continue;
+    ThreadId thread = -1;  // -1: every thread without an action of its own
+    int signal = sig::kNone;
+};
+
+enum class BreakpointType { Software = 0, Hardware = 1, Write = 2, Read = 3, Access = 4 };
+
+class DebugTarget {
+public:
+    virtual ~DebugTarget() = default;
+
+    // A debugger connected. Stops every thread if they are running (all-stop) and returns the
+    // reason to report for '?': SIGTRAP at the first instruction, SIGINT if it interrupted the
+    // guest, or the last stop.
+    virtual StopReason attach() = 0;
+    // The debugger detached (or disconnected): remove every breakpoint and watchpoint, stop
+    // single-stepping and let the guest run.
+    virtual void detach() = 0;
+    // 'k' / vKill: end the debugged program (svm exits).
+    virtual void kill() = 0;
+
+    virtual std::vector<ThreadId> threads() = 0;
+    // For qThreadExtraInfo and qXfer:threads:read, e.g. "vCPU 0, long mode, CPL 0, running".
+    virtual std::string thread_extra_info(ThreadId thread) = 0;
+
+    virtual TargetResult<x86_64::RegisterFile> read_registers(ThreadId thread) = 0;
+    virtual TargetResult<void> write_registers(ThreadId thread,
+                                               const x86_64::RegisterFile& regs) = 0;
+
+    // Reads/writes memory at a (virtual) address as `thread` sees it. Returns the number of bytes
+    // done before the first inaccessible one; an error if none.
+    virtual TargetResult<size_t> read_memory(ThreadId thread, uint64_t addr,
+                                             std::span<uint8_t> out) = 0;
+    virtual TargetResult<size_t> write_memory(ThreadId thread, uint64_t addr,
+                                              std::span<const uint8_t> in) = 0;
+
+    // Optional capabilities: default "not supported" (empty reply to Z packets).
+    virtual bool supports(BreakpointType) { return false; }
+    virtual TargetResult<void> insert_breakpoint(BreakpointType, uint64_t /*addr*/,
+                                                 uint64_t /*kind*/) {
+        return target_error(1, "not supported");
+    }
+    virtual TargetResult<void> remove_breakpoint(BreakpointType, uint64_t /*addr*/,
+                                                 uint64_t /*kind*/) {
+        return target_error(1, "not supported");
+    }
+
+    // Resumes threads per `actions` (all-stop: when any thread stops, every thread is stopped
+    // before the stop is reported). Returns at once; the stop arrives later through
+    // Server::notify_stop. An error means nothing was resumed.
+    virtual TargetResult<void> resume(std::span<const ResumeAction> actions) = 0;
+    // Asks every thread to stop (Ctrl-C); a SIGINT stop follows through notify_stop.
+    virtual void interrupt() = 0;
+
+    // 'monitor CMD' (qRcmd). Returns the text to show; empty optional = unknown command.
+    virtual std::optional<std::string> monitor(std::string_view /*command*/) {
+        return std::nullopt;
+    }
+    // The absolute path of the program's file for qXfer:exec-file:read, if any.
+    virtual std::optional<std::string> exec_file() { return std::nullopt; }
+};
+
+}  // namespace svm::gdb

@@ -1,0 +1,55 @@
+#include "gdbstub/protocol/vcont.h"
+
+#include "gdbstub/protocol/hex.h"
+#include "gdbstub/protocol/thread_id.h"
+
+namespace svm::gdb::protocol {
+
+std::optional<std::vector<ResumeAction>> parse_vcont(std::string_view args) {
+    std::vector<ResumeAction> actions;
+    while (!args.empty()) {
+        std::string_view item = args;
+        if (auto parts = split_once(args, ';')) {
+            item = parts->first;
+            args = parts->second;
+            if (args.empty()) return std::nullopt;  // a trailing ';'
+        } else {
+            args = {};
+        }
+        std::string_view verb = item;
+        ResumeAction action;
+        if (auto parts = split_once(item, ':')) {
+            verb = parts->first;
+            auto selector = parse_thread_id(parts->second);
+            if (!selector || selector->kind == ThreadSelector::Kind::Any) return std::nullopt;
+            action.thread = selector->kind == ThreadSelector::Kind::All ? -1 : selector->thread;
+        }
+        if (verb.empty()) return std::nullopt;
+        switch (verb[0]) {
+            case 'c':
+            case 's':
+            case 't':
+                if (verb.size() != 1) return std::nullopt;
+                action.kind = verb[0] == 'c'   ? ResumeAction::Kind::Continue
+                              : verb[0] == 's' ? ResumeAction::Kind::Step
+                                               : ResumeAction::Kind::Stop;
+                break;
+            case 'C':
+            case 'S': {
+                auto signal = parse_hex(verb.substr(1));
+                if (verb.size() != 3 || !signal) return std::nullopt;
+                action.kind =
+                    verb[0] == 'C' ? ResumeAction::Kind::Continue : ResumeAction::Kind::Step;
+                action.signal = int(*signal);
+                break;
+            }
+            default:
+                return std::nullopt;
+        }
+        actions.push_back(action);
+    }
+    if (actions.empty()) return std::nullopt;
+    return actions;
+}
+
+}  // namespace svm::gdb::protocol

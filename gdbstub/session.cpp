@@ -1,0 +1,199 @@
+// Session: framing, acks, the Stopped/Running states and the packet dispatch. The packet
+// families live in session_data.cpp (registers, memory, breakpoints), session_resume.cpp
+// (c/s/vCont/H/T) and session_query.cpp (q/Q/v packets, qXfer, monitor).
+#include "gdbstub/session.h"
+
+#include <fmt/format.h>
+
+#include "gdbstub/protocol/packet_encoder.h"
+#include "gdbstub/protocol/stop_reply.h"
+#include "gdbstub/session_errors.h"
+
+namespace svm::gdb {
+
+Session::Session(DebugTarget& target, SessionOptions options)
+    : target_(target), options_(std::move(options)), decoder_(options_.packet_size) {}
+
+void Session::attach() {
+    if (attached_ || closed_) return;
+    last_stop_ = target_.attach();
+    attached_ = true;
+    log("debugger attached");
+}
+
+void Session::on_disconnect() {
+    if (!attached_ || closed_) return;
+    closed_ = true;
+    running_ = false;
+    log("debugger disconnected: detaching");
+    target_.detach();
+}
+
+std::string Session::on_bytes(std::string_view bytes) {
+    if (closed_) return {};
+    attach();
+    std::vector<protocol::DecoderEvent> events;
+    decoder_.feed(bytes, events);
+    std::string out;
+    for (auto& event : events) {
+        using Kind = protocol::DecoderEvent::Kind;
+        switch (event.kind) {
+            case Kind::Ack:
+                break;
+            case Kind::Nak:
+                if (!no_ack_) out += last_sent_;
+                break;
+            case Kind::Interrupt:
+                // GDB manual E.12: 0x03 asks a running target to stop; a SIGINT stop follows.
+                if (running_) {
+                    log("interrupt from gdb");
+                    target_.interrupt();
+                }
+                break;
+            case Kind::BadChecksum:
+                log("packet with a bad checksum discarded");
+                out += '-';
+                break;
+            case Kind::Overlong:
+                log(fmt::format("packet longer than PacketSize ({:#x}) rejected",
+                                options_.packet_size));
+                if (!no_ack_) out += '+';
+                if (!running_ && !closed_) out += frame(errors::kTooLong);
+                break;
+            case Kind::Packet: {
+                if (options_.trace) options_.trace('<', event.payload);
+                if (!no_ack_) out += '+';
+                if (closed_) break;
+                if (running_) {
+                    // All-stop: gdb sends nothing but 0x03 until the stop reply.
+                    log(fmt::format("packet while the target runs ignored: {:.40}", event.payload));
+                    break;
+                }
+                std::vector<std::string> replies;
+                dispatch(event.payload, replies);
+                for (auto& reply : replies) out += frame(reply);
+                if (event.payload == "QStartNoAckMode") {
+                    // GDB manual E.11: both sides stop acking after the OK reply.
+                    no_ack_ = true;
+                    decoder_.set_no_ack(true);
+                }
+                break;
+            }
+        }
+    }
+    return out;
+}
+
+std::string Session::on_stop(const StopReason& reason) {
+    last_stop_ = reason;
+    // A new stop invalidates Hg/Hc choices: gdb re-selects after each stop.
+    g_thread_ = 0;
+    c_thread_ = 0;
+    if (!running_ || closed_) return {};
+    running_ = false;
+    return frame(protocol::format_stop_reply(reason, multiprocess_));
+}
+
+void Session::dispatch(std::string_view packet, std::vector<std::string>& replies) {
+    if (packet.empty()) {
+        replies.emplace_back();
+        return;
+    }
+    std::string_view args = packet.substr(1);
+    std::string reply;
+    switch (packet[0]) {
+        case '?':
+            reply = protocol::format_stop_reply(last_stop_, multiprocess_);
+            break;
+        case 'g':
+            reply = handle_read_registers();
+            break;
+        case 'G':
+            reply = handle_write_registers(args);
+            break;
+        case 'p':
+            reply = handle_read_register(args);
+            break;
+        case 'P':
+            reply = handle_write_register(args);
+            break;
+        case 'm':
+            reply = handle_read_memory(args);
+            break;
+        case 'M':
+            reply = handle_write_memory(args, false);
+            break;
+        case 'X':
+            reply = handle_write_memory(args, true);
+            break;
+        case 'Z':
+            reply = handle_breakpoint(args, true);
+            break;
+        case 'z':
+            reply = handle_breakpoint(args, false);
+            break;
+        case 'H':
+            reply = handle_thread_select(args);
+            break;
+        case 'T':
+            reply = handle_thread_alive(args);
+            break;
+        case 'c':
+        case 'C':
+        case 's':
+        case 'S':
+            reply = handle_resume(packet[0], args);
+            break;
+        case 'D':
+            // "D" or "D;pid" (multiprocess). Reply first: the transport closes after sending it.
+            replies.emplace_back("OK");
+            closed_ = true;
+            log("debugger detached");
+            target_.detach();
+            return;
+        case 'k':
+            // GDB manual E.2: 'k' has no reply.
+            closed_ = true;
+            log("kill requested by gdb");
+            target_.kill();
+            return;
+        case 'q':
+            reply = handle_query(packet, replies);
+            break;
+        case 'Q':
+            reply = handle_set(packet);
+            break;
+        case 'v':
+            reply = handle_v(packet);
+            break;
+        default:
+            break;  // Unsupported: the empty reply (GDB manual E.1).
+    }
+    if (running_) return;  // resumed: the stop reply comes later
+    replies.push_back(std::move(reply));
+}
+
+ThreadId Session::register_thread() const {
+    return g_thread_ > 0 ? g_thread_ : last_stop_.thread;
+}
+
+ThreadId Session::resume_thread() const {
+    return c_thread_ > 0 ? c_thread_ : last_stop_.thread;
+}
+
+std::string Session::error_reply(const TargetError& error) {
+    int code = error.code >= 1 && error.code <= 255 ? error.code : 1;
+    return fmt::format("E{:02x}", code);
+}
+
+std::string Session::frame(std::string_view payload) {
+    if (options_.trace) options_.trace('>', payload);
+    last_sent_ = protocol::frame_packet(payload, options_.rle_replies);
+    return last_sent_;
+}
+
+void Session::log(std::string_view message) {
+    if (options_.log) options_.log(message);
+}
+
+}  // namespace svm::gdb

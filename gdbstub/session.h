@@ -1,0 +1,112 @@
+// One gdb connection's protocol state machine (GDB manual appendix E). No I/O: the transport
+// feeds it the bytes it reads and sends what it returns. All DebugTarget calls happen inside
+// on_bytes()/on_stop()/attach()/on_disconnect(), so on the caller's (the server's) thread.
+//
+// States: Stopped (gdb sends packets, the stub answers each) and Running (after c/s/vCont; only
+// 0x03 is expected, which calls target.interrupt(); the reply is the stop reply that on_stop()
+// returns later). Errors come in tiers: a TargetError or a malformed packet becomes an "E xx"
+// reply and the session goes on; D, k and vKill end it (closed()).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gdbstub/debug_target.h"
+#include "gdbstub/protocol/packet_decoder.h"
+
+namespace svm::gdb {
+
+// The PacketSize svm announces: the largest packet payload gdb may send and svm accepts
+// (GDB manual E.4, qSupported "PacketSize=bytes"; gdb then sizes m/M/X/g accordingly).
+constexpr size_t kPacketSize = 0x20000;
+
+struct SessionOptions {
+    size_t packet_size = kPacketSize;
+    // Run-length encode replies (GDB manual E.1); gdb always decodes it.
+    bool rle_replies = false;
+    // One line per notable event (attach, detach, malformed packets): svm's -v.
+    std::function<void(std::string_view)> log;
+    // Every packet payload: direction '<' from gdb, '>' to gdb (svm's -vv).
+    std::function<void(char direction, std::string_view payload)> trace;
+};
+
+class Session {
+public:
+    explicit Session(DebugTarget& target, SessionOptions options = {});
+
+    // Calls target.attach() (stopping the target) and records its stop reason for '?'.
+    // on_bytes() does it on the first byte if the transport did not.
+    void attach();
+
+    // Consumes bytes from gdb; returns the bytes to send back (acks, replies), possibly "".
+    std::string on_bytes(std::string_view bytes);
+
+    // The target stopped. Returns the stop reply to send if gdb waits for one (the session is
+    // Running), "" otherwise (the reason is then kept for '?').
+    std::string on_stop(const StopReason& reason);
+
+    // The transport closed without D: detaches the target (the guest runs on) unless the
+    // session already ended. Idempotent.
+    void on_disconnect();
+
+    bool attached() const { return attached_; }
+    bool running() const { return running_; }
+    // D, k or vKill was handled: close the connection once the returned bytes are sent.
+    bool closed() const { return closed_; }
+    bool no_ack_mode() const { return no_ack_; }
+    bool multiprocess() const { return multiprocess_; }
+    const StopReason& last_stop() const { return last_stop_; }
+
+private:
+    // Handles one packet payload; returns the reply payloads (usually one; none while the
+    // target runs; qRcmd may add O packets before its final reply).
+    void dispatch(std::string_view packet, std::vector<std::string>& replies);
+
+    // Packet families (session_*.cpp).
+    std::string handle_query(std::string_view packet, std::vector<std::string>& replies);
+    std::string handle_set(std::string_view packet);
+    std::string handle_v(std::string_view packet);
+    std::string handle_read_registers();
+    std::string handle_write_registers(std::string_view hex);
+    std::string handle_read_register(std::string_view args);
+    std::string handle_write_register(std::string_view args);
+    std::string handle_read_memory(std::string_view args);
+    std::string handle_write_memory(std::string_view args, bool binary);
+    std::string handle_breakpoint(std::string_view args, bool insert);
+    std::string handle_thread_select(std::string_view args);
+    std::string handle_thread_alive(std::string_view args);
+    std::string handle_resume(char command, std::string_view args);
+    std::string handle_vcont(std::string_view args);
+    std::string handle_monitor(std::string_view hex, std::vector<std::string>& replies);
+    std::string handle_qxfer(std::string_view args);
+    std::string supported_features(std::string_view gdb_features);
+    std::string threads_xml();
+    std::string resume(const std::vector<ResumeAction>& actions);
+
+    // The thread for g/G/p/P/m/M (Hg) and for c/s (Hc): the selected one, else the last stop's.
+    ThreadId register_thread() const;
+    ThreadId resume_thread() const;
+    static std::string error_reply(const TargetError& error);
+    std::string frame(std::string_view payload);
+    void log(std::string_view message);
+
+    DebugTarget& target_;
+    SessionOptions options_;
+    protocol::PacketDecoder decoder_;
+    bool attached_ = false;
+    bool running_ = false;
+    bool closed_ = false;
+    bool no_ack_ = false;
+    bool multiprocess_ = false;
+    StopReason last_stop_;
+    ThreadId g_thread_ = 0;  // 0: not selected (Hg0 / Hg-1)
+    ThreadId c_thread_ = 0;
+    std::string last_sent_;    // resent on '-' (GDB manual E.11)
+    std::string threads_doc_;  // qXfer:threads:read document, built at offset 0
+};
+
+}  // namespace svm::gdb

@@ -1,0 +1,155 @@
+// Session: general queries and settings (q, Q, v packets; GDB manual E.4 "General Query
+// Packets"), qXfer objects and monitor commands (qRcmd).
+#include <fmt/format.h>
+
+#include "gdbstub/protocol/hex.h"
+#include "gdbstub/protocol/qxfer.h"
+#include "gdbstub/protocol/thread_id.h"
+#include "gdbstub/session.h"
+#include "gdbstub/session_errors.h"
+
+namespace svm::gdb {
+
+using protocol::format_thread_id;
+
+namespace {
+
+bool starts_with(std::string_view text, std::string_view prefix) {
+    return text.substr(0, prefix.size()) == prefix;
+}
+
+}  // namespace
+
+std::string Session::handle_query(std::string_view packet, std::vector<std::string>& replies) {
+    if (starts_with(packet, "qSupported")) return supported_features(packet.substr(10));
+    if (starts_with(packet, "qAttached")) return "1";  // attached to an existing process
+    if (packet == "qC") return "QC" + format_thread_id(register_thread(), multiprocess_);
+    if (packet == "qfThreadInfo") {
+        std::string reply = "m";
+        for (ThreadId thread : target_.threads()) {
+            if (reply.size() > 1) reply += ',';
+            reply += format_thread_id(thread, multiprocess_);
+        }
+        return reply.size() > 1 ? reply : "l";
+    }
+    if (packet == "qsThreadInfo") return "l";
+    if (starts_with(packet, "qThreadExtraInfo,")) {
+        auto selector = protocol::parse_thread_id(packet.substr(17));
+        if (!selector || selector->kind != protocol::ThreadSelector::Kind::One)
+            return errors::kMalformed;
+        return protocol::encode_hex(target_.thread_extra_info(selector->thread));
+    }
+    if (starts_with(packet, "qXfer:")) return handle_qxfer(packet.substr(6));
+    if (starts_with(packet, "qRcmd,")) return handle_monitor(packet.substr(6), replies);
+    return "";  // qOffsets, qSymbol, qTStatus, ...: not supported
+}
+
+std::string Session::handle_set(std::string_view packet) {
+    if (packet == "QStartNoAckMode") return "OK";
+    return "";
+}
+
+std::string Session::handle_v(std::string_view packet) {
+    if (packet == "vCont?") return "vCont;c;C;s;S;t";
+    if (starts_with(packet, "vCont;")) return handle_vcont(packet.substr(6));
+    if (packet == "vKill" || starts_with(packet, "vKill;")) {
+        closed_ = true;
+        log("kill requested by gdb");
+        target_.kill();
+        return "OK";
+    }
+    return "";  // vMustReplyEmpty, vFile, vRun, ...
+}
+
+std::string Session::supported_features(std::string_view gdb_features) {
+    // gdb lists its own features after ':' ("multiprocess+;swbreak+;...").
+    if (!gdb_features.empty()) gdb_features.remove_prefix(1);
+    multiprocess_ = false;
+    while (!gdb_features.empty()) {
+        auto parts = protocol::split_once(gdb_features, ';');
+        std::string_view feature = parts ? parts->first : gdb_features;
+        gdb_features = parts ? parts->second : std::string_view{};
+        if (feature == "multiprocess+") multiprocess_ = true;
+    }
+    std::string reply =
+        fmt::format("PacketSize={:x};QStartNoAckMode+;qXfer:features:read+;qXfer:threads:read+;",
+                    options_.packet_size);
+    if (target_.exec_file()) reply += "qXfer:exec-file:read+;";
+    reply += "swbreak+;hwbreak+;vContSupported+";
+    if (multiprocess_) reply += ";multiprocess+";
+    return reply;
+}
+
+std::string Session::handle_qxfer(std::string_view args) {
+    auto request = protocol::parse_qxfer_read(args);
+    if (!request) {
+        // A write or an unknown operation on a known object is malformed; unknown objects
+        // are not supported.
+        return errors::kXferBad;
+    }
+    // The reply is binary and escaped; with at most half of PacketSize of data, escaping can
+    // never push it past PacketSize.
+    uint64_t max = (options_.packet_size - 1) / 2;
+    auto slice = [&](std::string_view doc) {
+        return protocol::qxfer_slice(doc, request->offset, request->length, max);
+    };
+    if (request->object == "features") {
+        if (request->annex != "target.xml") return errors::kXferBad;
+        return slice(x86_64::target_xml());
+    }
+    if (request->object == "threads") {
+        if (!request->annex.empty()) return errors::kXferBad;
+        // Built once per transfer so that every part comes from the same document.
+        if (request->offset == 0 || threads_doc_.empty()) threads_doc_ = threads_xml();
+        return slice(threads_doc_);
+    }
+    if (request->object == "exec-file") {
+        auto path = target_.exec_file();
+        if (!path) return "";
+        if (!request->annex.empty() &&
+            protocol::parse_hex(request->annex) != uint64_t(protocol::kPid))
+            return errors::kXferBad;
+        return slice(*path);
+    }
+    return "";
+}
+
+std::string Session::threads_xml() {
+    // GDB manual E.4 "qXfer:threads:read" / G.? "Thread List Format".
+    std::string xml = "<?xml version=\"1.0\"?>\n<threads>\n";
+    for (ThreadId thread : target_.threads()) {
+        std::string info = target_.thread_extra_info(thread);
+        std::string name = info.substr(0, info.find(','));
+        xml += fmt::format("<thread id=\"{}\" name=\"{}\">{}</thread>\n",
+                           format_thread_id(thread, multiprocess_), protocol::xml_escape(name),
+                           protocol::xml_escape(info));
+    }
+    xml += "</threads>\n";
+    return xml;
+}
+
+std::string Session::handle_monitor(std::string_view hex, std::vector<std::string>& replies) {
+    auto bytes = protocol::decode_hex(hex);
+    if (!bytes) return errors::kMalformed;
+    std::string command(bytes->begin(), bytes->end());
+    auto output = target_.monitor(command);
+    if (!output) {
+        // Shown by gdb as the error text (GDB manual E.1 "E.errtext").
+        log(fmt::format("unknown monitor command '{}'", command));
+        std::string message = fmt::format("unknown monitor command '{}'", command);
+        for (char& c : message) {
+            if (c == '#' || c == '$' || c == '}' || c == '*' || uint8_t(c) < 0x20) c = '?';
+        }
+        return "E." + message;
+    }
+    if (output->empty()) return "OK";
+    std::string encoded = protocol::encode_hex(*output);
+    if (encoded.size() < options_.packet_size) return encoded;
+    // Too long for one reply: console output packets ("O" + hex), then OK.
+    size_t chunk = (options_.packet_size - 1) & ~size_t(1);
+    for (size_t at = 0; at < encoded.size(); at += chunk)
+        replies.push_back("O" + encoded.substr(at, chunk));
+    return "OK";
+}
+
+}  // namespace svm::gdb

@@ -1,0 +1,206 @@
+// The register table and RegisterFile. Names, types and groups follow gdb's own feature files
+// (gdb/features/i386/64bit-core.xml, 64bit-sse.xml, 64bit-segments.xml) so that gdb's amd64
+// architecture recognises org.gnu.gdb.i386.core/.sse/.segments; the org.svm.* features are
+// svm's own and show up in gdb as plain named registers.
+#include "gdbstub/x86_64/registers.h"
+
+namespace svm::gdb::x86_64 {
+namespace {
+
+constexpr std::string_view kCore = "org.gnu.gdb.i386.core";
+constexpr std::string_view kSse = "org.gnu.gdb.i386.sse";
+constexpr std::string_view kSegments = "org.gnu.gdb.i386.segments";
+constexpr std::string_view kSys = "org.svm.x86.sys";
+constexpr std::string_view kDescriptors = "org.svm.x86.descriptors";
+
+constexpr RegisterInfo gp(std::string_view name, std::string_view type = "int64") {
+    return {name, 64, type, "", kCore};
+}
+constexpr RegisterInfo core32(std::string_view name, std::string_view type = "int32") {
+    return {name, 32, type, "", kCore};
+}
+constexpr RegisterInfo st(std::string_view name) {
+    return {name, 80, "i387_ext", "", kCore};
+}
+constexpr RegisterInfo fpu(std::string_view name) {
+    return {name, 32, "int", "float", kCore};
+}
+constexpr RegisterInfo xmm(std::string_view name) {
+    return {name, 128, "vec128", "", kSse};
+}
+constexpr RegisterInfo sys(std::string_view name) {
+    return {name, 64, "int64", "system", kSys};
+}
+constexpr RegisterInfo desc64(std::string_view name) {
+    return {name, 64, "int64", "system", kDescriptors};
+}
+constexpr RegisterInfo desc32(std::string_view name) {
+    return {name, 32, "int32", "system", kDescriptors};
+}
+
+constexpr std::array<RegisterInfo, kRegisterCount> kTable = {{
+    gp("rax"),
+    gp("rbx"),
+    gp("rcx"),
+    gp("rdx"),
+    gp("rsi"),
+    gp("rdi"),
+    gp("rbp", "data_ptr"),
+    gp("rsp", "data_ptr"),
+    gp("r8"),
+    gp("r9"),
+    gp("r10"),
+    gp("r11"),
+    gp("r12"),
+    gp("r13"),
+    gp("r14"),
+    gp("r15"),
+    gp("rip", "code_ptr"),
+    core32("eflags", "i386_eflags"),
+    core32("cs"),
+    core32("ss"),
+    core32("ds"),
+    core32("es"),
+    core32("fs"),
+    core32("gs"),
+    st("st0"),
+    st("st1"),
+    st("st2"),
+    st("st3"),
+    st("st4"),
+    st("st5"),
+    st("st6"),
+    st("st7"),
+    fpu("fctrl"),
+    fpu("fstat"),
+    fpu("ftag"),
+    fpu("fiseg"),
+    fpu("fioff"),
+    fpu("foseg"),
+    fpu("fooff"),
+    fpu("fop"),
+    xmm("xmm0"),
+    xmm("xmm1"),
+    xmm("xmm2"),
+    xmm("xmm3"),
+    xmm("xmm4"),
+    xmm("xmm5"),
+    xmm("xmm6"),
+    xmm("xmm7"),
+    xmm("xmm8"),
+    xmm("xmm9"),
+    xmm("xmm10"),
+    xmm("xmm11"),
+    xmm("xmm12"),
+    xmm("xmm13"),
+    xmm("xmm14"),
+    xmm("xmm15"),
+    {"mxcsr", 32, "i386_mxcsr", "vector", kSse},
+    {"fs_base", 64, "int64", "", kSegments},
+    {"gs_base", 64, "int64", "", kSegments},
+    sys("k_gs_base"),
+    sys("cr0"),
+    sys("cr2"),
+    sys("cr3"),
+    sys("cr4"),
+    sys("cr8"),
+    sys("efer"),
+    desc64("cs_base"),
+    desc32("cs_limit"),
+    desc32("cs_attr"),
+    desc64("ss_base"),
+    desc32("ss_limit"),
+    desc32("ss_attr"),
+    desc64("ds_base"),
+    desc32("ds_limit"),
+    desc32("ds_attr"),
+    desc64("es_base"),
+    desc32("es_limit"),
+    desc32("es_attr"),
+    desc32("fs_limit"),
+    desc32("fs_attr"),
+    desc32("gs_limit"),
+    desc32("gs_attr"),
+    desc32("ldtr"),
+    desc64("ldtr_base"),
+    desc32("ldtr_limit"),
+    desc32("ldtr_attr"),
+    desc32("tr"),
+    desc64("tr_base"),
+    desc32("tr_limit"),
+    desc32("tr_attr"),
+    desc64("gdtr_base"),
+    desc32("gdtr_limit"),
+    desc64("idtr_base"),
+    desc32("idtr_limit"),
+}};
+
+struct Layout {
+    std::array<size_t, kRegisterCount + 1> offsets{};
+    constexpr Layout() {
+        size_t offset = 0;
+        for (int r = 0; r < kRegisterCount; ++r) {
+            offsets[r] = offset;
+            offset += kTable[r].bits / 8;
+        }
+        offsets[kRegisterCount] = offset;
+    }
+};
+constexpr Layout kLayout;
+static_assert(kLayout.offsets[kRegisterCount] == 752, "the 'g' block layout changed");
+
+}  // namespace
+
+const std::array<RegisterInfo, kRegisterCount>& register_table() {
+    return kTable;
+}
+
+size_t register_offset(int r) {
+    return r >= 0 && r <= kRegisterCount ? kLayout.offsets[r] : register_block_size();
+}
+
+size_t register_block_size() {
+    return kLayout.offsets[kRegisterCount];
+}
+
+int register_by_name(std::string_view name) {
+    for (int r = 0; r < kRegisterCount; ++r) {
+        if (kTable[r].name == name) return r;
+    }
+    return -1;
+}
+
+RegisterFile::RegisterFile() : data_(storage_.data(), register_block_size()) {}
+
+RegisterFile::RegisterFile(const RegisterFile& other)
+    : storage_(other.storage_), data_(storage_.data(), register_block_size()) {}
+
+RegisterFile& RegisterFile::operator=(const RegisterFile& other) {
+    storage_ = other.storage_;
+    return *this;
+}
+
+std::span<uint8_t> RegisterFile::bytes(int r) {
+    if (r < 0 || r >= kRegisterCount) return {};
+    return data_.subspan(register_offset(r), kTable[r].bits / 8);
+}
+
+std::span<const uint8_t> RegisterFile::bytes(int r) const {
+    if (r < 0 || r >= kRegisterCount) return {};
+    return std::span<const uint8_t>(data_).subspan(register_offset(r), kTable[r].bits / 8);
+}
+
+uint64_t RegisterFile::get(int r) const {
+    auto b = bytes(r);
+    uint64_t value = 0;
+    // Little-endian, as x86 and the 'g' packet store it (GDB manual E.4: target byte order).
+    for (size_t i = 0; i < b.size() && i < 8; ++i) value |= uint64_t{b[i]} << (8 * i);
+    return value;
+}
+
+void RegisterFile::set(int r, uint64_t value) {
+    auto b = bytes(r);
+    for (size_t i = 0; i < b.size(); ++i) b[i] = i < 8 ? uint8_t(value >> (8 * i)) : 0;
+}
+
+}  // namespace svm::gdb::x86_64
