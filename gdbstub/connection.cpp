@@ -1,6 +1,8 @@
 // Connection: async reads feed the Session, replies go out through a write queue (one
 // async_write at a time, so stop replies from notify_stop and packet replies never interleave).
 #include <fmt/format.h>
+#include <poll.h>
+#include <sys/socket.h>
 
 #include "gdbstub/protocol/packet_encoder.h"
 #include "gdbstub/server_impl.h"
@@ -50,14 +52,43 @@ void Connection::on_data(std::string_view bytes) {
         return;
     }
     std::vector<protocol::DecoderEvent> events;
+    if (early_bytes_.size() < server_.options.session.packet_size * 2) early_bytes_ += bytes;
     reject_decoder_.feed(bytes, events);
     for (auto& event : events) {
         if (event.kind != protocol::DecoderEvent::Kind::Packet) continue;
+        if (server_.slot_free()) {
+            become_active();
+            return;
+        }
         server_.log("refused a second debugger: one is already attached");
         write("+" + protocol::frame_packet(kBusy));
         close_after_writes_ = true;
         return;
     }
+}
+
+void Connection::become_active() {
+    server_.active = shared_from_this();
+    session_ = std::make_unique<Session>(server_.target, server_.options.session);
+    server_.log("debugger connected");
+    session_->attach();
+    server_.client_attached();
+    std::string bytes = std::move(early_bytes_);
+    on_data(bytes);
+}
+
+bool Connection::finish_if_hung_up() {
+    if (!open_) return true;
+    pollfd p{socket_.native_handle(), POLLRDHUP, 0};
+    if (::poll(&p, 1, 0) <= 0 || !(p.revents & (POLLRDHUP | POLLHUP | POLLERR))) return false;
+    for (;;) {
+        ssize_t n = ::recv(socket_.native_handle(), buffer_.data(), buffer_.size(), MSG_DONTWAIT);
+        if (n <= 0) break;
+        on_data({buffer_.data(), size_t(n)});
+        if (!open_) return true;
+    }
+    close(true);
+    return true;
 }
 
 void Connection::write(std::string bytes, std::function<void()> after) {

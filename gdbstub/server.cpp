@@ -73,7 +73,7 @@ void Server::Impl::accept() {
                 boost::system::error_code ignored;
                 socket.set_option(asio::ip::tcp::no_delay(true), ignored);
             }
-            bool busy = active && active->open();
+            bool busy = !slot_free();
             auto connection = std::make_shared<Connection>(*this, std::move(socket), !busy);
             std::erase_if(connections, [](auto& weak) { return weak.expired(); });
             connections.push_back(connection);
@@ -87,6 +87,12 @@ void Server::Impl::accept() {
         }
         accept();
     });
+}
+
+bool Server::Impl::slot_free() {
+    if (active && active->open() && !active->finish_if_hung_up()) return false;
+    active.reset();
+    return true;
 }
 
 void Server::Impl::client_attached() {

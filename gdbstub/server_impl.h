@@ -36,10 +36,16 @@ public:
     void shutdown();
     Session* session() { return session_.get(); }
     bool open() const { return open_; }
+    // Returns true if the peer has closed its end (poll POLLRDHUP, which Linux reports even
+    // with unread data). Then reads what it sent before closing, handles it and closes: a
+    // client that disconnects and a new one that connects at once must not race.
+    bool finish_if_hung_up();
 
 private:
     void read();
     void on_data(std::string_view bytes);
+    // A waiting connection becomes the active one (the previous client is gone).
+    void become_active();
     void write_next();
     // The peer went away or the session ended: detaches if needed, runs pending callbacks.
     void close(bool detach);
@@ -48,6 +54,7 @@ private:
     Protocol::socket socket_;
     std::unique_ptr<Session> session_;
     protocol::PacketDecoder reject_decoder_;
+    std::string early_bytes_;  // what a waiting connection sent, replayed if it becomes active
     std::array<char, 16384> buffer_{};
     std::deque<std::pair<std::string, std::function<void()>>> writes_;
     bool writing_ = false;
@@ -62,6 +69,8 @@ struct Server::Impl {
     void log(std::string_view message);
     // The active connection ended (on the server thread).
     void client_gone(Connection* connection);
+    // Returns true if no other client is attached (finishing one that hung up first).
+    bool slot_free();
     void client_attached();
     void close_all();
 

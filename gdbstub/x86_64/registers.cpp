@@ -34,7 +34,12 @@ constexpr RegisterInfo sys(std::string_view name) {
 constexpr RegisterInfo desc64(std::string_view name) {
     return {name, 64, "int64", "system", kDescriptors};
 }
+// Limits and access rights are unsigned (a flat limit is 0xffffffff, not -1); selectors stay
+// int32 like cs..gs.
 constexpr RegisterInfo desc32(std::string_view name) {
+    return {name, 32, "uint32", "system", kDescriptors};
+}
+constexpr RegisterInfo selector(std::string_view name) {
     return {name, 32, "int32", "system", kDescriptors};
 }
 
@@ -121,11 +126,11 @@ constexpr std::array<RegisterInfo, kRegisterCount> kTable = {{
     desc32("fs_attr"),
     desc32("gs_limit"),
     desc32("gs_attr"),
-    desc32("ldtr"),
+    selector("ldtr"),
     desc64("ldtr_base"),
     desc32("ldtr_limit"),
     desc32("ldtr_attr"),
-    desc32("tr"),
+    selector("tr"),
     desc64("tr_base"),
     desc32("tr_limit"),
     desc32("tr_attr"),

@@ -129,8 +129,7 @@ public:
     std::function<void(const std::vector<ResumeAction>&)> on_resume;
     std::function<void()> on_interrupt;
     bool fail_resume = false;
-    int attach_calls = 0, detach_calls = 0, kill_calls = 0, resume_calls = 0,
-        interrupt_calls = 0;
+    int attach_calls = 0, detach_calls = 0, kill_calls = 0, resume_calls = 0, interrupt_calls = 0;
 };
 
 }  // namespace svm::gdb::testing

@@ -96,8 +96,8 @@ TEST(Session, MalformedMemoryPacketsGetErrors) {
     EXPECT_EQ(h.send("mxyz,4"), "E16");
     EXPECT_EQ(h.send("m1000,ffffffffffffffff"), "E16");  // larger than PacketSize
     EXPECT_EQ(h.send("m1000,10001"), "E16");
-    EXPECT_EQ(h.send("M1000,4:0102"), "E16");     // length mismatch
-    EXPECT_EQ(h.send("M1000,2:0g02"), "E16");     // bad hex
+    EXPECT_EQ(h.send("M1000,4:0102"), "E16");  // length mismatch
+    EXPECT_EQ(h.send("M1000,2:0g02"), "E16");  // bad hex
     EXPECT_EQ(h.send("M1000,ffffffff:00"), "E16");
     EXPECT_EQ(h.send("X1000,5:ab"), "E16");
     EXPECT_EQ(h.send("M1000,4"), "E16");
