@@ -17,7 +17,8 @@ constexpr const char* kExitCodesHelp = R"(Exit codes:
   70       internal error of svm     71  host set-up error (/dev/kvm)
   112      triple fault              113 every vCPU halted with interrupts disabled
   114      emulation failure         115 KVM could not enter the guest
-  124      --timeout expired         130 stopped by SIGINT/SIGTERM/SIGHUP)";
+  124      --timeout expired         130 stopped by SIGINT/SIGTERM/SIGHUP
+  137      killed from gdb)";
 
 void fail(int code, const std::string& message) {
     std::fprintf(stderr, "svm: error: %s\n", message.c_str());
@@ -58,6 +59,13 @@ int main(int argc, char** argv) {
         ->check(CLI::PositiveNumber);
     app.add_flag("-v,--verbose", verbosity, "Log more (repeat for VM exits: -vv)");
     app.add_flag("--trace-exits", config.trace_exits, "Print a table of VM exits by type at the end");
+    std::string gdb;
+    bool gdb_nowait = false;
+    app.add_option("--gdb", gdb,
+                   "Serve the GDB remote protocol on [HOST]:PORT (HOST defaults to 127.0.0.1) or "
+                   "unix:PATH, and wait for gdb before the first instruction");
+    app.add_flag("--gdb-nowait", gdb_nowait,
+                 "With --gdb: run at once; gdb may attach later (attaching stops the guest)");
 
     try {
         app.parse(argc, argv);
@@ -94,6 +102,9 @@ int main(int argc, char** argv) {
         config.load.modules.push_back({path, args.empty() ? path : path + " " + args});
     }
     if (timeout > 0) config.timeout_seconds = timeout;
+    if (gdb_nowait && gdb.empty()) fail(exit_code::kUsage, "--gdb-nowait needs --gdb");
+    if (!gdb.empty()) config.gdb_endpoint = gdb;
+    config.gdb_wait = !gdb_nowait;
 
     auto machine = Machine::create(config);
     if (!machine)

@@ -81,14 +81,51 @@ Result<void> Kvm::create_vm(const GuestMemory& memory) {
     // MMIO hole where no RAM lives (api.rst 4.40 KVM_SET_TSS_ADDR).
     if (ioctl(fd, KVM_SET_TSS_ADDR, 0xfffbd000ul) < 0)
         return error("KVM_SET_TSS_ADDR failed: {}", std::strerror(errno));
-    kvm_userspace_memory_region region{};
-    region.slot = 0;
-    region.guest_phys_addr = 0;
-    region.memory_size = memory.size();
-    region.userspace_addr = reinterpret_cast<uint64_t>(memory.host_base_for_kvm());
-    if (ioctl(fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
-        return error("KVM_SET_USER_MEMORY_REGION for {} MiB failed: {}", memory.size() >> 20,
-                     std::strerror(errno));
+    return set_page_access(memory, {});
+}
+
+Result<void> Kvm::set_page_access(const GuestMemory& memory,
+                                  const std::map<uint64_t, PageAccess>& pages) {
+    // The wanted layout: runs of read/write RAM between the special pages.
+    std::vector<Slot> wanted;
+    uint64_t cursor = 0;
+    auto add = [&](uint64_t gpa, uint64_t size, uint32_t flags) {
+        if (size == 0) return;
+        if (!wanted.empty() && wanted.back().flags == flags &&
+            wanted.back().gpa + wanted.back().size == gpa)
+            wanted.back().size += size;
+        else
+            wanted.push_back({gpa, size, flags});
+    };
+    for (auto [page, access] : pages) {
+        if (page >= memory.size()) break;
+        add(cursor, page - cursor, 0);
+        if (access == PageAccess::ReadOnly) add(page, 4096, KVM_MEM_READONLY);
+        cursor = page + 4096;
+    }
+    add(cursor, memory.size() > cursor ? memory.size() - cursor : 0, 0);
+
+    // KVM cannot change a slot's size or flags in place: delete the old slots, then add the new
+    // ones (api.rst 4.35 KVM_SET_USER_MEMORY_REGION; memory_size 0 deletes a slot).
+    for (size_t i = 0; i < slots_.size(); ++i) {
+        kvm_userspace_memory_region region{};
+        region.slot = static_cast<uint32_t>(i);
+        if (ioctl(vm_fd_.get(), KVM_SET_USER_MEMORY_REGION, &region) < 0)
+            return error("deleting memory slot {} failed: {}", i, std::strerror(errno));
+    }
+    slots_.clear();
+    for (const Slot& slot : wanted) {
+        kvm_userspace_memory_region region{};
+        region.slot = static_cast<uint32_t>(slots_.size());
+        region.flags = slot.flags;
+        region.guest_phys_addr = slot.gpa;
+        region.memory_size = slot.size;
+        region.userspace_addr = reinterpret_cast<uint64_t>(memory.host_base_for_kvm() + slot.gpa);
+        if (ioctl(vm_fd_.get(), KVM_SET_USER_MEMORY_REGION, &region) < 0)
+            return error("KVM_SET_USER_MEMORY_REGION {:#x}+{:#x} failed: {}", slot.gpa, slot.size,
+                         std::strerror(errno));
+        slots_.push_back(slot);
+    }
     return {};
 }
 

@@ -5,6 +5,7 @@
 #include <linux/kvm.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -15,6 +16,12 @@ namespace svm {
 
 class GuestMemory;
 
+// How a page of guest RAM is mapped into the guest, for watchpoints by memory protection.
+enum class PageAccess {
+    ReadOnly,  // reads served from RAM, writes exit as KVM_EXIT_MMIO (KVM_MEM_READONLY slot)
+    None,      // no memory slot: every read and write exits as KVM_EXIT_MMIO
+};
+
 class Kvm {
 public:
     // Opens /dev/kvm and checks the API version and the capabilities svm relies on. Returns an
@@ -24,6 +31,11 @@ public:
     // Creates the VM, registers `memory` as memory slot 0 at guest-physical 0 and creates the
     // vCPUs' shared facilities. Call once.
     Result<void> create_vm(const GuestMemory& memory);
+
+    // Re-lays out the memory slots so that each page in `pages` (4 KiB-aligned guest-physical
+    // addresses) is mapped as given and all other RAM is read/write. Only while no vCPU is inside
+    // KVM_RUN (the debugger calls it with every vCPU paused). Returns an error if KVM refuses.
+    Result<void> set_page_access(const GuestMemory& memory, const std::map<uint64_t, PageAccess>& pages);
 
     int system_fd() const { return kvm_fd_.get(); }
     int vm_fd() const { return vm_fd_.get(); }
@@ -46,6 +58,13 @@ private:
     int max_vcpus_ = 1;
     bool sync_regs_ = false;
     std::vector<kvm_cpuid_entry2> cpuid_;
+
+    struct Slot {
+        uint64_t gpa;
+        uint64_t size;
+        uint32_t flags;
+    };
+    std::vector<Slot> slots_;  // slot i = slots_[i]
 };
 
 }  // namespace svm

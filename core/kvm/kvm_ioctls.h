@@ -19,6 +19,14 @@ struct Cpuid2Header {
 };
 static_assert(sizeof(Cpuid2Header) == 8);
 
+struct MsrsHeader {
+    uint32_t nmsrs;
+    uint32_t pad;
+};
+static_assert(sizeof(MsrsHeader) == 8);
+
+constexpr unsigned long kGetMsrs = _IOWR(KVMIO, 0x88, MsrsHeader);
+constexpr unsigned long kSetMsrs = _IOW(KVMIO, 0x89, MsrsHeader);
 constexpr unsigned long kGetSupportedCpuid = _IOWR(KVMIO, 0x05, Cpuid2Header);
 constexpr unsigned long kSetCpuid2 = _IOW(KVMIO, 0x90, Cpuid2Header);
 

@@ -81,7 +81,7 @@ void Vcpu::thread_main(VcpuExitHandler& handler) {
             lock.lock();
         }
         VcpuState s = state_.load(std::memory_order_acquire);
-        if (s == VcpuState::Exiting) break;
+        if (s == VcpuState::Exiting) break;  // tasks were drained above: no caller waits forever
         if (s == VcpuState::Paused) {
             paused_ack_ = true;
             cv_.notify_all();
@@ -113,17 +113,18 @@ void Vcpu::run_guest(VcpuExitHandler& handler) {
                 continue;
             }
             log::error("vCPU {}: KVM_RUN failed: {}", index_, std::strerror(errno));
-            VcpuState expected = VcpuState::Running;
-            state_.compare_exchange_strong(expected, VcpuState::Paused);
+            park_self();
             break;
         }
         io_pending_ = run_->exit_reason == KVM_EXIT_IO || run_->exit_reason == KVM_EXIT_MMIO;
-        if (handler.handle_exit(*this) == VcpuExitHandler::Action::Park) {
-            VcpuState expected = VcpuState::Running;
-            state_.compare_exchange_strong(expected, VcpuState::Paused);
-        }
+        if (handler.handle_exit(*this) == VcpuExitHandler::Action::Park) park_self();
     }
     complete_pending_io();
+}
+
+void Vcpu::park_self() {
+    VcpuState expected = VcpuState::Running;
+    state_.compare_exchange_strong(expected, VcpuState::Paused);
 }
 
 void Vcpu::complete_pending_io() {
@@ -153,7 +154,10 @@ void Vcpu::set_state_and_kick(VcpuState next) {
     if (next != VcpuState::Running) kick();
 }
 
-void Vcpu::resume() { set_state_and_kick(VcpuState::Running); }
+void Vcpu::resume() {
+    halted_.store(false, std::memory_order_relaxed);
+    set_state_and_kick(VcpuState::Running);
+}
 void Vcpu::pause() { set_state_and_kick(VcpuState::Paused); }
 
 void Vcpu::wait_paused() {
@@ -234,6 +238,63 @@ Result<void> Vcpu::set_state(const CpuState& state) {
     auto [regs, sregs] = TRY(from_cpu_state(state, TRY(get_sregs())));
     TRY(set_sregs(sregs));
     return set_regs(regs);
+}
+
+}  // namespace svm
+
+namespace svm {
+
+Result<kvm_fpu> Vcpu::get_fpu() {
+    kvm_fpu fpu;
+    if (ioctl(fd_.get(), KVM_GET_FPU, &fpu) < 0)
+        return error("KVM_GET_FPU failed: {}", std::strerror(errno));
+    return fpu;
+}
+
+Result<void> Vcpu::set_fpu(const kvm_fpu& fpu) {
+    if (ioctl(fd_.get(), KVM_SET_FPU, &fpu) < 0)
+        return error("KVM_SET_FPU failed: {}", std::strerror(errno));
+    return {};
+}
+
+Result<uint64_t> Vcpu::get_msr(uint32_t index) {
+    struct {
+        kvm_ioctl::MsrsHeader header;
+        kvm_msr_entry entry;
+    } msrs{};
+    msrs.header.nmsrs = 1;
+    msrs.entry.index = index;
+    if (ioctl(fd_.get(), kvm_ioctl::kGetMsrs, &msrs) != 1)
+        return error("KVM_GET_MSRS {:#x} failed", index);
+    return msrs.entry.data;
+}
+
+Result<void> Vcpu::set_msr(uint32_t index, uint64_t value) {
+    struct {
+        kvm_ioctl::MsrsHeader header;
+        kvm_msr_entry entry;
+    } msrs{};
+    msrs.header.nmsrs = 1;
+    msrs.entry.index = index;
+    msrs.entry.data = value;
+    if (ioctl(fd_.get(), kvm_ioctl::kSetMsrs, &msrs) != 1)
+        return error("KVM_SET_MSRS {:#x} failed", index);
+    return {};
+}
+
+Result<void> Vcpu::set_guest_debug(uint32_t control, const std::array<uint64_t, 8>& debugreg) {
+    kvm_guest_debug dbg{};
+    dbg.control = control;
+    for (size_t i = 0; i < 8; ++i) dbg.arch.debugreg[i] = debugreg[i];
+    if (ioctl(fd_.get(), KVM_SET_GUEST_DEBUG, &dbg) < 0)
+        return error("KVM_SET_GUEST_DEBUG failed: {}", std::strerror(errno));
+    return {};
+}
+
+kvm_mp_state Vcpu::mp_state() {
+    kvm_mp_state state{};
+    ioctl(fd_.get(), KVM_GET_MP_STATE, &state);
+    return state;
 }
 
 }  // namespace svm

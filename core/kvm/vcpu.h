@@ -10,6 +10,7 @@
 #include <linux/kvm.h>
 #include <pthread.h>
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -63,7 +64,17 @@ public:
     // Returns what the task returned.
     Result<void> run_on_thread(std::function<Result<void>(Vcpu&)> task);
 
+    // True while the vCPU is parked in HLT (set by exit dispatch, for the debugger's thread list).
+    bool halted() const { return halted_.load(std::memory_order_relaxed); }
+    void set_halted(bool halted) { halted_.store(halted, std::memory_order_relaxed); }
+
     // --- Only on the vCPU's own thread (inside the exit handler or a run_on_thread task). ---
+    // Stops running after the current exit (Running -> Paused), before anyone else is told the
+    // vCPU stopped, so a resume() that follows cannot be lost.
+    void park_self();
+    // Re-enters KVM_RUN with immediate_exit so that a port I/O or MMIO exit that was just handled
+    // completes (api.rst, "immediate_exit"): RIP moves past the instruction. Idempotent.
+    void complete_pending_io();
     kvm_run* run() { return run_; }
     // The general registers. With KVM_CAP_SYNC_REGS they come from kvm_run without an ioctl.
     Result<kvm_regs> get_regs();
@@ -71,6 +82,13 @@ public:
     Result<kvm_sregs> get_sregs();
     Result<void> set_sregs(const kvm_sregs& sregs);
     Result<void> set_cpuid(const std::vector<kvm_cpuid_entry2>& entries);
+    Result<kvm_fpu> get_fpu();
+    Result<void> set_fpu(const kvm_fpu& fpu);
+    Result<uint64_t> get_msr(uint32_t index);
+    Result<void> set_msr(uint32_t index, uint64_t value);
+    // KVM_SET_GUEST_DEBUG (api.rst 4.61): `control` is KVM_GUESTDBG_* flags, `debugreg` DR0-DR7.
+    Result<void> set_guest_debug(uint32_t control, const std::array<uint64_t, 8>& debugreg);
+    kvm_mp_state mp_state();
     // The whole architectural state in svm's terms.
     Result<CpuState> get_state();
     Result<void> set_state(const CpuState& state);
@@ -83,9 +101,6 @@ private:
     void run_guest(VcpuExitHandler& handler);
     void set_state_and_kick(VcpuState next);
     void kick();
-    // Re-enters KVM_RUN with immediate_exit so that a port I/O or MMIO exit that was just handled
-    // completes (api.rst, "immediate_exit") before the vCPU pauses.
-    void complete_pending_io();
 
     const int index_;
     UniqueFd fd_;
@@ -98,6 +113,7 @@ private:
     std::thread thread_;
     std::atomic<pthread_t> native_thread_{};
     std::atomic<VcpuState> state_{VcpuState::Paused};
+    std::atomic<bool> halted_{false};
 
     // Lock order: mutex_ is a leaf lock; exit handlers never run with it held.
     std::mutex mutex_;

@@ -141,4 +141,12 @@ Result<std::vector<VirtualMapping>> ElfFile::virtual_mappings() const {
     return mappings;
 }
 
+std::vector<VirtualMapping> ElfFile::debug_mappings() const {
+    std::vector<VirtualMapping> mappings;
+    for (const auto& segment : segments_)
+        if (segment.vaddr != segment.paddr)
+            mappings.push_back(VirtualMapping{segment.vaddr, segment.paddr, segment.mem_size});
+    return mappings;
+}
+
 }  // namespace svm

@@ -58,6 +58,9 @@ public:
     // naming the segment if p_vaddr is not canonical, is not congruent to p_paddr modulo the
     // 4 KiB page size, or lies below 4 GiB (which svm identity-maps). Also rejects a
     // non-canonical e_entry.
+    // Every PT_LOAD segment whose p_vaddr differs from its p_paddr, unchecked: what a debugger
+    // needs to place a breakpoint at a virtual address before the kernel maps it.
+    std::vector<VirtualMapping> debug_mappings() const;
     Result<std::vector<VirtualMapping>> virtual_mappings() const;
 
 private:

@@ -33,6 +33,9 @@ struct KernelImage {
     std::optional<uint32_t> ebx;
     // True when the file is an ELF image (gdb can load its symbols from it).
     bool is_elf = false;
+    // ELF images: each segment whose virtual address differs from its physical one, in every
+    // mode. The debugger uses them to place breakpoints before the kernel enables paging.
+    std::vector<VirtualMapping> debug_mappings;
 };
 
 struct LoadOptions {

@@ -131,6 +131,7 @@ Result<KernelImage> load_multiboot2(std::span<const uint8_t> file, uint64_t head
     image.eax = mb2::kBootMagic;
     image.ebx = SVM_BOOT_INFO_ADDR;
     image.is_elf = kernel.elf.has_value();
+    if (kernel.elf) image.debug_mappings = kernel.elf->debug_mappings();
     return image;
 }
 

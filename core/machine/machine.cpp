@@ -68,12 +68,49 @@ Result<std::unique_ptr<Machine>> Machine::create(const MachineConfig& config) {
 
     if (auto r = m->create_devices(); !r) return with_exit_code(r.error(), exit_code::kUsage);
     if (auto r = m->create_vcpus(); !r) return with_exit_code(r.error(), exit_code::kHostSetup);
+    if (auto r = m->create_debugger(); !r)
+        return with_exit_code(r.error(), r.error().exit_code ? r.error().exit_code
+                                                             : exit_code::kHostSetup);
+    // Exit dispatch, wired once every part it routes to exists.
+    m->exits_ = std::make_unique<VcpuExits>(VcpuExits::Deps{
+        m->memory_, m->io_bus_, m->mmio_bus_, *m->hypercalls_, m->stats_,
+        [raw = m.get()](RunOutcome o) { raw->request_stop(std::move(o)); }, m->stopping_,
+        static_cast<int>(m->vcpus_.size()), m->debugger_.get()});
     return m;
 }
 
 Machine::~Machine() {
+    // vCPUs first: a server thread waiting in run_on_thread gets its answer as they drain.
     for (auto& vcpu : vcpus_) vcpu->stop();
+    if (gdb_server_) gdb_server_->stop();
     if (console_) console_->stop_input();
+}
+
+Result<void> Machine::create_debugger() {
+    if (!config_.gdb_endpoint) return {};
+    auto endpoint = gdb::Server::parse_endpoint(*config_.gdb_endpoint);
+    if (!endpoint)
+        return with_exit_code(Error{"--gdb: " + endpoint.error().message}, exit_code::kUsage);
+    debugger_ = std::make_unique<VmDebugger>(VmDebugger::Deps{
+        memory_, *kvm_, vcpus_, image_, config_.kernel_path, [this] {
+            request_stop({RunOutcome::Kind::Killed, exit_code::kKilled,
+                          "killed from the debugger", ""});
+        }});
+    gdb::ServerOptions options;
+    options.session.log = [](std::string_view line) { log::verbose("gdb: {}", line); };
+    if (log::enabled(log::Level::Debug))
+        options.session.trace = [](char direction, std::string_view payload) {
+            log::debug("gdb {} {}", direction, payload.substr(0, 200));
+        };
+    auto server = gdb::Server::create(*endpoint, *debugger_, options);
+    if (!server) return error("--gdb: {}", server.error().message);
+    gdb_server_ = std::move(*server);
+    debugger_->connect(
+        [this](gdb::StopReason reason, std::function<void()> after) {
+            gdb_server_->notify_stop(std::move(reason), std::move(after));
+        },
+        [this] { return gdb_server_->has_client(); });
+    return {};
 }
 
 Result<void> Machine::load(std::span<const uint8_t> kernel) {
@@ -122,9 +159,6 @@ Result<void> Machine::create_devices() {
 
 Result<void> Machine::create_vcpus() {
     const int count = 1;
-    exits_ = std::make_unique<VcpuExits>(VcpuExits::Deps{
-        memory_, io_bus_, mmio_bus_, *hypercalls_, stats_,
-        [this](RunOutcome o) { request_stop(std::move(o)); }, stopping_, count});
     uint64_t cr3 = 0;
     if (image_.mode == CpuMode::Long)
         cr3 = TRY(with_context(build_boot_page_tables(memory_, image_.mappings),
@@ -148,15 +182,29 @@ Result<void> Machine::create_vcpus() {
     return {};
 }
 
-void Machine::request_stop(RunOutcome outcome) {
-    {
-        std::lock_guard lock(stop_mutex_);
-        if (outcome_) return;
-        outcome_ = std::move(outcome);
-        stopping_.store(true, std::memory_order_release);
-    }
+bool Machine::record_outcome(RunOutcome outcome) {
+    std::lock_guard lock(stop_mutex_);
+    if (outcome_) return false;
+    outcome_ = std::move(outcome);
+    stopping_.store(true, std::memory_order_release);
+    return true;
+}
+
+void Machine::wake_main_thread() {
     uint64_t one = 1;
     [[maybe_unused]] ssize_t n = ::write(stop_fd_.get(), &one, sizeof one);
+}
+
+void Machine::request_stop(RunOutcome outcome) {
+    const bool tell_debugger = outcome.kind == RunOutcome::Kind::GuestExit && debugger_ &&
+                               debugger_->attached();
+    const int code = outcome.code;
+    if (!record_outcome(std::move(outcome))) return;
+    // gdb hears "exited with code N" before svm goes away.
+    if (tell_debugger)
+        debugger_->on_guest_exit(code, [this] { wake_main_thread(); });
+    else
+        wake_main_thread();
 }
 
 RunOutcome Machine::run() {
@@ -170,7 +218,18 @@ RunOutcome Machine::run() {
 
     console_->start_input([this](std::span<const uint8_t> bytes) { uart_->receive(bytes); });
     for (auto& vcpu : vcpus_) vcpu->start(*exits_);
-    vcpus_[0]->resume();
+    if (gdb_server_) {
+        gdb_server_->start();
+        if (config_.gdb_wait)
+            log::info("waiting for gdb on {} before the first instruction (gdb -ex \"target "
+                      "remote {}\"{})",
+                      gdb_server_->address(), gdb_server_->address(),
+                      image_.is_elf ? " " + config_.kernel_path : "");
+        else
+            log::info("gdb server listening on {}", gdb_server_->address());
+    }
+    // With --gdb (and no --gdb-nowait) the debugger starts the guest.
+    if (!gdb_server_ || !config_.gdb_wait) vcpus_[0]->resume();
 
     using Clock = std::chrono::steady_clock;
     const auto deadline = config_.timeout_seconds
@@ -205,6 +264,7 @@ RunOutcome Machine::run() {
         break;
     }
     for (auto& vcpu : vcpus_) vcpu->stop();
+    if (gdb_server_) gdb_server_->stop();
     console_->stop_input();
     std::lock_guard lock(stop_mutex_);
     return *outcome_;

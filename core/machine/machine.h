@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "core/bus.h"
+#include "core/debug/vm_debugger.h"
+#include "gdbstub/server.h"
 #include "core/guest_memory.h"
 #include "core/kvm/kvm.h"
 #include "core/kvm/vcpu.h"
@@ -36,6 +38,10 @@ struct MachineConfig {
     std::string serial = "stdio";
     std::optional<double> timeout_seconds;
     bool trace_exits = false;
+    // --gdb ENDPOINT: serve the GDB remote protocol there. With gdb_wait the guest does not run
+    // until a debugger attaches and continues it.
+    std::optional<std::string> gdb_endpoint;
+    bool gdb_wait = true;
 };
 
 class Machine {
@@ -67,6 +73,11 @@ private:
     Result<void> load(std::span<const uint8_t> kernel);
     Result<void> create_devices();
     Result<void> create_vcpus();
+    Result<void> create_debugger();
+    // Records `outcome` as the end of the run (first wins) and parks every vCPU at its next exit.
+    // Returns false if another outcome was recorded first.
+    bool record_outcome(RunOutcome outcome);
+    void wake_main_thread();
 
     MachineConfig config_;
     GuestMemory memory_;
@@ -78,6 +89,8 @@ private:
     std::shared_ptr<Uart16550> uart_;
     ExitStats stats_;
     std::unique_ptr<Hypercalls> hypercalls_;
+    std::unique_ptr<VmDebugger> debugger_;
+    std::unique_ptr<gdb::Server> gdb_server_;
     std::unique_ptr<VcpuExits> exits_;
     std::vector<std::unique_ptr<Vcpu>> vcpus_;
     std::vector<svm_device> device_entries_;

@@ -16,6 +16,7 @@ constexpr int kEmulationFailure = 114; // KVM could not emulate a guest instruct
 constexpr int kEntryFailure = 115;     // KVM refused to enter the guest (invalid CPU state)
 constexpr int kTimeout = 124;          // --timeout expired (as timeout(1))
 constexpr int kInterrupted = 130;      // SIGINT / SIGTERM / SIGHUP
+constexpr int kKilled = 137;           // the debugger killed the guest ('kill' in gdb)
 }  // namespace exit_code
 
 struct RunOutcome {
@@ -28,6 +29,7 @@ struct RunOutcome {
         EntryFailure,
         InternalError,
         Interrupted,
+        Killed,
     };
     Kind kind = Kind::InternalError;
     int code = exit_code::kInternal;  // the process exit code

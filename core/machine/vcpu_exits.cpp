@@ -28,7 +28,9 @@ VcpuExitHandler::Action VcpuExits::dispatch(Vcpu& vcpu) {
         case KVM_EXIT_MMIO: return handle_mmio(vcpu);
         case KVM_EXIT_HLT: return handle_halt(vcpu);
         case KVM_EXIT_INTR: return Action::Continue;
-        case KVM_EXIT_DEBUG: return Action::Continue;  // no debugger attached
+        case KVM_EXIT_DEBUG:
+            return debugging() && deps_.debugger->on_debug_exit(vcpu) ? Action::Park
+                                                                       : Action::Continue;
         case KVM_EXIT_SHUTDOWN:
             return crash(vcpu, RunOutcome::Kind::TripleFault, exit_code::kTripleFault,
                          "triple fault",
@@ -73,17 +75,27 @@ VcpuExitHandler::Action VcpuExits::handle_io(Vcpu& vcpu) {
         else
             deps_.io_bus.read(io.port, item);
     }
-    return Action::Continue;
+    return after_instruction(vcpu);
+}
+
+VcpuExitHandler::Action VcpuExits::after_instruction(Vcpu& vcpu) {
+    return debugging() && deps_.debugger->on_instruction_exit(vcpu) ? Action::Park
+                                                                     : Action::Continue;
 }
 
 VcpuExitHandler::Action VcpuExits::handle_mmio(Vcpu& vcpu) {
     auto& mmio = vcpu.run()->mmio;
     std::span<uint8_t> data(mmio.data, std::min<uint32_t>(mmio.len, sizeof mmio.data));
+    if (deps_.memory.contains(mmio.phys_addr, data.size())) {
+        // RAM that the debugger mapped read-only or not at all, for watchpoints.
+        if (deps_.debugger && deps_.debugger->on_ram_access(vcpu)) return Action::Park;
+        return after_instruction(vcpu);
+    }
     if (mmio.is_write)
         deps_.mmio_bus.write(mmio.phys_addr, data);
     else
         deps_.mmio_bus.read(mmio.phys_addr, data);
-    return Action::Continue;
+    return after_instruction(vcpu);
 }
 
 VcpuExitHandler::Action VcpuExits::handle_hypercall(Vcpu& vcpu) {
@@ -99,10 +111,13 @@ VcpuExitHandler::Action VcpuExits::handle_hypercall(Vcpu& vcpu) {
     regs->rax = hc.rax;
     if (auto r = vcpu.set_regs(*regs); !r)
         log::error("vCPU {}: hypercall: {}", vcpu.index(), r.error().message);
-    return Action::Continue;
+    return after_instruction(vcpu);
 }
 
 VcpuExitHandler::Action VcpuExits::handle_halt(Vcpu& vcpu) {
+    // Stepping over HLT: the step ends after it (the vCPU does not sleep under a debugger step).
+    if (after_instruction(vcpu) == Action::Park) return Action::Park;
+    vcpu.set_halted(true);
     auto regs = vcpu.get_regs();
     if (regs && (regs->rflags & x86::RFLAGS_IF)) {
         // Interrupts are enabled: the vCPU waits for one. (Interrupt sources arrive with the
@@ -120,6 +135,10 @@ VcpuExitHandler::Action VcpuExits::handle_halt(Vcpu& vcpu) {
 
 VcpuExitHandler::Action VcpuExits::handle_internal_error(Vcpu& vcpu) {
     const auto& internal = vcpu.run()->internal;
+    // On nested KVM-PVM hosts an inserted int3 arrives as an emulation failure at its address.
+    if (internal.suberror == KVM_INTERNAL_ERROR_EMULATION && debugging() &&
+        deps_.debugger->on_emulation_failure(vcpu))
+        return Action::Park;
     if (internal.suberror != KVM_INTERNAL_ERROR_EMULATION)
         return crash(vcpu, RunOutcome::Kind::InternalError, exit_code::kInternal,
                      fmt::format("KVM internal error (suberror {})", internal.suberror),
@@ -155,6 +174,16 @@ VcpuExitHandler::Action VcpuExits::crash(Vcpu& vcpu, RunOutcome::Kind kind, int 
         outcome.report = format_crash_report(info, deps_.memory);
     } else {
         outcome.report = explanation + "\n(cannot read the vCPU state: " + state.error().message + ")";
+    }
+    if (debugging() && kind != RunOutcome::Kind::InternalError) {
+        // Under a debugger a crash is a stop with the state intact: SIGSEGV for a triple fault,
+        // SIGILL for an instruction the host cannot run, SIGTRAP otherwise.
+        log::info("{}\n{}", outcome.summary, outcome.report);
+        int signal = kind == RunOutcome::Kind::TripleFault        ? gdb::sig::kSegv
+                     : kind == RunOutcome::Kind::EmulationFailure ? gdb::sig::kIll
+                                                                  : gdb::sig::kTrap;
+        deps_.debugger->on_crash(vcpu, signal);
+        return Action::Park;
     }
     deps_.stop(std::move(outcome));
     return Action::Park;

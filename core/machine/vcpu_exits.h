@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/bus.h"
+#include "core/debug/vm_debugger.h"
 #include "core/guest_memory.h"
 #include "core/kvm/vcpu.h"
 #include "core/machine/exit_stats.h"
@@ -26,6 +27,7 @@ public:
         std::function<void(RunOutcome)> stop;  // ends the run; the first outcome wins
         const std::atomic<bool>& stopping;      // set once the run is ending
         int vcpu_count;
+        VmDebugger* debugger = nullptr;          // with --gdb
     };
     explicit VcpuExits(Deps deps) : deps_(std::move(deps)), halted_(deps_.vcpu_count) {}
 
@@ -34,6 +36,9 @@ public:
 
 private:
     Action dispatch(Vcpu& vcpu);
+    // After an exit that completed an instruction: a single step ends there.
+    Action after_instruction(Vcpu& vcpu);
+    bool debugging() const { return deps_.debugger && deps_.debugger->attached(); }
     Action handle_io(Vcpu& vcpu);
     Action handle_mmio(Vcpu& vcpu);
     Action handle_hypercall(Vcpu& vcpu);

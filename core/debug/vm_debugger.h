@@ -1,0 +1,135 @@
+// The one place where KVM meets the debugger: svm's DebugTarget on the real VM.
+//
+// Threads: DebugTarget methods run on the gdb server's thread and never issue vCPU ioctls
+// themselves; they ask the vCPU threads (Vcpu::run_on_thread) while the vCPUs are paused. The
+// on_* hooks run on vCPU threads, from exit dispatch. All-stop: whenever one vCPU stops for any
+// reason, every vCPU is paused before gdb hears of it (as cloud-hypervisor's gdb support).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/debug/register_map.h"
+#include "core/debug/software_breakpoints.h"
+#include "core/debug/watchpoints.h"
+#include "core/guest_memory.h"
+#include "core/kvm/kvm.h"
+#include "core/kvm/vcpu.h"
+#include "core/loader/kernel_image.h"
+#include "core/x86_64/page_walker.h"
+#include "gdbstub/debug_target.h"
+
+namespace svm {
+
+class VmDebugger final : public gdb::DebugTarget {
+public:
+    struct Deps {
+        GuestMemory& memory;
+        Kvm& kvm;
+        std::vector<std::unique_ptr<Vcpu>>& vcpus;
+        const KernelImage& image;
+        std::string kernel_path;
+        std::function<void()> kill;  // ends svm ('k')
+    };
+    // Sends a stop to gdb; `after` runs once it is sent (or at once with no client).
+    using NotifyStop = std::function<void(gdb::StopReason, std::function<void()> after)>;
+
+    explicit VmDebugger(Deps deps);
+    void connect(NotifyStop notify, std::function<bool()> has_client);
+
+    // True while a debugger is attached: stops go to it instead of ending the run.
+    bool attached() const { return attached_.load(std::memory_order_acquire); }
+
+    // --- Hooks on vCPU threads. Each returns true if the vCPU must stop (park). ---
+    // KVM_EXIT_DEBUG: a single step, a hardware breakpoint, or a software breakpoint (#BP).
+    bool on_debug_exit(Vcpu& vcpu);
+    // An emulation failure: on nested KVM-PVM hosts an inserted int3 arrives this way. Returns
+    // true if RIP is at one of svm's breakpoints (then it is a breakpoint stop).
+    bool on_emulation_failure(Vcpu& vcpu);
+    // A port I/O, MMIO or HLT exit completed an instruction: if the vCPU is single-stepping, that
+    // instruction was the step (KVM would otherwise run one more before the debug exit).
+    bool on_instruction_exit(Vcpu& vcpu);
+    // An MMIO exit inside guest RAM (a page protected for watchpoints): completes the access
+    // against RAM and stops if it touched a watched range.
+    bool on_ram_access(Vcpu& vcpu);
+    // The guest crashed (triple fault: SIGSEGV, emulation failure: SIGILL): stop with its state.
+    void on_crash(Vcpu& vcpu, int signal);
+    // The guest ended with `code`: gdb gets "W", then `then` runs.
+    void on_guest_exit(int code, std::function<void()> then);
+
+    // ^gdb::DebugTarget
+    gdb::StopReason attach() override;
+    void detach() override;
+    void kill() override;
+    std::vector<gdb::ThreadId> threads() override;
+    std::string thread_extra_info(gdb::ThreadId thread) override;
+    gdb::TargetResult<gdb::x86_64::RegisterFile> read_registers(gdb::ThreadId thread) override;
+    gdb::TargetResult<void> write_registers(gdb::ThreadId thread,
+                                            const gdb::x86_64::RegisterFile& regs) override;
+    gdb::TargetResult<size_t> read_memory(gdb::ThreadId thread, uint64_t addr,
+                                          std::span<uint8_t> out) override;
+    gdb::TargetResult<size_t> write_memory(gdb::ThreadId thread, uint64_t addr,
+                                           std::span<const uint8_t> in) override;
+    bool supports(gdb::BreakpointType) override { return true; }
+    gdb::TargetResult<void> insert_breakpoint(gdb::BreakpointType type, uint64_t addr,
+                                              uint64_t kind) override;
+    gdb::TargetResult<void> remove_breakpoint(gdb::BreakpointType type, uint64_t addr,
+                                              uint64_t kind) override;
+    gdb::TargetResult<void> resume(std::span<const gdb::ResumeAction> actions) override;
+    void interrupt() override;
+    std::optional<std::string> monitor(std::string_view command) override;
+    std::optional<std::string> exec_file() override;
+
+private:
+    struct HardwareBreakpoint {
+        uint64_t addr = 0;
+        bool used = false;
+        bool from_software = false;  // a `break` whose address was not mapped yet
+    };
+    struct VcpuDebug {
+        bool stepping = false;
+        bool inject_bp = false;  // re-deliver the guest's own int3 on the next entry
+        std::optional<VcpuRegisters> cache;
+    };
+
+    // Claims the right to report a stop; the first claimer pauses every other vCPU, waits for
+    // them and sends `reason` (with rbp/rsp/rip of the stopping vCPU expedited).
+    void report_stop(Vcpu* vcpu, gdb::StopReason reason);
+    void pause_all_and_wait(const Vcpu* except);
+    gdb::TargetResult<VcpuRegisters> registers(gdb::ThreadId thread);
+    gdb::TargetResult<PagingRegs> paging(gdb::ThreadId thread);
+    Vcpu* vcpu_for(gdb::ThreadId thread);
+    // Translates a guest-virtual address of `thread` to guest-physical RAM.
+    std::optional<uint64_t> to_physical(gdb::ThreadId thread, uint64_t vaddr);
+    // The guest-physical address of a virtual one through the kernel's ELF segments.
+    std::optional<uint64_t> through_elf_segments(uint64_t vaddr) const;
+    std::array<uint64_t, 8> debug_registers() const;
+    uint32_t debug_control(const VcpuDebug& d) const;
+    gdb::TargetResult<void> apply_page_access();
+
+    Deps deps_;
+    NotifyStop notify_;
+    std::function<bool()> has_client_;
+
+    std::atomic<bool> attached_{false};
+    std::atomic<bool> stop_claimed_{false};
+
+    // Lock order: mutex_ before any Vcpu's internal mutex; never held across run_on_thread from
+    // a vCPU thread.
+    mutable std::mutex mutex_;
+    SoftwareBreakpoints software_;
+    std::array<HardwareBreakpoint, 4> hardware_{};
+    Watchpoints watchpoints_;
+    std::vector<VcpuDebug> vcpu_debug_;
+    gdb::StopReason last_stop_;
+    bool started_ = false;  // the guest has run since svm started
+    bool physical_ = false;  // monitor phys on
+};
+
+}  // namespace svm

@@ -1,0 +1,269 @@
+// Runs one gdb-scripts/*.gdb script with the system's stock `gdb -batch` against svm booting a
+// guest, and checks the transcript. The script's header says how:
+//
+//   # svm: --cmdline x {guest}/higherhalf.elf      svm's arguments ({guest} = the guest build dir)
+//   # expect: REGEX                                 must appear in gdb's output, in this order
+//   # reject: REGEX                                 must not appear anywhere
+//   # exit: N                                       svm's exit code (default: not checked)
+//   # interrupt-after: REGEX                        send SIGINT to gdb (as Ctrl-C would) once REGEX
+//                                                   has appeared in gdb's or svm's output
+//   # --- next gdb ---                              the commands after it run in a second gdb
+//                                                   that attaches to the same svm
+//
+// svm listens on 127.0.0.1 with a port the kernel picks (--gdb 127.0.0.1:0); the runner reads it
+// from svm's "waiting for gdb on ..." line. Exit status 0 = pass; otherwise the reason and both
+// transcripts are printed. Usage: gdb_script_runner SVM GUEST_DIR SCRIPT
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Script {
+    std::vector<std::string> svm_args;
+    std::vector<std::string> expect;
+    std::vector<std::string> reject;
+    std::optional<int> exit_code;
+    std::optional<std::string> interrupt_after;
+    std::vector<std::string> sessions;  // the gdb command files' contents
+};
+
+std::vector<std::string> split_words(const std::string& s) {
+    // Words separated by spaces; "double quotes" group.
+    std::vector<std::string> words;
+    std::string cur;
+    bool quoted = false, have = false;
+    for (char c : s) {
+        if (c == '"') {
+            quoted = !quoted;
+            have = true;
+        } else if (c == ' ' && !quoted) {
+            if (have) words.push_back(cur);
+            cur.clear();
+            have = false;
+        } else {
+            cur += c;
+            have = true;
+        }
+    }
+    if (have) words.push_back(cur);
+    return words;
+}
+
+Script parse(const std::string& path, const std::string& guest_dir) {
+    Script s;
+    std::ifstream in(path);
+    std::string line, session;
+    auto directive = [&](const std::string& name, std::string& value) {
+        std::string prefix = "# " + name + ":";
+        if (line.rfind(prefix, 0) != 0) return false;
+        value = line.substr(prefix.size());
+        while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+        return true;
+    };
+    while (std::getline(in, line)) {
+        std::string v;
+        if (directive("svm", v)) {
+            for (auto w : split_words(v)) {
+                for (size_t p; (p = w.find("{guest}")) != std::string::npos;)
+                    w.replace(p, 7, guest_dir);
+                s.svm_args.push_back(w);
+            }
+        } else if (directive("expect", v)) {
+            s.expect.push_back(v);
+        } else if (directive("reject", v)) {
+            s.reject.push_back(v);
+        } else if (directive("exit", v)) {
+            s.exit_code = std::stoi(v);
+        } else if (directive("interrupt-after", v)) {
+            s.interrupt_after = v;
+        } else if (line.rfind("# --- next gdb ---", 0) == 0) {
+            s.sessions.push_back(session);
+            session.clear();
+        } else {
+            session += line + "\n";
+        }
+    }
+    s.sessions.push_back(session);
+    return s;
+}
+
+struct Child {
+    pid_t pid = -1;
+    int out = -1;  // stdout and stderr together
+    std::string text;
+
+    bool start(const std::vector<std::string>& argv) {
+        int fds[2];
+        if (pipe2(fds, O_CLOEXEC) != 0) return false;
+        int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_adddup2(&actions, devnull, 0);
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
+        std::vector<char*> args;
+        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+        posix_spawn_file_actions_destroy(&actions);
+        close(fds[1]);
+        close(devnull);
+        out = fds[0];
+        return rc == 0;
+    }
+
+    // Reads what is available within `ms`; returns false at end of output.
+    bool pump(int ms) {
+        if (out < 0) return false;
+        pollfd p{out, POLLIN, 0};
+        if (poll(&p, 1, ms) <= 0) return true;
+        char buf[4096];
+        ssize_t n = read(out, buf, sizeof buf);
+        if (n <= 0) {
+            close(out);
+            out = -1;
+            return false;
+        }
+        text.append(buf, static_cast<size_t>(n));
+        return true;
+    }
+
+    // Waits for exit (reading output); kills the child after `seconds`. Returns the exit code,
+    // 128 + signal if killed, or -1 on timeout.
+    int wait(double seconds) {
+        auto deadline = Clock::now() + std::chrono::milliseconds(static_cast<int>(seconds * 1000));
+        int status = 0;
+        for (;;) {
+            pid_t r = waitpid(pid, &status, WNOHANG);
+            if (r == pid) break;
+            if (Clock::now() > deadline) {
+                kill(pid, SIGKILL);
+                waitpid(pid, &status, 0);
+                while (pump(50)) {
+                }
+                return -1;
+            }
+            if (!pump(50)) usleep(10000);
+        }
+        while (pump(50)) {
+        }
+        pid = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+
+    ~Child() {
+        if (pid > 0) {
+            kill(pid, SIGKILL);
+            waitpid(pid, nullptr, 0);
+        }
+        if (out >= 0) close(out);
+    }
+};
+
+int fail(const std::string& why, const Child& svm, const std::string& gdb_text) {
+    std::cout << "FAIL: " << why << "\n--- gdb transcript:\n"
+              << gdb_text << "\n--- svm output:\n"
+              << svm.text << "\n";
+    return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 4) {
+        std::cerr << "usage: gdb_script_runner SVM GUEST_DIR SCRIPT\n";
+        return 2;
+    }
+    if (access("/dev/kvm", R_OK | W_OK) != 0) {
+        const char* skip = getenv("SVM_SKIP_KVM_TESTS");
+        if (skip && std::string(skip) == "1") {
+            std::cout << "SKIP: /dev/kvm is not usable and SVM_SKIP_KVM_TESTS=1\n";
+            return 77;
+        }
+        std::cout << "FAIL: /dev/kvm is missing or not accessible; the gdb tests need it (set "
+                     "SVM_SKIP_KVM_TESTS=1 to skip them explicitly)\n";
+        return 1;
+    }
+    const std::string svm_path = argv[1], guest_dir = argv[2], script_path = argv[3];
+    Script script = parse(script_path, guest_dir);
+
+    Child svm;
+    std::vector<std::string> svm_argv{svm_path, "--gdb", "127.0.0.1:0"};
+    svm_argv.insert(svm_argv.end(), script.svm_args.begin(), script.svm_args.end());
+    if (!svm.start(svm_argv)) return fail("cannot start svm", svm, "");
+    std::smatch m;
+    const std::regex listening("(waiting for gdb on|gdb server listening on) (127\\.0\\.0\\.1:[0-9]+)");
+    auto deadline = Clock::now() + std::chrono::seconds(20);
+    while (!std::regex_search(svm.text, m, listening)) {
+        if (Clock::now() > deadline || !svm.pump(100))
+            return fail("svm did not say where it listens", svm, "");
+    }
+    const std::string address = m[2];
+
+    std::string gdb_text;
+    for (size_t i = 0; i < script.sessions.size(); ++i) {
+        std::string cmd_file = "/tmp/svm-gdb-" + std::to_string(getpid()) + "-" +
+                               std::to_string(i) + ".gdb";
+        std::ofstream(cmd_file) << script.sessions[i];
+        Child gdb;
+        if (!gdb.start({"gdb", "-nx", "-batch", "-ex", "set pagination off", "-ex",
+                        "set confirm off", "-ex", "target remote " + address, "-x", cmd_file}))
+            return fail("cannot start gdb", svm, gdb_text);
+        bool interrupted = false;
+        auto gdb_deadline = Clock::now() + std::chrono::seconds(120);
+        while (gdb.pump(50)) {
+            svm.pump(0);
+            if (script.interrupt_after && !interrupted &&
+                (std::regex_search(gdb.text, std::regex(*script.interrupt_after)) ||
+                 std::regex_search(svm.text, std::regex(*script.interrupt_after)))) {
+                usleep(300000);  // let the guest run a little
+                kill(gdb.pid, SIGINT);
+                interrupted = true;
+            }
+            if (Clock::now() > gdb_deadline) break;
+        }
+        int gdb_status = gdb.wait(10);
+        unlink(cmd_file.c_str());
+        gdb_text += gdb.text;
+        if (gdb_status == -1) return fail("gdb did not finish", svm, gdb_text);
+        usleep(100000);
+        svm.pump(0);
+    }
+
+    int svm_status = svm.wait(script.exit_code ? 20 : 0.5);
+    size_t pos = 0;
+    for (const auto& e : script.expect) {
+        std::smatch found;
+        std::string rest = gdb_text.substr(pos);
+        if (!std::regex_search(rest, found, std::regex(e)))
+            return fail("expected (in order) /" + e + "/", svm, gdb_text);
+        pos += static_cast<size_t>(found.position(0) + found.length(0));
+    }
+    for (const auto& r : script.reject)
+        if (std::regex_search(gdb_text, std::regex(r)))
+            return fail("rejected pattern found: /" + r + "/", svm, gdb_text);
+    if (script.exit_code && svm_status != *script.exit_code)
+        return fail("svm exit code " + std::to_string(svm_status) + ", expected " +
+                        std::to_string(*script.exit_code),
+                    svm, gdb_text);
+    std::cout << "PASS (" << script.expect.size() << " expectations)\n";
+    return 0;
+}
