@@ -134,13 +134,13 @@ std::string Session::handle_monitor(std::string_view hex, std::vector<std::strin
     std::string command(bytes->begin(), bytes->end());
     auto output = target_.monitor(command);
     if (!output) {
-        // Shown by gdb as the error text (GDB manual E.1 "E.errtext").
-        log(fmt::format("unknown monitor command '{}'", command));
+        // gdb 13 decodes any qRcmd reply other than "OK", "Exx" and "O..." as hex output
+        // ("E.text" shows as "Invalid hex digit"), so the message goes out as console output
+        // and an E01 follows (gdb then adds "Protocol error with Rcmd").
         std::string message = fmt::format("unknown monitor command '{}'", command);
-        for (char& c : message) {
-            if (c == '#' || c == '$' || c == '}' || c == '*' || uint8_t(c) < 0x20) c = '?';
-        }
-        return "E." + message;
+        log(message);
+        replies.push_back("O" + protocol::encode_hex(message + "\n"));
+        return "E01";
     }
     if (output->empty()) return "OK";
     std::string encoded = protocol::encode_hex(*output);

@@ -11,8 +11,9 @@ TEST(GdbTranscript, RegistersMemoryThreadsAndStep) {
     GdbFixture f;
     std::string out = f.run_gdb({"info registers", "info registers cr3 efer fs_base",
                                  "p/x $cs_base", "p/x $cs_limit", "x/4xw 0x1000", "stepi",
-                                 "p/x $pc", "info threads", "monitor hello", "detach"});
+                                 "p/x $pc", "info threads", "monitor hello", "monitor frob", "detach"});
     SCOPED_TRACE(out);
+    EXPECT_NE(out.find("unknown monitor command 'frob'"), std::string::npos);
     EXPECT_NE(out.find("rax            0x1111"), std::string::npos);
     EXPECT_NE(out.find("rip            0x1000"), std::string::npos);
     EXPECT_NE(out.find("cr3            0x5000"), std::string::npos);
