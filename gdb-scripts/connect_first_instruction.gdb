@@ -6,6 +6,7 @@
 # expect: => 0xffffffff80100000 <_start>:
 # expect: cs\s+0x8\s+8
 # expect: Thread 1\.1 "vCPU 0" \(vCPU 0, long mode, CPL 0, stopped\)
+# reject: Remote connection closed
 # exit: 137
 info registers rip
 x/2i $pc

@@ -232,4 +232,9 @@ void Server::wait_for_client() {
     impl_->client_changed.wait(lock, [&] { return impl_->has_client || impl_->stopped; });
 }
 
+bool Server::wait_for_no_client(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(impl_->mutex);
+    return impl_->client_changed.wait_for(lock, timeout, [&] { return !impl_->has_client; });
+}
+
 }  // namespace svm::gdb

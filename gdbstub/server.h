@@ -6,6 +6,7 @@
 // Asio stays out of this header (pimpl), so including it costs nothing.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -60,6 +61,10 @@ public:
 
     // Blocks until a client has attached (target.attach() returned) or stop() was called.
     void wait_for_client();
+
+    // Blocks until no client is attached (the last one closed its connection after its final
+    // reply, e.g. to vKill) or `timeout` passed. Returns true if none is attached.
+    bool wait_for_no_client(std::chrono::milliseconds timeout);
 
     struct Impl;
 

@@ -207,7 +207,15 @@ void VmDebugger::detach() {
 
 void VmDebugger::kill() {
     attached_.store(false, std::memory_order_release);
-    if (deps_.kill) deps_.kill();
+    if (!deps_.kill) return;
+    // End svm only after the reply to 'k'/vKill has gone out: a stop notification is queued
+    // behind it on the server thread, and the session (closed now) sends nothing for it.
+    StopReason killed;
+    killed.signal = gdb::sig::kKill;
+    if (notify_)
+        notify_(killed, deps_.kill);
+    else
+        deps_.kill();
 }
 
 std::vector<gdb::ThreadId> VmDebugger::threads() {

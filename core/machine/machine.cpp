@@ -264,7 +264,12 @@ RunOutcome Machine::run() {
         break;
     }
     for (auto& vcpu : vcpus_) vcpu->stop();
-    if (gdb_server_) gdb_server_->stop();
+    if (gdb_server_) {
+        // After 'kill', gdb waits for the OK; the connection closes itself once it is sent.
+        if (outcome_->kind == RunOutcome::Kind::Killed)
+            gdb_server_->wait_for_no_client(std::chrono::milliseconds(1000));
+        gdb_server_->stop();
+    }
     console_->stop_input();
     std::lock_guard lock(stop_mutex_);
     return *outcome_;

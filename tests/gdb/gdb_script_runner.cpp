@@ -7,13 +7,21 @@
 //   # exit: N                                       svm's exit code (default: not checked)
 //   # interrupt-after: REGEX                        send SIGINT to gdb (as Ctrl-C would) once REGEX
 //                                                   has appeared in gdb's or svm's output
+//   # svm-expect: REGEX                             must appear in svm's output (the guest console)
+//   # garbage-first: yes                            before gdb, a client sends garbage, bad
+//                                                   checksums and a huge packet, and disconnects
+//                                                   mid-packet; svm must then serve gdb normally
 //   # --- next gdb ---                              the commands after it run in a second gdb
 //                                                   that attaches to the same svm
+// {guest} is replaced in the commands too.
 //
 // svm listens on 127.0.0.1 with a port the kernel picks (--gdb 127.0.0.1:0); the runner reads it
 // from svm's "waiting for gdb on ..." line. Exit status 0 = pass; otherwise the reason and both
 // transcripts are printed. Usage: gdb_script_runner SVM GUEST_DIR SCRIPT
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -42,6 +50,8 @@ struct Script {
     std::vector<std::string> reject;
     std::optional<int> exit_code;
     std::optional<std::string> interrupt_after;
+    std::vector<std::string> svm_expect;
+    bool garbage_first = false;
     std::vector<std::string> sessions;  // the gdb command files' contents
 };
 
@@ -92,12 +102,18 @@ Script parse(const std::string& path, const std::string& guest_dir) {
             s.reject.push_back(v);
         } else if (directive("exit", v)) {
             s.exit_code = std::stoi(v);
+        } else if (directive("svm-expect", v)) {
+            s.svm_expect.push_back(v);
+        } else if (directive("garbage-first", v)) {
+            s.garbage_first = v == "yes";
         } else if (directive("interrupt-after", v)) {
             s.interrupt_after = v;
         } else if (line.rfind("# --- next gdb ---", 0) == 0) {
             s.sessions.push_back(session);
             session.clear();
         } else {
+            for (size_t p; (p = line.find("{guest}")) != std::string::npos;)
+                line.replace(p, 7, guest_dir);
             session += line + "\n";
         }
     }
@@ -178,6 +194,36 @@ struct Child {
     }
 };
 
+// A hostile client: garbage, a bad checksum, an overlong packet, then a disconnect in the middle
+// of a packet. Returns what svm answered.
+std::string send_garbage(const std::string& address) {
+    auto colon = address.rfind(':');
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(static_cast<uint16_t>(std::stoi(address.substr(colon + 1))));
+    inet_pton(AF_INET, address.substr(0, colon).c_str(), &sa.sin_addr);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+        if (fd >= 0) close(fd);
+        return "";
+    }
+    using namespace std::string_literals;
+    std::string garbage = "hello\xff\x00\x01$qSupported#00$m0,zz#00$#00+-+-"s;
+    garbage += "$" + std::string(300000, 'A') + "#41";
+    garbage += "$g#67$m100000,10";  // a good packet, then one cut off mid-packet
+    [[maybe_unused]] ssize_t n = write(fd, garbage.data(), garbage.size());
+    std::string reply;
+    pollfd p{fd, POLLIN, 0};
+    char buf[4096];
+    while (poll(&p, 1, 500) > 0) {
+        ssize_t r = read(fd, buf, sizeof buf);
+        if (r <= 0) break;
+        reply.append(buf, static_cast<size_t>(r));
+    }
+    close(fd);
+    return reply;
+}
+
 int fail(const std::string& why, const Child& svm, const std::string& gdb_text) {
     std::cout << "FAIL: " << why << "\n--- gdb transcript:\n"
               << gdb_text << "\n--- svm output:\n"
@@ -219,6 +265,15 @@ int main(int argc, char** argv) {
     const std::string address = m[2];
 
     std::string gdb_text;
+    if (script.garbage_first) {
+        std::string reply = send_garbage(address);
+        // The bad checksums were refused with '-' and the good 'g' still got its reply.
+        if (reply.find('-') == std::string::npos || reply.find("$") == std::string::npos)
+            return fail("svm did not answer the hostile client as expected: '" +
+                            reply.substr(0, 200) + "'",
+                        svm, "");
+        gdb_text += "garbage client answered: " + std::to_string(reply.size()) + " bytes\n";
+    }
     for (size_t i = 0; i < script.sessions.size(); ++i) {
         std::string cmd_file = "/tmp/svm-gdb-" + std::to_string(getpid()) + "-" +
                                std::to_string(i) + ".gdb";
@@ -260,6 +315,9 @@ int main(int argc, char** argv) {
     for (const auto& r : script.reject)
         if (std::regex_search(gdb_text, std::regex(r)))
             return fail("rejected pattern found: /" + r + "/", svm, gdb_text);
+    for (const auto& e : script.svm_expect)
+        if (!std::regex_search(svm.text, std::regex(e)))
+            return fail("expected in svm's output: /" + e + "/", svm, gdb_text);
     if (script.exit_code && svm_status != *script.exit_code)
         return fail("svm exit code " + std::to_string(svm_status) + ", expected " +
                         std::to_string(*script.exit_code),
