@@ -291,6 +291,15 @@ Result<void> Vcpu::set_guest_debug(uint32_t control, const std::array<uint64_t, 
     return {};
 }
 
+Result<uint64_t> Vcpu::kvm_translate(uint64_t linear) {
+    kvm_translation t{};
+    t.linear_address = linear;
+    if (ioctl(fd_.get(), KVM_TRANSLATE, &t) < 0)
+        return error("KVM_TRANSLATE failed: {}", std::strerror(errno));
+    if (!t.valid) return error("KVM_TRANSLATE: {:#x} is not mapped", linear);
+    return t.physical_address;
+}
+
 kvm_mp_state Vcpu::mp_state() {
     kvm_mp_state state{};
     ioctl(fd_.get(), KVM_GET_MP_STATE, &state);

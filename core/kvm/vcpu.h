@@ -89,6 +89,9 @@ public:
     // KVM_SET_GUEST_DEBUG (api.rst 4.61): `control` is KVM_GUESTDBG_* flags, `debugreg` DR0-DR7.
     Result<void> set_guest_debug(uint32_t control, const std::array<uint64_t, 8>& debugreg);
     kvm_mp_state mp_state();
+    // KVM_TRANSLATE (api.rst 4.38): KVM's own walk of the guest page tables, for cross-checks.
+    // Returns the guest-physical address, or an error if KVM says the address is not mapped.
+    Result<uint64_t> kvm_translate(uint64_t linear);
     // The whole architectural state in svm's terms.
     Result<CpuState> get_state();
     Result<void> set_state(const CpuState& state);
