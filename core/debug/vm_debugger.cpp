@@ -83,10 +83,10 @@ bool VmDebugger::on_debug_exit(Vcpu& vcpu) {
             auto gpa = state ? translate(deps_.memory, PagingRegs::from(*state), debug.pc)
                              : Result<Translation>(error("no state"));
             ours = gpa && software_.contains(gpa->gpa);
-            if (!ours) self.inject_bp = true;
         }
         if (!ours) {
-            // The guest's own int3: deliver it to the guest on the next entry.
+            // The guest's own int3: KVM queues #BP for the guest right away (api.rst 4.61,
+            // KVM_GUESTDBG_INJECT_BP) and delivers it as a software exception on this entry.
             (void)vcpu.set_guest_debug(KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_INJECT_BP |
                                            debug_control(self),
                                        debug_registers());
@@ -510,10 +510,7 @@ TargetResult<void> VmDebugger::resume(std::span<const gdb::ResumeAction> actions
         auto r = v->run_on_thread([this](Vcpu& self) -> Result<void> {
             std::lock_guard lock(mutex_);
             auto& d = vcpu_debug_[static_cast<size_t>(self.index())];
-            uint32_t control = debug_control(d);
-            if (d.inject_bp) control |= KVM_GUESTDBG_INJECT_BP;
-            d.inject_bp = false;
-            return self.set_guest_debug(control, debug_registers());
+            return self.set_guest_debug(debug_control(d), debug_registers());
         });
         if (!r) return target_error(kEFault, r.error().message);
     }

@@ -94,7 +94,6 @@ private:
     };
     struct VcpuDebug {
         bool stepping = false;
-        bool inject_bp = false;  // re-deliver the guest's own int3 on the next entry
         std::optional<VcpuRegisters> cache;
     };
 
