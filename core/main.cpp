@@ -53,6 +53,8 @@ int main(int argc, char** argv) {
                    "Kernel command line (Multiboot info and the machine table)");
     app.add_option("--module", modules, "Multiboot module FILE[,ARGS] (repeatable)")
         ->allow_extra_args(false);
+    app.add_option("--cpus", config.cpus, "Number of vCPUs (1-64); APs wait for INIT-SIPI-SIPI")
+        ->capture_default_str();
     app.add_option("--serial", config.serial, "Console backend: stdio, file:PATH or none")
         ->capture_default_str();
     app.add_option("--timeout", timeout, "End the run after SECONDS (exit code 124)")

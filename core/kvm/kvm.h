@@ -28,9 +28,15 @@ public:
     // error that says how to fix it (missing device, no permission, old kernel).
     static Result<std::unique_ptr<Kvm>> open();
 
-    // Creates the VM, registers `memory` as memory slot 0 at guest-physical 0 and creates the
-    // vCPUs' shared facilities. Call once.
+    // Creates the VM, registers `memory` as memory slot 0 at guest-physical 0 and creates KVM's
+    // in-kernel interrupt controllers (a local APIC per vCPU, the I/O APIC and the 8259 PICs) and
+    // the 8254 PIT (api.rst 4.24 KVM_CREATE_IRQCHIP, 4.71 KVM_CREATE_PIT2). Call once, before
+    // creating vCPUs.
     Result<void> create_vm(const GuestMemory& memory);
+
+    // Drives interrupt line `gsi` (KVM_IRQ_LINE, api.rst 4.25): level semantics, KVM's default
+    // routing sends GSI n to I/O APIC pin n (and, below 16, to the PIC). Thread-safe.
+    void set_irq_line(uint32_t gsi, bool level) const;
 
     // Re-lays out the memory slots so that each page in `pages` (4 KiB-aligned guest-physical
     // addresses) is mapped as given and all other RAM is read/write. Only while no vCPU is inside

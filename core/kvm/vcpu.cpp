@@ -107,9 +107,11 @@ void Vcpu::run_guest(VcpuExitHandler& handler) {
         dirty_regs_ = false;
         if (r < 0) {
             if (errno == EINTR || errno == EAGAIN) {
-                // A kick (or, for an AP right after INIT, EAGAIN): clear the request flag, then
-                // look at the state again. Clearing first means a later kick is never lost.
+                // A kick (or, for an AP right after INIT, EAGAIN): clear the request flag, run
+                // any task another thread queued, then look at the state again. Clearing first
+                // means a later kick is never lost.
                 __atomic_store_n(&run_->immediate_exit, 0, __ATOMIC_SEQ_CST);
+                run_pending_tasks();
                 continue;
             }
             log::error("vCPU {}: KVM_RUN failed: {}", index_, std::strerror(errno));
@@ -120,6 +122,17 @@ void Vcpu::run_guest(VcpuExitHandler& handler) {
         if (handler.handle_exit(*this) == VcpuExitHandler::Action::Park) park_self();
     }
     complete_pending_io();
+}
+
+void Vcpu::run_pending_tasks() {
+    std::unique_lock lock(mutex_);
+    while (!tasks_.empty()) {
+        auto task = std::move(tasks_.front());
+        tasks_.pop_front();
+        lock.unlock();
+        task();
+        lock.lock();
+    }
 }
 
 void Vcpu::park_self() {
@@ -298,6 +311,13 @@ Result<uint64_t> Vcpu::kvm_translate(uint64_t linear) {
         return error("KVM_TRANSLATE failed: {}", std::strerror(errno));
     if (!t.valid) return error("KVM_TRANSLATE: {:#x} is not mapped", linear);
     return t.physical_address;
+}
+
+Result<void> Vcpu::set_mp_state(uint32_t state) {
+    kvm_mp_state mp{state};
+    if (ioctl(fd_.get(), KVM_SET_MP_STATE, &mp) < 0)
+        return error("KVM_SET_MP_STATE failed: {}", std::strerror(errno));
+    return {};
 }
 
 kvm_mp_state Vcpu::mp_state() {

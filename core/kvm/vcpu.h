@@ -60,8 +60,9 @@ public:
     void wait_paused();
     VcpuState state() const { return state_.load(std::memory_order_acquire); }
 
-    // Runs `task` on the vCPU thread while it is paused (or before it first runs) and waits for it.
-    // Returns what the task returned.
+    // Runs `task` on the vCPU thread and waits for it: while the vCPU is paused, before it first
+    // runs, or, if it is running, between two KVM_RUN calls (the vCPU is kicked out of the guest
+    // for it and goes on afterwards). Returns what the task returned.
     Result<void> run_on_thread(std::function<Result<void>(Vcpu&)> task);
 
     // True while the vCPU is parked in HLT (set by exit dispatch, for the debugger's thread list).
@@ -89,6 +90,7 @@ public:
     // KVM_SET_GUEST_DEBUG (api.rst 4.61): `control` is KVM_GUESTDBG_* flags, `debugreg` DR0-DR7.
     Result<void> set_guest_debug(uint32_t control, const std::array<uint64_t, 8>& debugreg);
     kvm_mp_state mp_state();
+    Result<void> set_mp_state(uint32_t state);
     // KVM_TRANSLATE (api.rst 4.38): KVM's own walk of the guest page tables, for cross-checks.
     // Returns the guest-physical address, or an error if KVM says the address is not mapped.
     Result<uint64_t> kvm_translate(uint64_t linear);
@@ -101,6 +103,7 @@ private:
         : index_(index), fd_(std::move(fd)), run_(run), mmap_size_(mmap_size), sync_regs_(sync_regs) {}
 
     void thread_main(VcpuExitHandler& handler);
+    void run_pending_tasks();
     void run_guest(VcpuExitHandler& handler);
     void set_state_and_kick(VcpuState next);
     void kick();

@@ -50,6 +50,8 @@ struct LoadOptions {
         std::string args;  // the module's string: "PATH ARGS" as GRUB passes it
     };
     std::vector<Module> modules;
+    // The ACPI RSDP svm wrote (36 bytes), copied into the Multiboot 2 ACPI tags; empty = none.
+    std::vector<uint8_t> acpi_rsdp;
 };
 
 // Detects the format of `file` (Multiboot 2 / Multiboot 1 header within the first 32 KiB, then

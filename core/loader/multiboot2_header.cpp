@@ -40,6 +40,8 @@ static bool provides(uint32_t type) {
         case mb2::kInfoMemoryMap:
         case mb2::kInfoElfSections:
         case mb2::kInfoLoadBaseAddr:
+        case mb2::kInfoAcpiOld:  // written when svm has ACPI tables (always, from svm itself)
+        case mb2::kInfoAcpiNew:
             return true;
         default:
             return false;

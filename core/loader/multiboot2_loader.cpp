@@ -72,6 +72,16 @@ Result<void> write_info(const MultibootKernel& kernel, const Multiboot2Header& h
             mb2::MmapEntry{range.base, range.length, range.type == SVM_MEM_RAM ? 1u : 2u, 0});
     tags.end(mmap);
 
+    // ACPI (sections 3.6.15, 3.6.16): copies of the RSDP, version 1 (20 bytes) and 2 (36 bytes).
+    if (options.acpi_rsdp.size() >= 36) {
+        size_t old_rsdp = tags.begin(mb2::kInfoAcpiOld);
+        blob.append(std::span(options.acpi_rsdp).first(20));
+        tags.end(old_rsdp);
+        size_t new_rsdp = tags.begin(mb2::kInfoAcpiNew);
+        blob.append(std::span(options.acpi_rsdp).first(36));
+        tags.end(new_rsdp);
+    }
+
     size_t load_base_tag = tags.begin(mb2::kInfoLoadBaseAddr);
     blob.append_obj(load_base);
     tags.end(load_base_tag);

@@ -104,6 +104,14 @@ void Hypercalls::handle(HypercallRegs& regs, int vcpu_index,
             regs.rax = len;
             return;
         }
+        case SVM_HC_START_CPU: {
+            int64_t r = deps_.start_cpu ? deps_.start_cpu(vcpu_index, regs, *state) : SVM_E_INVAL;
+            if (r < 0)
+                log_bad_call("START_CPU {} from vCPU {}: no such CPU, or it has started", regs.rbx,
+                             vcpu_index);
+            regs.rax = static_cast<uint64_t>(r);
+            return;
+        }
         case SVM_HC_TRANSLATE: {
             auto t = translate(deps_.memory, paging, arg(regs.rbx));
             if (!t) {

@@ -28,13 +28,15 @@ public:
         const ExitStats& stats;
         std::function<std::optional<uint8_t>()> getchar;  // next console input byte, if any
         std::function<void(int code)> exit;               // the guest asked to end the run
+        // SVM_HC_START_CPU: (calling vCPU, the call's registers, the caller's state) -> result.
+        std::function<int64_t(int, const HypercallRegs&, const CpuState&)> start_cpu;
     };
 
     explicit Hypercalls(Deps deps) : deps_(std::move(deps)) {}
 
     // Performs function `regs.rax` for vCPU `vcpu_index` and stores the result in `regs.rax`.
     // `cpu_state` fetches the vCPU's full state for the calls that need the mode or the page
-    // tables (WRITE, TRANSLATE, PRINT_U64); it is not called otherwise. Never fails: bad arguments
+    // tables (WRITE, TRANSLATE, PRINT_U64, START_CPU); it is not called otherwise. Never fails: bad arguments
     // give SVM_E_* in RAX and a log line.
     void handle(HypercallRegs& regs, int vcpu_index,
                 const std::function<Result<CpuState>()>& cpu_state);

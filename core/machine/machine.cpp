@@ -15,6 +15,7 @@
 #include <iterator>
 
 #include "core/log.h"
+#include "core/machine/acpi.h"
 #include "core/machine/boot_cpu.h"
 #include "core/machine/machine_table.h"
 #include "core/x86_64/boot_page_tables.h"
@@ -48,6 +49,10 @@ Result<std::unique_ptr<Machine>> Machine::create(const MachineConfig& config) {
                                                 "between 1M and 3G",
                                                 config.memory_size)},
                               exit_code::kUsage);
+    if (config.cpus < 1 || config.cpus > kMaxCpus)
+        return with_exit_code(Error{fmt::format("--cpus {} must be between 1 and {}", config.cpus,
+                                                kMaxCpus)},
+                              exit_code::kUsage);
     auto kernel = read_file(config.kernel_path);
     if (!kernel) return with_exit_code(kernel.error(), exit_code::kBadKernel);
     auto memory = GuestMemory::create(config.memory_size);
@@ -59,6 +64,10 @@ Result<std::unique_ptr<Machine>> Machine::create(const MachineConfig& config) {
     auto kvm = Kvm::open();
     if (!kvm) return with_exit_code(kvm.error(), exit_code::kHostSetup);
     m->kvm_ = std::move(*kvm);
+    if (config.cpus > m->kvm_->max_vcpus())
+        return with_exit_code(Error{fmt::format("--cpus {}: this host's KVM allows at most {} vCPUs",
+                                                config.cpus, m->kvm_->max_vcpus())},
+                              exit_code::kUsage);
     if (auto r = m->kvm_->create_vm(m->memory_); !r)
         return with_exit_code(r.error(), exit_code::kHostSetup);
 
@@ -114,7 +123,11 @@ Result<void> Machine::create_debugger() {
 }
 
 Result<void> Machine::load(std::span<const uint8_t> kernel) {
-    image_ = TRY(with_context(load_kernel(config_.kernel_path, kernel, memory_, config_.load),
+    // ACPI first: the Multiboot 2 information carries a copy of the RSDP.
+    acpi_ = TRY(write_acpi_tables(memory_, config_.cpus));
+    LoadOptions options = config_.load;
+    options.acpi_rsdp = acpi_.rsdp_bytes;
+    image_ = TRY(with_context(load_kernel(config_.kernel_path, kernel, memory_, options),
                               config_.kernel_path));
     TRY(write_boot_gdt(memory_));
     return {};
@@ -124,7 +137,8 @@ Result<void> Machine::create_devices() {
     console_ = TRY(Console::create(config_.serial));
     OutputSink sink = [this](std::span<const uint8_t> bytes) { console_->write(bytes); };
 
-    uart_ = std::make_shared<Uart16550>(sink, IrqLine{});
+    uart_ = std::make_shared<Uart16550>(
+        sink, [kvm = kvm_.get()](bool level) { kvm->set_irq_line(kCom1Irq, level); });
     TRY(io_bus_.add(kCom1Base, 8, uart_, "com1"));
     device_entries_.push_back(make_device(SVM_DEV_UART16550, "com1", kCom1Base, 8, kCom1Irq));
 
@@ -139,12 +153,22 @@ Result<void> Machine::create_devices() {
     TRY(io_bus_.add(kDebugExitPort, 4, std::make_shared<DebugExit>(on_debug_exit), "debug-exit"));
     device_entries_.push_back(make_device(SVM_DEV_EXIT, "debug-exit", kDebugExitPort, 4));
     device_entries_.push_back(make_device(SVM_DEV_HYPERCALL, "hypercall", SVM_HYPERCALL_PORT, 4));
+    // KVM's in-kernel interrupt controllers and PIT (Kvm::create_vm).
+    device_entries_.push_back(
+        make_device(SVM_DEV_LAPIC, "lapic", 0, 0, SVM_IRQ_NONE, SVM_LAPIC_ADDR, 0x1000));
+    device_entries_.push_back(make_device(SVM_DEV_IOAPIC, "ioapic", 0, 0, 0, SVM_IOAPIC_ADDR, 0x1000));
+    device_entries_.push_back(make_device(SVM_DEV_PIT, "pit", 0x40, 4, 0));
+    device_entries_.push_back(make_device(SVM_DEV_PIC, "pic-master", 0x20, 2));
+    device_entries_.push_back(make_device(SVM_DEV_PIC, "pic-slave", 0xa0, 2, 2));
 
     hypercalls_ = std::make_unique<Hypercalls>(Hypercalls::Deps{
         memory_, sink, stats_, [this] { return uart_->take_received_byte(); },
         [this](int code) {
             request_stop({RunOutcome::Kind::GuestExit, code,
                           fmt::format("guest exited with code {}", code), ""});
+        },
+        [this](int caller, const HypercallRegs& regs, const CpuState& state) {
+            return start_cpu(caller, regs, state);
         }});
 
     MachineDescription desc;
@@ -152,33 +176,12 @@ Result<void> Machine::create_devices() {
     desc.memory = machine_memory_map(memory_.size(), image_.loaded);
     desc.devices = device_entries_;
     desc.cmdline = config_.load.cmdline;
-    desc.cpus.push_back({0, 0, SVM_CPU_BSP, 0});
-    TRY(write_machine_table(memory_, desc));
-    return {};
-}
-
-Result<void> Machine::create_vcpus() {
-    const int count = 1;
-    uint64_t cr3 = 0;
-    if (image_.mode == CpuMode::Long)
-        cr3 = TRY(with_context(build_boot_page_tables(memory_, image_.mappings),
-                               config_.kernel_path));
-    CpuState boot = boot_cpu_state(image_, cr3);
-    for (int i = 0; i < count; ++i) {
-        auto vcpu = TRY(Vcpu::create(*kvm_, i));
-        std::vector<kvm_cpuid_entry2> cpuid = kvm_->supported_cpuid();
-        for (auto& e : cpuid) {
-            if (e.function == 1) {
-                e.ebx = (e.ebx & 0x00ffffff) | (static_cast<uint32_t>(i) << 24);  // initial APIC id
-                e.ecx |= 1u << 31;                                                 // hypervisor
-            }
-        }
-        TRY(vcpu->run_on_thread([&](Vcpu& v) -> Result<void> {
-            TRY(v.set_cpuid(cpuid));
-            return i == 0 ? v.set_state(boot) : Result<void>{};
-        }));
-        vcpus_.push_back(std::move(vcpu));
+    desc.acpi_rsdp = acpi_.rsdp;
+    for (int i = 0; i < config_.cpus; ++i) {
+        uint32_t index = static_cast<uint32_t>(i);
+        desc.cpus.push_back({index, index, i == 0 ? SVM_CPU_BSP : 0u, 0});
     }
+    TRY(write_machine_table(memory_, desc));
     return {};
 }
 
@@ -229,7 +232,8 @@ RunOutcome Machine::run() {
             log::info("gdb server listening on {}", gdb_server_->address());
     }
     // With --gdb (and no --gdb-nowait) the debugger starts the guest.
-    if (!gdb_server_ || !config_.gdb_wait) vcpus_[0]->resume();
+    if (!gdb_server_ || !config_.gdb_wait)
+        for (auto& vcpu : vcpus_) vcpu->resume();  // APs wait in KVM for INIT-SIPI-SIPI
 
     using Clock = std::chrono::steady_clock;
     const auto deadline = config_.timeout_seconds
@@ -239,13 +243,25 @@ RunOutcome Machine::run() {
                               : std::nullopt;
     pollfd fds[2] = {{stop_fd_.get(), POLLIN, 0}, {signal_fd.get(), POLLIN, 0}};
     for (;;) {
-        int timeout_ms = -1;
+        // With KVM's in-kernel APIC a halted vCPU sleeps inside KVM, so svm looks every
+        // kHaltCheckMs whether every vCPU sleeps for good (HLT with interrupts off, or waiting
+        // for a SIPI nobody can send).
+        int timeout_ms = kHaltCheckMs;
+        bool deadline_first = false;
         if (deadline) {
             auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now());
-            timeout_ms = static_cast<int>(std::max<int64_t>(0, left.count()));
+            deadline_first = left.count() <= kHaltCheckMs;
+            timeout_ms = static_cast<int>(std::clamp<int64_t>(left.count(), 0, kHaltCheckMs));
         }
         int r = poll(fds, signal_fd ? 2 : 1, timeout_ms);
         if (r < 0 && errno == EINTR) continue;
+        if (r == 0 && !deadline_first) {
+            if (auto halted = check_all_halted()) {
+                request_stop(std::move(*halted));
+                break;
+            }
+            continue;
+        }
         if (r == 0) {
             request_stop({RunOutcome::Kind::Timeout, exit_code::kTimeout,
                           fmt::format("timeout: the guest was still running after {} s",

@@ -14,6 +14,7 @@
 
 #include "core/bus.h"
 #include "core/debug/vm_debugger.h"
+#include "core/machine/acpi.h"
 #include "gdbstub/server.h"
 #include "core/guest_memory.h"
 #include "core/kvm/kvm.h"
@@ -42,6 +43,7 @@ struct MachineConfig {
     // until a debugger attaches and continues it.
     std::optional<std::string> gdb_endpoint;
     bool gdb_wait = true;
+    int cpus = 1;
 };
 
 class Machine {
@@ -49,6 +51,10 @@ public:
     static constexpr uint64_t kMinMemory = 1ull << 20;
     // RAM ends below the 32-bit MMIO hole, where the APICs and device registers live.
     static constexpr uint64_t kMaxMemory = 3ull << 30;
+    // xAPIC ids are 8 bits and the machine table and MADT have room for far more; 64 keeps
+    // over-committed test runs sane.
+    static constexpr int kMaxCpus = 64;
+    static constexpr int kHaltCheckMs = 200;
 
     // Builds the machine: reads and loads the kernel, opens KVM, creates devices and vCPUs.
     // Returns an error whose exit_code says whether the kernel, the host or the command line was
@@ -74,6 +80,10 @@ private:
     Result<void> create_devices();
     Result<void> create_vcpus();
     Result<void> create_debugger();
+    // SVM_HC_START_CPU from vCPU `caller` (on its thread). Returns 0 or an SVM_E_* error.
+    int64_t start_cpu(int caller, const HypercallRegs& regs, const CpuState& caller_state);
+    // The outcome if every vCPU sleeps for good, else nothing. Main thread only.
+    std::optional<RunOutcome> check_all_halted();
     // Records `outcome` as the end of the run (first wins) and parks every vCPU at its next exit.
     // Returns false if another outcome was recorded first.
     bool record_outcome(RunOutcome outcome);
@@ -82,6 +92,7 @@ private:
     MachineConfig config_;
     GuestMemory memory_;
     KernelImage image_;
+    AcpiLayout acpi_;
     std::unique_ptr<Kvm> kvm_;
     std::unique_ptr<Console> console_;
     Bus io_bus_{"I/O port bus"};

@@ -87,6 +87,14 @@ const char* machine_device_type_name(uint32_t type) {
             return "debug exit";
         case SVM_DEV_HYPERCALL:
             return "hypercall port";
+        case SVM_DEV_LAPIC:
+            return "local APIC";
+        case SVM_DEV_IOAPIC:
+            return "I/O APIC";
+        case SVM_DEV_PIT:
+            return "8254 PIT";
+        case SVM_DEV_PIC:
+            return "8259 PIC";
         default:
             return "unknown";
     }

@@ -45,7 +45,7 @@ TEST_F(Failure, HaltWithInterruptsDisabled) {
     EXPECT_EQ(r.exit_code, 113) << r.err;
     EXPECT_TRUE(contains(r.out, "halting"));
     EXPECT_TRUE(contains(r.err, "halted with interrupts disabled on vCPU 0")) << r.err;
-    EXPECT_TRUE(contains(r.err, "RIP points after the HLT")) << r.err;
+    EXPECT_TRUE(contains(r.err, "RIP points after its HLT")) << r.err;
     EXPECT_TRUE(contains(r.err, "RFLAGS=")) << r.err;
 }
 

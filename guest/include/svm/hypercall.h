@@ -33,6 +33,14 @@
 #define SVM_HC_CPU_INDEX   7u /* Returns this vCPU's index (0 = bootstrap processor). */
 #define SVM_HC_GETCHAR     8u /* Returns the next console input byte, or SVM_E_AGAIN if none is
                                  waiting. Never blocks. */
+#define SVM_HC_START_CPU   9u /* arg0 = CPU index, arg1 = entry, arg2 = stack pointer, arg3 = argument.
+                                 Starts that application processor directly at `entry`, in the
+                                 caller's mode with the caller's CR0/CR3/CR4/EFER, GDT, IDT and
+                                 segment registers (so a 64-bit kernel needs no real-mode
+                                 trampoline): RIP = entry, RSP = stack, RDI = argument, RSI = CPU
+                                 index, RFLAGS = 0x2 (interrupts off), other registers 0. Returns 0,
+                                 or SVM_E_INVAL for a bad index, the calling CPU, or a CPU that has
+                                 already started (by this call or INIT-SIPI-SIPI). */
 
 /* Number formats for SVM_HC_PRINT_*. Printed values are followed by nothing (no newline). */
 #define SVM_FMT_HEX 0u /* 0x-prefixed lowercase hex, zero-padded to the value's width */
@@ -94,6 +102,9 @@ static inline long svm_exit_count(unsigned kind) { return svm_hypercall(SVM_HC_E
 static inline long svm_translate(const void* va) { return svm_hypercall(SVM_HC_TRANSLATE, (unsigned long)va, 0, 0, 0); }
 static inline long svm_cpu_index(void) { return svm_hypercall(SVM_HC_CPU_INDEX, 0, 0, 0, 0); }
 static inline long svm_getchar(void) { return svm_hypercall(SVM_HC_GETCHAR, 0, 0, 0, 0); }
+static inline long svm_start_cpu(unsigned cpu, void (*entry)(void), void* stack, unsigned long arg) {
+    return svm_hypercall(SVM_HC_START_CPU, cpu, (unsigned long)entry, (unsigned long)stack, arg);
+}
 #endif
 
 #endif /* SVM_HYPERCALL_H */

@@ -62,6 +62,15 @@ struct svm_multiboot2_machine_tag {
 #define SVM_DEV_DEBUGCON  2u /* port 0xE9 debug console: every byte written is printed */
 #define SVM_DEV_EXIT      3u /* isa-debug-exit compatible: writing v exits with (v << 1) | 1 */
 #define SVM_DEV_HYPERCALL 4u /* the svm hypercall port, see <svm/hypercall.h> */
+#define SVM_DEV_LAPIC     5u /* local APIC of every CPU (xAPIC MMIO window, x2APIC MSRs) */
+#define SVM_DEV_IOAPIC    6u /* I/O APIC: mmio_base/size; irq = its first GSI (0); 24 pins */
+#define SVM_DEV_PIT       7u /* 8254 PIT at ports 0x40-0x43; irq = its GSI (0) */
+#define SVM_DEV_PIC       8u /* 8259 PIC pair (0x20-0x21 master, 0xA0-0xA1 slave); masked by the
+                                guest when it uses the I/O APIC */
+
+/* Interrupt controller addresses (also in the ACPI MADT at machine->acpi_rsdp). */
+#define SVM_LAPIC_ADDR  0xFEE00000u
+#define SVM_IOAPIC_ADDR 0xFEC00000u
 
 #define SVM_IRQ_NONE 0xFFFFFFFFu
 

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <svm/hypercall.h>
 
+#include <array>
 #include <deque>
+#include <vector>
 #include <string>
 
 #include "core/machine/exit_stats.h"
@@ -24,7 +26,11 @@ protected:
                           input.pop_front();
                           return c;
                       },
-                      [this](int code) { exit_code = code; }}) {
+                      [this](int code) { exit_code = code; },
+                      [this](int caller, const HypercallRegs& r, const CpuState&) -> int64_t {
+                          start_calls.push_back({caller, r.rbx, r.rcx, r.rsi, r.rdi});
+                          return r.rbx == 1 ? 0 : SVM_E_INVAL;
+                      }}) {
         state.cr0 = x86::CR0_PE;  // 32-bit protected mode, paging off
         state.cs.db = true;
     }
@@ -45,6 +51,7 @@ protected:
     int exit_code = -1;
     CpuState state;
     int state_fetches = 0;
+    std::vector<std::array<uint64_t, 5>> start_calls;
     Hypercalls hypercalls;
 };
 
@@ -118,6 +125,20 @@ TEST_F(HypercallsTest, ExitCountsAndUnknownFunctions) {
     EXPECT_EQ(call(SVM_HC_EXIT_COUNT, SVM_EXITS_HLT).rax, 1u);
     EXPECT_EQ(static_cast<int64_t>(call(SVM_HC_EXIT_COUNT, 99).rax), SVM_E_INVAL);
     EXPECT_EQ(static_cast<int64_t>(call(0x777).rax), SVM_E_INVAL);
+}
+
+TEST_F(HypercallsTest, StartCpuPassesEntryStackAndArgument) {
+    state.efer = x86::EFER_LMA | x86::EFER_LME;
+    state.cs.l = true;
+    state.cs.db = false;
+    HypercallRegs regs{SVM_HC_START_CPU, 1, 0xffffffff80101000, 0x200000, 0x42};
+    hypercalls.handle(regs, 0, [this]() -> Result<CpuState> { return state; });
+    EXPECT_EQ(regs.rax, 0u);
+    ASSERT_EQ(start_calls.size(), 1u);
+    EXPECT_EQ(start_calls[0], (std::array<uint64_t, 5>{0, 1, 0xffffffff80101000, 0x200000, 0x42}));
+    regs = {SVM_HC_START_CPU, 7, 0, 0, 0};
+    hypercalls.handle(regs, 0, [this]() -> Result<CpuState> { return state; });
+    EXPECT_EQ(static_cast<int64_t>(regs.rax), SVM_E_INVAL);
 }
 
 }  // namespace
