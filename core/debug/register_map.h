@@ -13,6 +13,7 @@ struct VcpuRegisters {
     CpuState state;
     kvm_fpu fpu{};
     uint64_t kernel_gs_base = 0;  // MSR IA32_KERNEL_GS_BASE (0xC0000102)
+    uint32_t mp_state = 0;        // KVM_MP_STATE_*: runnable, halted, waiting for SIPI
 };
 
 constexpr uint32_t kMsrKernelGsBase = 0xc0000102;

@@ -1,5 +1,6 @@
 #include "core/debug/vm_debugger.h"
 
+#include <chrono>
 #include <filesystem>
 
 #include "core/log.h"
@@ -52,6 +53,7 @@ void VmDebugger::report_stop(Vcpu* vcpu, StopReason reason) {
     // Only the first stop since the last resume is reported; a vCPU that stops for another
     // reason meanwhile simply parks (it will hit its breakpoint again when resumed).
     if (stop_claimed_.exchange(true)) return;
+    const auto started = std::chrono::steady_clock::now();
     if (vcpu) {
         vcpu->park_self();
         reason.thread = vcpu->index() + 1;
@@ -62,12 +64,16 @@ void VmDebugger::report_stop(Vcpu* vcpu, StopReason reason) {
         }
     }
     pause_all_and_wait(vcpu);
+    const auto paused = std::chrono::steady_clock::now();
     {
         std::lock_guard lock(mutex_);
         last_stop_ = reason;
         for (auto& d : vcpu_debug_) d.cache.reset();
     }
-    log::verbose("debugger: vCPU {} stopped (signal {})", reason.thread - 1, reason.signal);
+    // The stop-all latency (bench/stop_latency reads this line).
+    log::verbose("debugger: vCPU {} stopped (signal {}); all {} vCPUs paused after {} us",
+                 reason.thread - 1, reason.signal, deps_.vcpus.size(),
+                 std::chrono::duration_cast<std::chrono::microseconds>(paused - started).count());
     if (notify_) notify_(std::move(reason), {});
 }
 
@@ -233,8 +239,12 @@ std::string VmDebugger::thread_extra_info(gdb::ThreadId thread) {
                            : std::string(to_string(mode_of(s))) + " mode";
     Vcpu* v = vcpu_for(thread);
     std::string run_state = v && v->state() == VcpuState::Running ? "running"
-                            : (v && v->halted())                ? "halted"
-                                                                : "stopped";
+                            : regs->mp_state == KVM_MP_STATE_UNINITIALIZED ||
+                                    regs->mp_state == KVM_MP_STATE_INIT_RECEIVED
+                                ? "waiting for SIPI"
+                            : regs->mp_state == KVM_MP_STATE_HALTED || (v && v->halted())
+                                ? "halted"
+                                : "stopped";
     return fmt::format("vCPU {}, {}, CPL {}, {}", thread - 1, mode, cpl_of(s), run_state);
 }
 
@@ -250,6 +260,7 @@ TargetResult<VcpuRegisters> VmDebugger::registers(gdb::ThreadId thread) {
         regs.state = TRY(v.get_state());
         regs.fpu = TRY(v.get_fpu());
         regs.kernel_gs_base = v.get_msr(kMsrKernelGsBase).value_or(0);
+        regs.mp_state = v.mp_state().mp_state;
         return {};
     });
     if (!r) return target_error(kEFault, r.error().message);
