@@ -17,7 +17,9 @@ static inline uint64_t rdtsc(void) {
 
 /* Writes an MSR (SDM Vol. 2B, WRMSR). */
 static inline void wrmsr(uint32_t msr, uint64_t value) {
-    __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)value), "d"((uint32_t)(value >> 32))
+    __asm__ volatile("wrmsr"
+                     :
+                     : "c"(msr), "a"((uint32_t)value), "d"((uint32_t)(value >> 32))
                      : "memory");
 }
 
@@ -28,7 +30,8 @@ struct cpuid_regs {
 /* Returns CPUID leaf `leaf`, subleaf `subleaf` (SDM Vol. 2A, CPUID). */
 static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf) {
     struct cpuid_regs r;
-    __asm__ volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+    __asm__ volatile("cpuid"
+                     : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
                      : "a"(leaf), "c"(subleaf));
     return r;
 }

@@ -1,10 +1,10 @@
 #include "lib/idt.h"
 
+#include <svm/hypercall.h>
+
 #include "lib/check.h"
 #include "lib/console.h"
 #include "lib/io.h"
-
-#include <svm/hypercall.h>
 
 /* A 64-bit IDT gate descriptor, SDM Vol. 3A, 6.14.1 figure 6-8. */
 struct idt_gate {

@@ -17,7 +17,8 @@ struct spinlock {
     volatile uint32_t locked;
 };
 
-#define SPINLOCK_INIT {0}
+#define SPINLOCK_INIT \
+    { 0 }
 
 /* Takes the lock: `lock xchg` (implicitly locked, SDM Vol. 2B, XCHG) until the old value was 0,
  * reading without writing while it is held. Returns with the lock held. */

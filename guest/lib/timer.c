@@ -49,7 +49,7 @@ int timer_calibrate(struct timer_calibration* out) {
 void pit_start_periodic(uint32_t hz) {
     uint32_t reload = PIT_HZ / hz;
     if (reload > 0xFFFF) reload = 0; /* 0 means 65536 */
-    outb(PIT_CMD, 0x34); /* channel 0, lobyte/hibyte, mode 2, binary */
+    outb(PIT_CMD, 0x34);             /* channel 0, lobyte/hibyte, mode 2, binary */
     outb(PIT_CH0, reload & 0xFF);
     outb(PIT_CH0, (reload >> 8) & 0xFF);
 }

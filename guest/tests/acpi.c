@@ -2,9 +2,10 @@
  * the RSDP (signature, checksum, extended checksum), finds the MADT through both the XSDT and the
  * RSDT, and compares what the MADT says with the machine table: the number of CPUs, the local
  * APIC address and the I/O APIC address (ACPI 6.5, 5.2.5-5.2.8 and 5.2.12). */
+#include "lib/acpi.h"
+
 #include <svm/machine.h>
 
-#include "lib/acpi.h"
 #include "lib/check.h"
 #include "lib/console.h"
 #include "lib/machine_table.h"

@@ -56,7 +56,8 @@ void kmain(const struct svm_machine* m) {
     for (uint32_t i = 1; i < cpus; i++) all_started &= start(i) == 0;
     check_that("start cpus", all_started, "an error", "0 for every AP");
     if (cpus > 1) errors_ok &= start(1) == SVM_E_INVAL;
-    check_that("start errors", errors_ok, "not SVM_E_INVAL", "SVM_E_INVAL for cpu 0, cpu_count "
+    check_that("start errors", errors_ok, "not SVM_E_INVAL",
+               "SVM_E_INVAL for cpu 0, cpu_count "
                "and an already-started cpu");
 
     /* Bounded wait: about 5 s at 2 M emulated instructions/s, far less on hardware KVM; a
