@@ -3,7 +3,7 @@
 # svm: {guest}/spin.elf
 # garbage-first: yes
 # expect: garbage client answered: [0-9]+ bytes
-# expect: in kmain .*spin.c
+# expect: kmain \(.*\) at .*spin.c
 # expect: spin_count_positive=1
 # exit: 137
 python print("spin_count_positive=%d" % (int(gdb.parse_and_eval("spin_count")) > 0))
