@@ -87,7 +87,9 @@ int64_t Machine::start_cpu(int caller, const HypercallRegs& regs, const CpuState
 }
 
 std::optional<RunOutcome> Machine::check_all_halted() {
-    // Only a machine that runs unattended: a vCPU stopped by the debugger is not asleep.
+    // Only a machine that runs unattended: under gdb the user decides (Ctrl-C shows where every
+    // vCPU sleeps), and a vCPU stopped by the debugger is not asleep.
+    if (debugger_ && debugger_->attached()) return std::nullopt;
     for (auto& vcpu : vcpus_)
         if (vcpu->state() != VcpuState::Running) return std::nullopt;
     for (auto& vcpu : vcpus_) {
