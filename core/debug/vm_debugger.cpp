@@ -299,50 +299,44 @@ TargetResult<PagingRegs> VmDebugger::paging(gdb::ThreadId thread) {
     return PagingRegs::from(regs->state);
 }
 
-TargetResult<size_t> VmDebugger::read_memory(gdb::ThreadId thread, uint64_t addr,
-                                             std::span<uint8_t> out) {
+template <typename Fn>
+TargetResult<size_t> VmDebugger::for_each_page(gdb::ThreadId thread, uint64_t addr, size_t len,
+                                               Fn&& fn) {
     auto pg = physical_ ? TargetResult<PagingRegs>(PagingRegs{}) : paging(thread);
     if (!pg) return std::unexpected(pg.error());
     size_t done = 0;
     std::lock_guard lock(mutex_);
-    while (done < out.size()) {
+    while (done < len) {
         uint64_t va = addr + done;
-        uint64_t chunk = std::min<uint64_t>(out.size() - done, 0x1000 - (va & 0xfff));
+        uint64_t chunk = std::min<uint64_t>(len - done, 0x1000 - (va & 0xfff));
         uint64_t gpa = va;
         if (!physical_) {
             auto t = translate(deps_.memory, *pg, va);
             if (!t) break;
             gpa = t->gpa;
         }
-        auto piece = out.subspan(done, chunk);
-        if (!deps_.memory.read(gpa, piece)) break;
-        software_.hide(gpa, piece);
+        if (!fn(gpa, done, chunk)) break;
         done += chunk;
     }
-    if (done == 0) return target_error(kEFault, fmt::format("cannot read memory at {:#x}", addr));
+    if (done == 0) return target_error(kEFault, fmt::format("cannot access memory at {:#x}", addr));
     return done;
+}
+
+TargetResult<size_t> VmDebugger::read_memory(gdb::ThreadId thread, uint64_t addr,
+                                             std::span<uint8_t> out) {
+    return for_each_page(thread, addr, out.size(), [&](uint64_t gpa, size_t offset, size_t len) {
+        auto piece = out.subspan(offset, len);
+        if (!deps_.memory.read(gpa, piece)) return false;
+        software_.hide(gpa, piece);
+        return true;
+    });
 }
 
 TargetResult<size_t> VmDebugger::write_memory(gdb::ThreadId thread, uint64_t addr,
                                               std::span<const uint8_t> in) {
-    auto pg = physical_ ? TargetResult<PagingRegs>(PagingRegs{}) : paging(thread);
-    if (!pg) return std::unexpected(pg.error());
-    size_t done = 0;
-    std::lock_guard lock(mutex_);
-    while (done < in.size()) {
-        uint64_t va = addr + done;
-        uint64_t chunk = std::min<uint64_t>(in.size() - done, 0x1000 - (va & 0xfff));
-        uint64_t gpa = va;
-        if (!physical_) {
-            auto t = translate(deps_.memory, *pg, va);
-            if (!t) break;
-            gpa = t->gpa;
-        }
-        if (!software_.write_through(deps_.memory, gpa, in.subspan(done, chunk))) break;
-        done += chunk;
-    }
-    if (done == 0) return target_error(kEFault, fmt::format("cannot write memory at {:#x}", addr));
-    return done;
+    return for_each_page(thread, addr, in.size(), [&](uint64_t gpa, size_t offset, size_t len) {
+        return software_.write_through(deps_.memory, gpa, in.subspan(offset, len)).has_value();
+    });
 }
 
 std::optional<uint64_t> VmDebugger::through_elf_segments(uint64_t vaddr) const {

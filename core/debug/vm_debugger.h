@@ -103,6 +103,11 @@ private:
     void pause_all_and_wait(const Vcpu* except);
     gdb::TargetResult<VcpuRegisters> registers(gdb::ThreadId thread);
     gdb::TargetResult<PagingRegs> paging(gdb::ThreadId thread);
+    // Calls fn(gpa, offset, length) for each page-sized piece of [addr, addr + len) as `thread`
+    // (or, with monitor phys on, physical memory) sees it, until a piece is unmapped or fn
+    // returns false. Returns the bytes done; an error if none. Holds mutex_.
+    template <typename Fn>
+    gdb::TargetResult<size_t> for_each_page(gdb::ThreadId thread, uint64_t addr, size_t len, Fn&& fn);
     Vcpu* vcpu_for(gdb::ThreadId thread);
     // Translates a guest-virtual address of `thread` to guest-physical RAM.
     std::optional<uint64_t> to_physical(gdb::ThreadId thread, uint64_t vaddr);

@@ -270,12 +270,18 @@ Result<void> Vcpu::set_fpu(const kvm_fpu& fpu) {
     return {};
 }
 
+namespace {
+
+// One MSR for KVM_GET_MSRS / KVM_SET_MSRS: the C layout of struct kvm_msrs with one entry.
+struct OneMsr {
+    kvm_ioctl::MsrsHeader header;
+    kvm_msr_entry entry;
+};
+
+}  // namespace
+
 Result<uint64_t> Vcpu::get_msr(uint32_t index) {
-    struct {
-        kvm_ioctl::MsrsHeader header;
-        kvm_msr_entry entry;
-    } msrs{};
-    msrs.header.nmsrs = 1;
+    OneMsr msrs{{1, 0}, {}};
     msrs.entry.index = index;
     if (ioctl(fd_.get(), kvm_ioctl::kGetMsrs, &msrs) != 1)
         return error("KVM_GET_MSRS {:#x} failed", index);
@@ -283,11 +289,7 @@ Result<uint64_t> Vcpu::get_msr(uint32_t index) {
 }
 
 Result<void> Vcpu::set_msr(uint32_t index, uint64_t value) {
-    struct {
-        kvm_ioctl::MsrsHeader header;
-        kvm_msr_entry entry;
-    } msrs{};
-    msrs.header.nmsrs = 1;
+    OneMsr msrs{{1, 0}, {}};
     msrs.entry.index = index;
     msrs.entry.data = value;
     if (ioctl(fd_.get(), kvm_ioctl::kSetMsrs, &msrs) != 1)
