@@ -160,8 +160,10 @@ void Vcpu::set_state_and_kick(VcpuState next) {
     {
         std::lock_guard lock(mutex_);
         if (state_.load() == VcpuState::Exiting) return;
+        // paused_ack_ stays as it is: it is true exactly while the thread sits in its paused
+        // wait (thread_main clears it before entering the guest), so pausing a vCPU that is
+        // already paused needs no new acknowledgement.
         state_.store(next, std::memory_order_release);
-        if (next != VcpuState::Running) paused_ack_ = false;
         cv_.notify_all();
     }
     if (next != VcpuState::Running) kick();
