@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds (if needed) and runs svm's benchmarks, then prints a summary. See docs/benchmarks.md.
-# Benchmarks print figures; they never fail on a threshold. Takes about a minute on a 2-core
-# nested-KVM machine (most of it QEMU's comparison runs, skipped when QEMU is not installed).
+# Benchmarks print figures; they never fail on a threshold. Takes about a minute and a half on a
+# 2-core nested-KVM machine (most of it QEMU's comparison runs, skipped when QEMU is not
+# installed; the gdb round trips need gdb and are skipped without it).
 #
 #   bench/run.sh                 build into build/ (or $SVM_BUILD_DIR) and run everything
 #   SVM_BENCH_QUICK=1 bench/run.sh   fewer runs and iterations, a few seconds
@@ -13,16 +14,19 @@ build="${SVM_BUILD_DIR:-build}"
 if [[ ! -f "$build/CMakeCache.txt" ]]; then
     cmake -S . -B "$build" -G Ninja ${SVM_CMAKE_ARGS:-} >/dev/null
 fi
-cmake --build "$build" --target exit_roundtrip cold_start >/dev/null
+cmake --build "$build" --target exit_roundtrip cold_start gdb_roundtrip >/dev/null
 
 exit_args=()
 cold_args=()
+gdb_args=()
 if [[ -n "${SVM_BENCH_QUICK:-}" ]]; then
     exit_args+=(--iterations 1024 --runs 3)
     cold_args+=(--runs 5)
+    gdb_args+=(--runs 1 --steps 200 --hits 200 --dump-mib 4)
 fi
 if [[ -n "${SVM_BENCH_NO_QEMU:-}" ]]; then
     cold_args+=(--no-qemu)
+    gdb_args+=(--no-qemu)
 fi
 
 log="$(mktemp /tmp/svm-bench-XXXXXX.log)"
@@ -32,8 +36,11 @@ echo "== exit round trip (bench/exit_roundtrip) =="
 echo
 echo "== cold start (bench/cold_start) =="
 "$build/bench/cold_start" "${cold_args[@]}" | tee -a "$log"
+echo
+echo "== gdb round trips (bench/gdb_roundtrip) =="
+"$build/bench/gdb_roundtrip" "${gdb_args[@]}" | tee -a "$log"
 
 echo
 echo "== summary ($(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r)) =="
-grep -E '^(median us/exit|median user-space|ratio svm/raw|svm median|qemu -accel|  ratio|QEMU comparison|[a-z_]+: skipped)' \
+grep -E '^(median us/exit|median user-space|ratio svm/raw|svm median|qemu -accel|  ratio|gdb |QEMU comparison|[a-z_]+: skipped)' \
     "$log" || true
