@@ -130,6 +130,9 @@ TEST_F(Multiboot, Multiboot2Elf64KernelSwitchesToLongModeItself) {
                                   "check end tag: ok", "check mmap entries: ok",
                                   "check machine tag: ok", "check machine table valid: ok",
                                   "SUCCESS"});
+    // The ACPI RSDP copies (Multiboot 2 spec 3.6.15/3.6.16): 8 + 20 and 8 + 36 bytes.
+    EXPECT_NE(r.out.find("tag type 14, 28 bytes"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("tag type 15, 44 bytes"), std::string::npos) << r.out;
 }
 
 TEST_F(Boot, EveryHypercall) {
