@@ -21,8 +21,10 @@ for i in range(30):
 print("locked_other_unchanged=%d stepped_self_moved=%d" % (count(0) == other, len(pcs) > 1))
 gdb.execute("set scheduler-locking off")
 other = count(0)
-for i in range(30):
+for i in range(300):
     gdb.execute("stepi", to_string=True)
+    if count(0) > other:
+        break
 print("unlocked_other_moved=%d" % (count(0) > other))
 end
 kill
