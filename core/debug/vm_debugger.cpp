@@ -28,6 +28,17 @@ TargetResult<void> to_target(Result<void> r, int code = kEInval) {
 
 VmDebugger::VmDebugger(Deps deps) : deps_(std::move(deps)), vcpu_debug_(deps_.vcpus.size()) {
     last_stop_.signal = gdb::sig::kTrap;
+    for (auto& v : deps_.vcpus) v->set_before_run([this](Vcpu& self) { apply_debug_settings(self); });
+}
+
+void VmDebugger::apply_debug_settings(Vcpu& vcpu) {
+    std::lock_guard lock(mutex_);
+    auto& d = vcpu_debug_[static_cast<size_t>(vcpu.index())];
+    if (!d.debug_dirty) return;
+    d.debug_dirty = false;
+    uint32_t control = attached_.load() ? debug_control(d) : 0;
+    if (auto r = vcpu.set_guest_debug(control, debug_registers()); !r)
+        log::error("vCPU {}: {}", vcpu.index(), r.error().message);
 }
 
 void VmDebugger::connect(NotifyStop notify, std::function<bool()> has_client) {
@@ -50,14 +61,23 @@ void VmDebugger::pause_all_and_wait(const Vcpu* except) {
 }
 
 void VmDebugger::report_stop(Vcpu* vcpu, StopReason reason) {
-    // Only the first stop since the last resume is reported; a vCPU that stops for another
-    // reason meanwhile simply parks (it will hit its breakpoint again when resumed).
+    // Only the first stop since the last resume is reported. A vCPU that stops for another
+    // reason meanwhile is paused by the winner's pause_all_and_wait(), or, if gdb has resumed
+    // it since, runs on and meets its breakpoint again (RIP is still at it).
     if (stop_claimed_.exchange(true)) return;
     const auto started = std::chrono::steady_clock::now();
+    // The stopping vCPU's registers, read here on its own thread: gdb asks for them first, and
+    // they are expedited in the stop reply.
+    std::optional<VcpuRegisters> regs;
     if (vcpu) {
         vcpu->park_self();
         reason.thread = vcpu->index() + 1;
         if (auto state = vcpu->get_state()) {
+            regs.emplace();
+            regs->state = *state;
+            regs->fpu = vcpu->get_fpu().value_or(kvm_fpu{});
+            regs->kernel_gs_base = vcpu->get_msr(kMsrKernelGsBase).value_or(0);
+            regs->mp_state = vcpu->mp_state().mp_state;
             reason.expedite = {{gdb::x86_64::Rbp, state->rbp},
                                {gdb::x86_64::Rsp, state->rsp},
                                {gdb::x86_64::Rip, gdb_pc(*state)}};
@@ -69,6 +89,7 @@ void VmDebugger::report_stop(Vcpu* vcpu, StopReason reason) {
         std::lock_guard lock(mutex_);
         last_stop_ = reason;
         for (auto& d : vcpu_debug_) d.cache.reset();
+        if (vcpu) vcpu_debug_[static_cast<size_t>(vcpu->index())].cache = regs;
     }
     // The stop-all latency (bench/stop_latency reads this line).
     log::verbose("debugger: vCPU {} stopped (signal {}); all {} vCPUs paused after {} us",
@@ -200,11 +221,10 @@ void VmDebugger::detach() {
         software_.remove_all(deps_.memory);
         hardware_ = {};
         watchpoints_.clear();
-        for (auto& d : vcpu_debug_) d = VcpuDebug{};
+        for (auto& d : vcpu_debug_) d = VcpuDebug{};  // debug_dirty = true
     }
     (void)apply_page_access();
-    for (auto& v : deps_.vcpus)
-        (void)v->run_on_thread([](Vcpu& self) { return self.set_guest_debug(0, {}); });
+    // attached_ false and every vCPU dirty: each clears guest debugging before it runs again.
     attached_.store(false, std::memory_order_release);
     stop_claimed_.store(false);
     for (auto& v : deps_.vcpus) v->resume();
@@ -507,18 +527,12 @@ TargetResult<void> VmDebugger::resume(std::span<const gdb::ResumeAction> actions
             vcpu_debug_[i].cache.reset();
             if (!plan[i] || *plan[i] == gdb::ResumeAction::Kind::Stop) continue;
             vcpu_debug_[i].stepping = *plan[i] == gdb::ResumeAction::Kind::Step;
+            vcpu_debug_[i].debug_dirty = true;
             to_resume.push_back(deps_.vcpus[i].get());
         }
     }
     if (to_resume.empty()) return target_error(kEInval, "no thread to resume");
-    for (Vcpu* v : to_resume) {
-        auto r = v->run_on_thread([this](Vcpu& self) -> Result<void> {
-            std::lock_guard lock(mutex_);
-            auto& d = vcpu_debug_[static_cast<size_t>(self.index())];
-            return self.set_guest_debug(debug_control(d), debug_registers());
-        });
-        if (!r) return target_error(kEFault, r.error().message);
-    }
+    // Each vCPU applies its settings itself as it leaves the paused state (apply_debug_settings).
     for (Vcpu* v : to_resume) v->resume();
     return {};
 }

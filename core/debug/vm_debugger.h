@@ -40,13 +40,15 @@ public:
     // Sends a stop to gdb; `after` runs once it is sent (or at once with no client).
     using NotifyStop = std::function<void(gdb::StopReason, std::function<void()> after)>;
 
+    // Installs a before-run hook on every vCPU: construct before the vCPUs start.
     explicit VmDebugger(Deps deps);
     void connect(NotifyStop notify, std::function<bool()> has_client);
 
     // True while a debugger is attached: stops go to it instead of ending the run.
     bool attached() const { return attached_.load(std::memory_order_acquire); }
 
-    // --- Hooks on vCPU threads. Each returns true if the vCPU must stop (park). ---
+    // --- Hooks on vCPU threads. Each returns true if the vCPU stopped: the hook has parked it
+    // (and reported the stop), and exit dispatch must return VcpuExitHandler::Action::Yield. ---
     // KVM_EXIT_DEBUG: a single step, a hardware breakpoint, or a software breakpoint (#BP).
     bool on_debug_exit(Vcpu& vcpu);
     // An emulation failure: on nested KVM-PVM hosts an inserted int3 arrives this way. Returns
@@ -94,8 +96,13 @@ private:
     };
     struct VcpuDebug {
         bool stepping = false;
+        bool debug_dirty = true;  // guest-debug settings to apply before the next entry
         std::optional<VcpuRegisters> cache;
     };
+
+    // Vcpu::set_before_run hook: applies this vCPU's guest-debug settings on its own thread, so a
+    // resume costs no round trip to the vCPU thread.
+    void apply_debug_settings(Vcpu& vcpu);
 
     // Claims the right to report a stop; the first claimer pauses every other vCPU, waits for
     // them and sends `reason` (with rbp/rsp/rip of the stopping vCPU expedited).

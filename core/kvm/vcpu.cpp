@@ -92,6 +92,7 @@ void Vcpu::thread_main(VcpuExitHandler& handler) {
         }
         paused_ack_ = false;
         lock.unlock();
+        if (before_run_) before_run_(*this);
         run_guest(handler);
         lock.lock();
     }
@@ -119,7 +120,11 @@ void Vcpu::run_guest(VcpuExitHandler& handler) {
             break;
         }
         io_pending_ = run_->exit_reason == KVM_EXIT_IO || run_->exit_reason == KVM_EXIT_MMIO;
-        if (handler.handle_exit(*this) == VcpuExitHandler::Action::Park) park_self();
+        // Leave the loop after every stop, so that thread_main runs the before-run hook when the
+        // vCPU is resumed: a resume that races with the stop is never lost.
+        auto action = handler.handle_exit(*this);
+        if (action == VcpuExitHandler::Action::Park) park_self();
+        if (action != VcpuExitHandler::Action::Continue) break;
     }
     complete_pending_io();
 }

@@ -34,6 +34,8 @@ public:
     enum class Action {
         Continue,  // re-enter the guest
         Park,      // stop running this vCPU (the machine is stopping or the vCPU cannot go on)
+        Yield,     // the handler has set the vCPU's state itself (the debugger parked it and may
+                   // already have resumed it): leave the run loop and look at the state again
     };
     virtual ~VcpuExitHandler() = default;
     virtual Action handle_exit(Vcpu& vcpu) = 0;
@@ -51,6 +53,9 @@ public:
 
     // Starts the vCPU thread in the Paused state; exits go to `handler`.
     void start(VcpuExitHandler& handler);
+    // `hook` runs on the vCPU thread each time it leaves the paused state, before it enters the
+    // guest (the debugger applies its guest-debug settings there). Set before start().
+    void set_before_run(std::function<void(Vcpu&)> hook) { before_run_ = std::move(hook); }
     // Requests a state change and kicks the thread out of KVM_RUN. resume() from Paused only.
     void resume();
     void pause();
@@ -116,6 +121,7 @@ private:
     bool io_pending_ = false;      // vCPU thread only
     bool dirty_regs_ = false;      // vCPU thread only: sync regs written, not yet entered
 
+    std::function<void(Vcpu&)> before_run_;
     std::thread thread_;
     std::atomic<pthread_t> native_thread_{};
     std::atomic<VcpuState> state_{VcpuState::Paused};

@@ -15,7 +15,9 @@ VcpuExitHandler::Action VcpuExits::handle_exit(Vcpu& vcpu) {
     Action action = dispatch(vcpu);
     // A device or hypercall may have ended the run (the guest's exit): this vCPU must not execute
     // another instruction, so it parks now rather than when the main thread gets to it.
-    return deps_.stopping.load(std::memory_order_acquire) ? Action::Park : action;
+    if (action != Action::Yield && deps_.stopping.load(std::memory_order_acquire))
+        return Action::Park;
+    return action;
 }
 
 VcpuExitHandler::Action VcpuExits::dispatch(Vcpu& vcpu) {
@@ -29,7 +31,7 @@ VcpuExitHandler::Action VcpuExits::dispatch(Vcpu& vcpu) {
         case KVM_EXIT_HLT: return handle_halt(vcpu);
         case KVM_EXIT_INTR: return Action::Continue;
         case KVM_EXIT_DEBUG:
-            return debugging() && deps_.debugger->on_debug_exit(vcpu) ? Action::Park
+            return debugging() && deps_.debugger->on_debug_exit(vcpu) ? Action::Yield
                                                                        : Action::Continue;
         case KVM_EXIT_SHUTDOWN:
             return crash(vcpu, RunOutcome::Kind::TripleFault, exit_code::kTripleFault,
@@ -79,7 +81,7 @@ VcpuExitHandler::Action VcpuExits::handle_io(Vcpu& vcpu) {
 }
 
 VcpuExitHandler::Action VcpuExits::after_instruction(Vcpu& vcpu) {
-    return debugging() && deps_.debugger->on_instruction_exit(vcpu) ? Action::Park
+    return debugging() && deps_.debugger->on_instruction_exit(vcpu) ? Action::Yield
                                                                      : Action::Continue;
 }
 
@@ -88,7 +90,7 @@ VcpuExitHandler::Action VcpuExits::handle_mmio(Vcpu& vcpu) {
     std::span<uint8_t> data(mmio.data, std::min<uint32_t>(mmio.len, sizeof mmio.data));
     if (deps_.memory.contains(mmio.phys_addr, data.size())) {
         // RAM that the debugger mapped read-only or not at all, for watchpoints.
-        if (deps_.debugger && deps_.debugger->on_ram_access(vcpu)) return Action::Park;
+        if (deps_.debugger && deps_.debugger->on_ram_access(vcpu)) return Action::Yield;
         return after_instruction(vcpu);
     }
     if (mmio.is_write)
@@ -116,7 +118,7 @@ VcpuExitHandler::Action VcpuExits::handle_hypercall(Vcpu& vcpu) {
 
 VcpuExitHandler::Action VcpuExits::handle_halt(Vcpu& vcpu) {
     // Stepping over HLT: the step ends after it (the vCPU does not sleep under a debugger step).
-    if (after_instruction(vcpu) == Action::Park) return Action::Park;
+    if (after_instruction(vcpu) == Action::Yield) return Action::Yield;
     vcpu.set_halted(true);
     auto regs = vcpu.get_regs();
     if (regs && (regs->rflags & x86::RFLAGS_IF)) {
@@ -138,7 +140,7 @@ VcpuExitHandler::Action VcpuExits::handle_internal_error(Vcpu& vcpu) {
     // On nested KVM-PVM hosts an inserted int3 arrives as an emulation failure at its address.
     if (internal.suberror == KVM_INTERNAL_ERROR_EMULATION && debugging() &&
         deps_.debugger->on_emulation_failure(vcpu))
-        return Action::Park;
+        return Action::Yield;
     if (internal.suberror != KVM_INTERNAL_ERROR_EMULATION)
         return crash(vcpu, RunOutcome::Kind::InternalError, exit_code::kInternal,
                      fmt::format("KVM internal error (suberror {})", internal.suberror),
@@ -183,7 +185,7 @@ VcpuExitHandler::Action VcpuExits::crash(Vcpu& vcpu, RunOutcome::Kind kind, int 
                      : kind == RunOutcome::Kind::EmulationFailure ? gdb::sig::kIll
                                                                   : gdb::sig::kTrap;
         deps_.debugger->on_crash(vcpu, signal);
-        return Action::Park;
+        return Action::Yield;
     }
     deps_.stop(std::move(outcome));
     return Action::Park;
