@@ -8,6 +8,8 @@
 //   # interrupt-after: REGEX                        send SIGINT to gdb (as Ctrl-C would) once REGEX
 //                                                   has appeared in gdb's or svm's output
 //   # svm-expect: REGEX                             must appear in svm's output (the guest console)
+//   # wait-for: REGEX                               start gdb only once svm's output shows REGEX
+//                                                   (with --gdb-nowait: the guest runs meanwhile)
 //   # garbage-first: yes                            before gdb, a client sends garbage, bad
 //                                                   checksums and a huge packet, and disconnects
 //                                                   mid-packet; svm must then serve gdb normally
@@ -52,6 +54,7 @@ struct Script {
     std::optional<std::string> interrupt_after;
     std::vector<std::string> svm_expect;
     bool garbage_first = false;
+    std::optional<std::string> wait_for;
     std::vector<std::string> sessions;  // the gdb command files' contents
 };
 
@@ -104,6 +107,8 @@ Script parse(const std::string& path, const std::string& guest_dir) {
             s.exit_code = std::stoi(v);
         } else if (directive("svm-expect", v)) {
             s.svm_expect.push_back(v);
+        } else if (directive("wait-for", v)) {
+            s.wait_for = v;
         } else if (directive("garbage-first", v)) {
             s.garbage_first = v == "yes";
         } else if (directive("interrupt-after", v)) {
@@ -264,6 +269,15 @@ int main(int argc, char** argv) {
     }
     const std::string address = m[2];
 
+    if (script.wait_for) {
+        const std::regex wanted(*script.wait_for);
+        auto until = Clock::now() + std::chrono::seconds(30);
+        while (!std::regex_search(svm.text, wanted)) {
+            if (Clock::now() > until || !svm.pump(100))
+                return fail("svm's output never showed /" + *script.wait_for + "/", svm, "");
+        }
+        usleep(200000);
+    }
     std::string gdb_text;
     if (script.garbage_first) {
         std::string reply = send_garbage(address);
