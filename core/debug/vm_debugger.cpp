@@ -374,18 +374,34 @@ std::optional<uint64_t> VmDebugger::to_physical(gdb::ThreadId thread, uint64_t v
     return std::nullopt;
 }
 
+std::optional<uint64_t> VmDebugger::breakpoint_gpa(gdb::ThreadId thread, uint64_t vaddr) {
+    // Where the address maps now; else where the kernel's ELF segments say it will run (a
+    // higher-half kernel before it enables paging).
+    auto gpa = to_physical(thread, vaddr);
+    if (!gpa) gpa = through_elf_segments(vaddr);
+    if (gpa && !deps_.memory.contains(*gpa, 1)) return std::nullopt;
+    return gpa;
+}
+
+namespace {
+
+WatchType to_watch_type(gdb::BreakpointType type) {
+    return type == gdb::BreakpointType::Write  ? WatchType::Write
+           : type == gdb::BreakpointType::Read ? WatchType::Read
+                                               : WatchType::Access;
+}
+
+}  // namespace
+
 TargetResult<void> VmDebugger::insert_breakpoint(gdb::BreakpointType type, uint64_t addr,
                                                  uint64_t kind) {
     const gdb::ThreadId thread = last_stop_.thread;
     switch (type) {
         case gdb::BreakpointType::Software: {
-            // Where the address maps now; else where the kernel's ELF segments say it will run
-            // (a higher-half kernel before it enables paging); else a hardware breakpoint.
-            auto gpa = to_physical(thread, addr);
-            if (!gpa) gpa = through_elf_segments(addr);
+            // At the physical address the code is (or will be) at; else a hardware breakpoint.
+            auto gpa = breakpoint_gpa(thread, addr);
             std::lock_guard lock(mutex_);
-            if (gpa && deps_.memory.contains(*gpa, 1))
-                return to_target(software_.insert(deps_.memory, *gpa), kEFault);
+            if (gpa) return to_target(software_.insert(deps_.memory, *gpa), kEFault);
             for (auto& hw : hardware_)
                 if (!hw.used) {
                     hw = {addr, true, true};
@@ -424,9 +440,7 @@ TargetResult<void> VmDebugger::insert_breakpoint(gdb::BreakpointType type, uint6
                 pieces.push_back({*t, chunk, va});
                 done += chunk;
             }
-            WatchType wt = type == gdb::BreakpointType::Write  ? WatchType::Write
-                           : type == gdb::BreakpointType::Read ? WatchType::Read
-                                                               : WatchType::Access;
+            WatchType wt = to_watch_type(type);
             {
                 std::lock_guard lock(mutex_);
                 watchpoints_.add(wt, addr, kind, std::move(pieces));
@@ -441,8 +455,7 @@ TargetResult<void> VmDebugger::remove_breakpoint(gdb::BreakpointType type, uint6
     const gdb::ThreadId thread = last_stop_.thread;
     switch (type) {
         case gdb::BreakpointType::Software: {
-            auto gpa = to_physical(thread, addr);
-            if (!gpa) gpa = through_elf_segments(addr);
+            auto gpa = breakpoint_gpa(thread, addr);
             std::lock_guard lock(mutex_);
             if (gpa && software_.contains(*gpa)) return to_target(software_.remove(deps_.memory, *gpa));
             for (auto& hw : hardware_)
@@ -462,9 +475,7 @@ TargetResult<void> VmDebugger::remove_breakpoint(gdb::BreakpointType type, uint6
             return target_error(kEInval, fmt::format("no hardware breakpoint at {:#x}", addr));
         }
         default: {
-            WatchType wt = type == gdb::BreakpointType::Write  ? WatchType::Write
-                           : type == gdb::BreakpointType::Read ? WatchType::Read
-                                                               : WatchType::Access;
+            WatchType wt = to_watch_type(type);
             {
                 std::lock_guard lock(mutex_);
                 if (!watchpoints_.remove(wt, addr, kind))

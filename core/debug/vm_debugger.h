@@ -118,6 +118,9 @@ private:
     Vcpu* vcpu_for(gdb::ThreadId thread);
     // Translates a guest-virtual address of `thread` to guest-physical RAM.
     std::optional<uint64_t> to_physical(gdb::ThreadId thread, uint64_t vaddr);
+    // Where a software breakpoint at `vaddr` goes: its physical address now, or through the ELF
+    // segments; nothing if neither is RAM.
+    std::optional<uint64_t> breakpoint_gpa(gdb::ThreadId thread, uint64_t vaddr);
     // The guest-physical address of a virtual one through the kernel's ELF segments.
     std::optional<uint64_t> through_elf_segments(uint64_t vaddr) const;
     std::array<uint64_t, 8> debug_registers() const;
