@@ -71,6 +71,15 @@ TEST_F(Failure, Timeout) {
     EXPECT_TRUE(contains(r.err, "timeout")) << r.err;
 }
 
+TEST_F(Failure, GuestWritingGarbageToEveryPortIsSurvivedAndLogsAreBounded) {
+    auto r = run_svm({guest("port_garbage.elf")}, "", 120);
+    EXPECT_EQ(r.exit_code, 0) << r.err.substr(0, 2000);
+    EXPECT_TRUE(contains(r.out, "port_garbage: survived")) << r.out.substr(0, 2000);
+    // Unclaimed accesses are logged once per address, for a bounded number of addresses.
+    EXPECT_TRUE(contains(r.err, "no longer logging them")) << r.err.substr(0, 2000);
+    EXPECT_LT(std::count(r.err.begin(), r.err.end(), '\n'), 100) << r.err.substr(0, 2000);
+}
+
 TEST_F(Failure, MissingKernelFile) {
     auto r = run_svm({"/nonexistent/kernel.elf"});
     EXPECT_EQ(r.exit_code, 65);
