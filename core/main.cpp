@@ -59,7 +59,9 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--timeout", timeout, "End the run after SECONDS (exit code 124)")
         ->check(CLI::PositiveNumber);
-    app.add_flag("-v,--verbose", verbosity, "Log more (repeat for VM exits: -vv)");
+    app.add_flag("-v,--verbose", verbosity,
+                 "Log the kernel's format and entry, every VM exit and gdb events; -vv also logs "
+                 "every gdb packet");
     app.add_flag("--trace-exits", config.trace_exits, "Print a table of VM exits by type at the end");
     std::string gdb;
     bool gdb_nowait = false;

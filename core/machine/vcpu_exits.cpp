@@ -23,8 +23,7 @@ VcpuExitHandler::Action VcpuExits::handle_exit(Vcpu& vcpu) {
 VcpuExitHandler::Action VcpuExits::dispatch(Vcpu& vcpu) {
     kvm_run* run = vcpu.run();
     deps_.stats.count(run->exit_reason);
-    if (log::enabled(log::Level::Debug))
-        log::debug("vCPU {}: exit {}", vcpu.index(), exit_reason_name(run->exit_reason));
+    if (log::enabled(log::Level::Verbose)) log_exit(vcpu);
     switch (run->exit_reason) {
         case KVM_EXIT_IO: return handle_io(vcpu);
         case KVM_EXIT_MMIO: return handle_mmio(vcpu);
@@ -78,6 +77,23 @@ VcpuExitHandler::Action VcpuExits::handle_io(Vcpu& vcpu) {
             deps_.io_bus.read(io.port, item);
     }
     return after_instruction(vcpu);
+}
+
+void VcpuExits::log_exit(Vcpu& vcpu) {
+    const kvm_run* run = vcpu.run();
+    switch (run->exit_reason) {
+        case KVM_EXIT_IO:
+            log::verbose("vCPU {}: exit IO {} port {:#x}, {} byte(s){}", vcpu.index(),
+                         run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", run->io.port,
+                         run->io.size, run->io.count > 1 ? fmt::format(" x{}", run->io.count) : "");
+            break;
+        case KVM_EXIT_MMIO:
+            log::verbose("vCPU {}: exit MMIO {} {:#x}, {} byte(s)", vcpu.index(),
+                         run->mmio.is_write ? "write" : "read", run->mmio.phys_addr, run->mmio.len);
+            break;
+        default:
+            log::verbose("vCPU {}: exit {}", vcpu.index(), exit_reason_name(run->exit_reason));
+    }
 }
 
 VcpuExitHandler::Action VcpuExits::after_instruction(Vcpu& vcpu) {

@@ -36,6 +36,7 @@ public:
 
 private:
     Action dispatch(Vcpu& vcpu);
+    void log_exit(Vcpu& vcpu);
     // After an exit that completed an instruction: a single step ends there.
     Action after_instruction(Vcpu& vcpu);
     bool debugging() const { return deps_.debugger && deps_.debugger->attached(); }
