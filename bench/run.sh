@@ -14,15 +14,20 @@ build="${SVM_BUILD_DIR:-build}"
 if [[ ! -f "$build/CMakeCache.txt" ]]; then
     cmake -S . -B "$build" -G Ninja ${SVM_CMAKE_ARGS:-} >/dev/null
 fi
-cmake --build "$build" --target exit_roundtrip cold_start gdb_roundtrip >/dev/null
+cmake --build "$build" --target exit_roundtrip cold_start gdb_roundtrip stop_latency timer_accuracy \
+    >/dev/null
 
 exit_args=()
 cold_args=()
 gdb_args=()
+stop_args=()
+timer_args=()
 if [[ -n "${SVM_BENCH_QUICK:-}" ]]; then
     exit_args+=(--iterations 1024 --runs 3)
     cold_args+=(--runs 5)
     gdb_args+=(--runs 1 --steps 200 --hits 200 --dump-mib 4)
+    stop_args+=(--hits 100)
+    timer_args+=(--ticks 200 --period-ms 1)
 fi
 if [[ -n "${SVM_BENCH_NO_QEMU:-}" ]]; then
     cold_args+=(--no-qemu)
@@ -39,8 +44,14 @@ echo "== cold start (bench/cold_start) =="
 echo
 echo "== gdb round trips (bench/gdb_roundtrip) =="
 "$build/bench/gdb_roundtrip" "${gdb_args[@]}" | tee -a "$log"
+echo
+echo "== stop-all latency (bench/stop_latency) =="
+"$build/bench/stop_latency" "${stop_args[@]}" | tee -a "$log"
+echo
+echo "== LAPIC timer accuracy (bench/timer_accuracy) =="
+"$build/bench/timer_accuracy" "${timer_args[@]}" | tee -a "$log"
 
 echo
 echo "== summary ($(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r)) =="
-grep -E '^(median us/exit|median user-space|ratio svm/raw|svm median|qemu -accel|  ratio|gdb |QEMU comparison|[a-z_]+: skipped)' \
+grep -E '^(median us/exit|median user-space|ratio svm/raw|svm median|qemu -accel|  ratio|gdb |stop-all |timer |QEMU comparison|[a-z_]+: skipped)' \
     "$log" || true
