@@ -66,6 +66,7 @@ void VmDebugger::report_stop(Vcpu* vcpu, StopReason reason) {
     // it since, runs on and meets its breakpoint again (RIP is still at it).
     if (stop_claimed_.exchange(true)) return;
     const auto started = std::chrono::steady_clock::now();
+    std::lock_guard resume_lock(resume_mutex_);
     // The stopping vCPU's registers, read here on its own thread: gdb asks for them first, and
     // they are expedited in the stop reply.
     std::optional<VcpuRegisters> regs;
@@ -204,6 +205,7 @@ StopReason VmDebugger::attach() {
     for (auto& v : deps_.vcpus) was_running |= v->state() == VcpuState::Running;
     if (was_running) {
         stop_claimed_.store(true);
+        std::lock_guard resume_lock(resume_mutex_);
         pause_all_and_wait(nullptr);
         std::lock_guard lock(mutex_);
         for (auto& d : vcpu_debug_) d.cache.reset();
@@ -226,6 +228,7 @@ void VmDebugger::detach() {
     (void)apply_page_access();
     // attached_ false and every vCPU dirty: each clears guest debugging before it runs again.
     attached_.store(false, std::memory_order_release);
+    std::lock_guard resume_lock(resume_mutex_);
     stop_claimed_.store(false);
     for (auto& v : deps_.vcpus) v->resume();
     log::verbose("debugger: detached; the guest runs on");
@@ -521,6 +524,7 @@ uint32_t VmDebugger::debug_control(const VcpuDebug& d) const {
 }
 
 TargetResult<void> VmDebugger::resume(std::span<const gdb::ResumeAction> actions) {
+    std::lock_guard resume_lock(resume_mutex_);
     std::vector<std::optional<gdb::ResumeAction::Kind>> plan(deps_.vcpus.size());
     for (const auto& a : actions) {
         for (size_t i = 0; i < plan.size(); ++i) {
@@ -550,7 +554,10 @@ TargetResult<void> VmDebugger::resume(std::span<const gdb::ResumeAction> actions
 
 void VmDebugger::interrupt() {
     if (stop_claimed_.exchange(true)) return;
-    pause_all_and_wait(nullptr);
+    {
+        std::lock_guard resume_lock(resume_mutex_);
+        pause_all_and_wait(nullptr);
+    }
     StopReason reason;
     reason.signal = gdb::sig::kInt;
     reason.thread = 1;

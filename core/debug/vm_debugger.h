@@ -134,8 +134,12 @@ private:
     std::atomic<bool> attached_{false};
     std::atomic<bool> stop_claimed_{false};
 
-    // Lock order: mutex_ before any Vcpu's internal mutex; never held across run_on_thread from
-    // a vCPU thread.
+    // Lock order: resume_mutex_, then mutex_, then any Vcpu's internal mutex. mutex_ is never
+    // held across run_on_thread from a vCPU thread.
+    // resume_mutex_ makes a resume (which sets vCPUs running one by one) and a stop's pause-all
+    // exclusive: otherwise a vCPU that stops at once could pause the others before the resume
+    // loop reaches them, and the loop would set them running again behind its back.
+    std::mutex resume_mutex_;
     mutable std::mutex mutex_;
     SoftwareBreakpoints software_;
     std::array<HardwareBreakpoint, 4> hardware_{};
