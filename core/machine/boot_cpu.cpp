@@ -104,8 +104,12 @@ CpuState boot_cpu_state(const KernelImage& image, uint64_t cr3) {
             break;
         }
         case CpuMode::Long: {
-            s.cr0 = x86::CR0_PE | x86::CR0_ET | (1ull << 5) /* NE */ | x86::CR0_WP | x86::CR0_PG;
-            s.cr4 = x86::CR4_PAE;
+            // SSE usable from the first instruction (CR0.MP, CR4.OSFXSR and OSXMMEXCPT; SDM Vol. 3A,
+            // 13.1.4): x86-64 compilers emit SSE for ordinary C, so a kernel built with default
+            // flags works without enabling it first. x87 and SSE exceptions stay masked.
+            s.cr0 = x86::CR0_PE | (1ull << 1) /* MP */ | x86::CR0_ET | (1ull << 5) /* NE */ |
+                    x86::CR0_WP | x86::CR0_PG;
+            s.cr4 = x86::CR4_PAE | (1ull << 9) /* OSFXSR */ | (1ull << 10) /* OSXMMEXCPT */;
             s.cr3 = cr3;
             s.efer = x86::EFER_LME | x86::EFER_LMA;
             s.cs = flat(SVM_SEL_CODE64, 0xb, true, false);
