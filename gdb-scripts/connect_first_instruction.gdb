@@ -1,6 +1,8 @@
 # gdb attaches before the first instruction of a higher-half ELF64 kernel; svm names the kernel in
-# qXfer:exec-file, so gdb loads its symbols with no `file` command.
+# qXfer:exec-file and serves it over vFile, so gdb loads its symbols with no `file` command (also
+# from another machine).
 # svm: {guest}/higherhalf.elf
+# expect: Reading symbols from target:.*higherhalf.elf
 # expect: _start
 # expect: rip\s+0xffffffff80100000\s+0xffffffff80100000 <_start>
 # expect: => 0xffffffff80100000 <_start>:

@@ -109,6 +109,12 @@ public:
     }
     // The absolute path of the program's file for qXfer:exec-file:read, if any.
     virtual std::optional<std::string> exec_file() { return std::nullopt; }
+    // Up to `length` bytes of that file from `offset` (fewer at its end), for vFile:pread, so a
+    // gdb on another machine can load the symbols; and its size, for vFile:fstat.
+    virtual TargetResult<std::vector<uint8_t>> read_exec_file(uint64_t /*offset*/, size_t /*length*/) {
+        return target_error(1, "not supported");
+    }
+    virtual std::optional<uint64_t> exec_file_size() { return std::nullopt; }
 };
 
 }  // namespace svm::gdb

@@ -57,6 +57,8 @@ public:
     bool running() const { return running_; }
     // D, k or vKill was handled: close the connection once the returned bytes are sent.
     bool closed() const { return closed_; }
+    // The host I/O file descriptor of the open exec file (vFile:open), or -1.
+    int vfile_fd() const { return vfile_fd_; }
     bool no_ack_mode() const { return no_ack_; }
     bool multiprocess() const { return multiprocess_; }
     const StopReason& last_stop() const { return last_stop_; }
@@ -81,6 +83,7 @@ private:
     std::string handle_thread_alive(std::string_view args);
     std::string handle_resume(char command, std::string_view args);
     std::string handle_vcont(std::string_view args);
+    std::string handle_vfile(std::string_view args);
     std::string handle_monitor(std::string_view hex, std::vector<std::string>& replies);
     std::string handle_qxfer(std::string_view args);
     std::string supported_features(std::string_view gdb_features);
@@ -106,6 +109,7 @@ private:
     ThreadId g_thread_ = 0;  // 0: not selected (Hg0 / Hg-1)
     ThreadId c_thread_ = 0;
     std::string last_sent_;    // resent on '-' (GDB manual E.11)
+    int vfile_fd_ = -1;  // vFile: the exec file is the only file svm serves
     std::string threads_doc_;  // qXfer:threads:read document, built at offset 0
 };
 

@@ -52,6 +52,7 @@ std::string Session::handle_set(std::string_view packet) {
 std::string Session::handle_v(std::string_view packet) {
     if (packet == "vCont?") return "vCont;c;C;s;S;t";
     if (starts_with(packet, "vCont;")) return handle_vcont(packet.substr(6));
+    if (starts_with(packet, "vFile:")) return handle_vfile(packet.substr(6));
     if (packet == "vKill" || starts_with(packet, "vKill;")) {
         closed_ = true;
         log("kill requested by gdb");

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 
 #include "core/log.h"
 #include "core/size_parser.h"
@@ -603,6 +604,24 @@ std::optional<std::string> VmDebugger::exec_file() {
     std::error_code ec;
     auto path = std::filesystem::absolute(deps_.kernel_path, ec);
     return ec ? deps_.kernel_path : path.string();
+}
+
+TargetResult<std::vector<uint8_t>> VmDebugger::read_exec_file(uint64_t offset, size_t length) {
+    if (!deps_.image.is_elf) return target_error(kEInval, "the kernel is not an ELF file");
+    std::ifstream in(deps_.kernel_path, std::ios::binary);
+    if (!in) return target_error(kEFault, "cannot open " + deps_.kernel_path);
+    in.seekg(static_cast<std::streamoff>(offset));
+    std::vector<uint8_t> data(length);
+    in.read(reinterpret_cast<char*>(data.data()), static_cast<std::streamsize>(length));
+    data.resize(in ? length : static_cast<size_t>(std::max<std::streamsize>(0, in.gcount())));
+    return data;
+}
+
+std::optional<uint64_t> VmDebugger::exec_file_size() {
+    std::error_code ec;
+    auto size = std::filesystem::file_size(deps_.kernel_path, ec);
+    if (ec || !deps_.image.is_elf) return std::nullopt;
+    return size;
 }
 
 }  // namespace svm

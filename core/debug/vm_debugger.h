@@ -87,6 +87,8 @@ public:
     void interrupt() override;
     std::optional<std::string> monitor(std::string_view command) override;
     std::optional<std::string> exec_file() override;
+    gdb::TargetResult<std::vector<uint8_t>> read_exec_file(uint64_t offset, size_t length) override;
+    std::optional<uint64_t> exec_file_size() override;
 
 private:
     struct HardwareBreakpoint {

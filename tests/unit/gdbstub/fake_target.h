@@ -108,6 +108,15 @@ public:
         return std::nullopt;
     }
     std::optional<std::string> exec_file() override { return exec_path; }
+    TargetResult<std::vector<uint8_t>> read_exec_file(uint64_t offset, size_t length) override {
+        if (offset >= exec_bytes.size()) return std::vector<uint8_t>{};
+        size_t n = std::min(length, exec_bytes.size() - static_cast<size_t>(offset));
+        return std::vector<uint8_t>(exec_bytes.begin() + static_cast<long>(offset),
+                                    exec_bytes.begin() + static_cast<long>(offset + n));
+    }
+    std::optional<uint64_t> exec_file_size() override {
+        return exec_path ? std::optional<uint64_t>(exec_bytes.size()) : std::nullopt;
+    }
 
     size_t accessible(uint64_t addr, size_t size) const {
         if (addr < kMemoryBase || addr >= kMemoryBase + kMemorySize) return 0;
@@ -129,6 +138,7 @@ public:
     std::function<void(const std::vector<ResumeAction>&)> on_resume;
     std::function<void()> on_interrupt;
     bool fail_resume = false;
+    std::vector<uint8_t> exec_bytes;  // the exec file's contents for vFile
     int attach_calls = 0, detach_calls = 0, kill_calls = 0, resume_calls = 0, interrupt_calls = 0;
 };
 
