@@ -11,7 +11,8 @@ using namespace gdb::x86_64;
 namespace {
 
 uint32_t attributes(const Segment& s) {
-    return pack_segment_attributes(s.type, s.s, s.dpl, s.present, s.avl, s.l, s.db, s.g, s.unusable);
+    return pack_segment_attributes(s.type, s.s, s.dpl, s.present, s.avl, s.l, s.db, s.g,
+                                   s.unusable);
 }
 
 void set_attributes(Segment& s, uint32_t a) {
@@ -79,12 +80,14 @@ RegisterFile to_gdb(const VcpuRegisters& r) {
     f.set(KGsBase, r.kernel_gs_base);
     f.set(Cr0, s.cr0), f.set(Cr2, s.cr2), f.set(Cr3, s.cr3), f.set(Cr4, s.cr4);
     f.set(Cr8, s.cr8), f.set(Efer, s.efer);
-    const SegmentRegs segs[] = {
-        {&CpuState::cs, -1, CsBase, CsLimit, CsAttr}, {&CpuState::ss, -1, SsBase, SsLimit, SsAttr},
-        {&CpuState::ds, -1, DsBase, DsLimit, DsAttr}, {&CpuState::es, -1, EsBase, EsLimit, EsAttr},
-        {&CpuState::fs, -1, -1, FsLimit, FsAttr},     {&CpuState::gs, -1, -1, GsLimit, GsAttr},
-        {&CpuState::ldt, Ldtr, LdtrBase, LdtrLimit, LdtrAttr},
-        {&CpuState::tr, Tr, TrBase, TrLimit, TrAttr}};
+    const SegmentRegs segs[] = {{&CpuState::cs, -1, CsBase, CsLimit, CsAttr},
+                                {&CpuState::ss, -1, SsBase, SsLimit, SsAttr},
+                                {&CpuState::ds, -1, DsBase, DsLimit, DsAttr},
+                                {&CpuState::es, -1, EsBase, EsLimit, EsAttr},
+                                {&CpuState::fs, -1, -1, FsLimit, FsAttr},
+                                {&CpuState::gs, -1, -1, GsLimit, GsAttr},
+                                {&CpuState::ldt, Ldtr, LdtrBase, LdtrLimit, LdtrAttr},
+                                {&CpuState::tr, Tr, TrBase, TrLimit, TrAttr}};
     for (const auto& g : segs) {
         const Segment& seg = s.*g.segment;
         if (g.selector >= 0) f.set(g.selector, seg.selector);
@@ -118,10 +121,14 @@ void from_gdb(const RegisterFile& f, VcpuRegisters& r) {
     s.cr0 = f.get(Cr0), s.cr2 = f.get(Cr2), s.cr3 = f.get(Cr3), s.cr4 = f.get(Cr4);
     s.cr8 = f.get(Cr8), s.efer = f.get(Efer);
     const std::tuple<Segment CpuState::*, int, int, int> hidden[] = {
-        {&CpuState::cs, CsBase, CsLimit, CsAttr}, {&CpuState::ss, SsBase, SsLimit, SsAttr},
-        {&CpuState::ds, DsBase, DsLimit, DsAttr}, {&CpuState::es, EsBase, EsLimit, EsAttr},
-        {&CpuState::fs, -1, FsLimit, FsAttr},     {&CpuState::gs, -1, GsLimit, GsAttr},
-        {&CpuState::ldt, LdtrBase, LdtrLimit, LdtrAttr}, {&CpuState::tr, TrBase, TrLimit, TrAttr}};
+        {&CpuState::cs, CsBase, CsLimit, CsAttr},
+        {&CpuState::ss, SsBase, SsLimit, SsAttr},
+        {&CpuState::ds, DsBase, DsLimit, DsAttr},
+        {&CpuState::es, EsBase, EsLimit, EsAttr},
+        {&CpuState::fs, -1, FsLimit, FsAttr},
+        {&CpuState::gs, -1, GsLimit, GsAttr},
+        {&CpuState::ldt, LdtrBase, LdtrLimit, LdtrAttr},
+        {&CpuState::tr, TrBase, TrLimit, TrAttr}};
     for (auto [segment, base, limit, attr] : hidden) {
         Segment& seg = s.*segment;
         if (base >= 0) seg.base = f.get(base);

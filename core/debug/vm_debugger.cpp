@@ -1,35 +1,30 @@
+// VmDebugger: construction, stops (on the vCPU threads), attach/detach, resume and interrupt.
+// Inspection (registers, memory, threads, monitor) is in vm_debugger_inspect.cpp, breakpoints and
+// watchpoints in vm_debugger_breakpoints.cpp.
 #include "core/debug/vm_debugger.h"
 
 #include <chrono>
-#include <filesystem>
-#include <fstream>
 
+#include "core/debug/debug_errors.h"
 #include "core/log.h"
-#include "core/size_parser.h"
 
 namespace svm {
 
 using gdb::StopReason;
-using gdb::TargetResult;
 using gdb::target_error;
+using gdb::TargetResult;
+using namespace debug_errors;
 
 namespace {
 
 constexpr uint32_t kDr6SingleStep = 1u << 14;  // DR6.BS (SDM Vol. 3B, 17.2.3)
-constexpr int kEFault = 14;                    // EFAULT, reported to gdb as E0e
-constexpr int kEInval = 22;
-constexpr int kENoSpace = 28;
-
-TargetResult<void> to_target(Result<void> r, int code = kEInval) {
-    if (!r) return target_error(code, r.error().message);
-    return {};
-}
 
 }  // namespace
 
 VmDebugger::VmDebugger(Deps deps) : deps_(std::move(deps)), vcpu_debug_(deps_.vcpus.size()) {
     last_stop_.signal = gdb::sig::kTrap;
-    for (auto& v : deps_.vcpus) v->set_before_run([this](Vcpu& self) { apply_debug_settings(self); });
+    for (auto& v : deps_.vcpus)
+        v->set_before_run([this](Vcpu& self) { apply_debug_settings(self); });
 }
 
 void VmDebugger::apply_debug_settings(Vcpu& vcpu) {
@@ -116,9 +111,9 @@ bool VmDebugger::on_debug_exit(Vcpu& vcpu) {
         if (!ours) {
             // The guest's own int3: KVM queues #BP for the guest right away (api.rst 4.61,
             // KVM_GUESTDBG_INJECT_BP) and delivers it as a software exception on this entry.
-            (void)vcpu.set_guest_debug(KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_INJECT_BP |
-                                           debug_control(self),
-                                       debug_registers());
+            (void)vcpu.set_guest_debug(
+                KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_INJECT_BP | debug_control(self),
+                debug_registers());
             return false;
         }
         reason.detail = StopReason::Detail::SwBreak;
@@ -248,260 +243,6 @@ void VmDebugger::kill() {
         deps_.kill();
 }
 
-std::vector<gdb::ThreadId> VmDebugger::threads() {
-    std::vector<gdb::ThreadId> ids;
-    for (size_t i = 0; i < deps_.vcpus.size(); ++i) ids.push_back(static_cast<int>(i) + 1);
-    return ids;
-}
-
-std::string VmDebugger::thread_extra_info(gdb::ThreadId thread) {
-    auto regs = registers(thread);
-    if (!regs) return fmt::format("vCPU {}", thread - 1);
-    const CpuState& s = regs->state;
-    std::string mode = mode_of(s) == CpuMode::Long
-                           ? (code_bits(s) == 64 ? "long mode" : "compatibility mode")
-                           : std::string(to_string(mode_of(s))) + " mode";
-    Vcpu* v = vcpu_for(thread);
-    std::string run_state = v && v->state() == VcpuState::Running ? "running"
-                            : regs->mp_state == KVM_MP_STATE_UNINITIALIZED ||
-                                    regs->mp_state == KVM_MP_STATE_INIT_RECEIVED
-                                ? "waiting for SIPI"
-                            : regs->mp_state == KVM_MP_STATE_HALTED || (v && v->halted())
-                                ? "halted"
-                                : "stopped";
-    return fmt::format("vCPU {}, {}, CPL {}, {}", thread - 1, mode, cpl_of(s), run_state);
-}
-
-TargetResult<VcpuRegisters> VmDebugger::registers(gdb::ThreadId thread) {
-    Vcpu* vcpu = vcpu_for(thread);
-    if (!vcpu) return target_error(kEInval, fmt::format("no thread {}", thread));
-    {
-        std::lock_guard lock(mutex_);
-        if (auto& c = vcpu_debug_[static_cast<size_t>(thread - 1)].cache) return *c;
-    }
-    VcpuRegisters regs;
-    auto r = vcpu->run_on_thread([&](Vcpu& v) -> Result<void> {
-        regs.state = TRY(v.get_state());
-        regs.fpu = TRY(v.get_fpu());
-        regs.kernel_gs_base = v.get_msr(kMsrKernelGsBase).value_or(0);
-        regs.mp_state = v.mp_state().mp_state;
-        return {};
-    });
-    if (!r) return target_error(kEFault, r.error().message);
-    std::lock_guard lock(mutex_);
-    vcpu_debug_[static_cast<size_t>(thread - 1)].cache = regs;
-    return regs;
-}
-
-TargetResult<gdb::x86_64::RegisterFile> VmDebugger::read_registers(gdb::ThreadId thread) {
-    auto regs = registers(thread);
-    if (!regs) return std::unexpected(regs.error());
-    return to_gdb(*regs);
-}
-
-TargetResult<void> VmDebugger::write_registers(gdb::ThreadId thread,
-                                               const gdb::x86_64::RegisterFile& file) {
-    auto regs = registers(thread);
-    if (!regs) return std::unexpected(regs.error());
-    VcpuRegisters updated = *regs;
-    from_gdb(file, updated);
-    auto r = vcpu_for(thread)->run_on_thread([&](Vcpu& v) -> Result<void> {
-        TRY(v.set_state(updated.state));
-        TRY(v.set_fpu(updated.fpu));
-        if (updated.kernel_gs_base != regs->kernel_gs_base)
-            TRY(v.set_msr(kMsrKernelGsBase, updated.kernel_gs_base));
-        return {};
-    });
-    std::lock_guard lock(mutex_);
-    vcpu_debug_[static_cast<size_t>(thread - 1)].cache.reset();
-    return to_target(r);
-}
-
-TargetResult<PagingRegs> VmDebugger::paging(gdb::ThreadId thread) {
-    auto regs = registers(thread);
-    if (!regs) return std::unexpected(regs.error());
-    return PagingRegs::from(regs->state);
-}
-
-template <typename Fn>
-TargetResult<size_t> VmDebugger::for_each_page(gdb::ThreadId thread, uint64_t addr, size_t len,
-                                               Fn&& fn) {
-    auto pg = physical_ ? TargetResult<PagingRegs>(PagingRegs{}) : paging(thread);
-    if (!pg) return std::unexpected(pg.error());
-    size_t done = 0;
-    std::lock_guard lock(mutex_);
-    while (done < len) {
-        uint64_t va = addr + done;
-        uint64_t chunk = std::min<uint64_t>(len - done, 0x1000 - (va & 0xfff));
-        uint64_t gpa = va;
-        if (!physical_) {
-            auto t = translate(deps_.memory, *pg, va);
-            if (!t) break;
-            gpa = t->gpa;
-        }
-        if (!fn(gpa, done, chunk)) break;
-        done += chunk;
-    }
-    if (done == 0) return target_error(kEFault, fmt::format("cannot access memory at {:#x}", addr));
-    return done;
-}
-
-TargetResult<size_t> VmDebugger::read_memory(gdb::ThreadId thread, uint64_t addr,
-                                             std::span<uint8_t> out) {
-    return for_each_page(thread, addr, out.size(), [&](uint64_t gpa, size_t offset, size_t len) {
-        auto piece = out.subspan(offset, len);
-        if (!deps_.memory.read(gpa, piece)) return false;
-        software_.hide(gpa, piece);
-        return true;
-    });
-}
-
-TargetResult<size_t> VmDebugger::write_memory(gdb::ThreadId thread, uint64_t addr,
-                                              std::span<const uint8_t> in) {
-    return for_each_page(thread, addr, in.size(), [&](uint64_t gpa, size_t offset, size_t len) {
-        return software_.write_through(deps_.memory, gpa, in.subspan(offset, len)).has_value();
-    });
-}
-
-std::optional<uint64_t> VmDebugger::through_elf_segments(uint64_t vaddr) const {
-    for (const VirtualMapping& m : deps_.image.debug_mappings)
-        if (vaddr >= m.vaddr && vaddr - m.vaddr < m.size) return m.paddr + (vaddr - m.vaddr);
-    return std::nullopt;
-}
-
-std::optional<uint64_t> VmDebugger::to_physical(gdb::ThreadId thread, uint64_t vaddr) {
-    if (physical_) return deps_.memory.contains(vaddr, 1) ? std::optional(vaddr) : std::nullopt;
-    if (auto pg = paging(thread)) {
-        auto t = translate(deps_.memory, *pg, vaddr);
-        if (t && deps_.memory.contains(t->gpa, 1)) return t->gpa;
-    }
-    return std::nullopt;
-}
-
-std::optional<uint64_t> VmDebugger::breakpoint_gpa(gdb::ThreadId thread, uint64_t vaddr) {
-    // Where the address maps now; else where the kernel's ELF segments say it will run (a
-    // higher-half kernel before it enables paging).
-    auto gpa = to_physical(thread, vaddr);
-    if (!gpa) gpa = through_elf_segments(vaddr);
-    if (gpa && !deps_.memory.contains(*gpa, 1)) return std::nullopt;
-    return gpa;
-}
-
-namespace {
-
-WatchType to_watch_type(gdb::BreakpointType type) {
-    return type == gdb::BreakpointType::Write  ? WatchType::Write
-           : type == gdb::BreakpointType::Read ? WatchType::Read
-                                               : WatchType::Access;
-}
-
-}  // namespace
-
-TargetResult<void> VmDebugger::insert_breakpoint(gdb::BreakpointType type, uint64_t addr,
-                                                 uint64_t kind) {
-    const gdb::ThreadId thread = last_stop_.thread;
-    switch (type) {
-        case gdb::BreakpointType::Software: {
-            // At the physical address the code is (or will be) at; else a hardware breakpoint.
-            auto gpa = breakpoint_gpa(thread, addr);
-            std::lock_guard lock(mutex_);
-            if (gpa) return to_target(software_.insert(deps_.memory, *gpa), kEFault);
-            for (auto& hw : hardware_)
-                if (!hw.used) {
-                    hw = {addr, true, true};
-                    return {};
-                }
-            return target_error(kENoSpace, fmt::format("{:#x} is not mapped and all four debug "
-                                                       "registers are in use",
-                                                       addr));
-        }
-        case gdb::BreakpointType::Hardware: {
-            std::lock_guard lock(mutex_);
-            for (auto& hw : hardware_)
-                if (!hw.used) {
-                    hw = {addr, true, false};
-                    return {};
-                }
-            return target_error(kENoSpace, "all four hardware breakpoints are in use");
-        }
-        default: {
-            if (kind == 0 || kind > (1u << 20)) return target_error(kEInval, "bad watch length");
-            auto pg = physical_ ? TargetResult<PagingRegs>(PagingRegs{}) : paging(thread);
-            if (!pg) return std::unexpected(pg.error());
-            std::vector<Watchpoints::Piece> pieces;
-            for (uint64_t done = 0; done < kind;) {
-                uint64_t va = addr + done;
-                uint64_t chunk = std::min<uint64_t>(kind - done, 0x1000 - (va & 0xfff));
-                Result<uint64_t> t = va;
-                if (!physical_) {
-                    auto walk = translate(deps_.memory, *pg, va);
-                    t = walk ? Result<uint64_t>(walk->gpa) : std::unexpected(walk.error());
-                }
-                if (!t || !deps_.memory.contains(*t, chunk))
-                    return target_error(kEFault, fmt::format("cannot watch {:#x}: not mapped to "
-                                                             "RAM",
-                                                             va));
-                pieces.push_back({*t, chunk, va});
-                done += chunk;
-            }
-            WatchType wt = to_watch_type(type);
-            {
-                std::lock_guard lock(mutex_);
-                watchpoints_.add(wt, addr, kind, std::move(pieces));
-            }
-            return apply_page_access();
-        }
-    }
-}
-
-TargetResult<void> VmDebugger::remove_breakpoint(gdb::BreakpointType type, uint64_t addr,
-                                                 uint64_t kind) {
-    const gdb::ThreadId thread = last_stop_.thread;
-    switch (type) {
-        case gdb::BreakpointType::Software: {
-            auto gpa = breakpoint_gpa(thread, addr);
-            std::lock_guard lock(mutex_);
-            if (gpa && software_.contains(*gpa)) return to_target(software_.remove(deps_.memory, *gpa));
-            for (auto& hw : hardware_)
-                if (hw.used && hw.from_software && hw.addr == addr) {
-                    hw = {};
-                    return {};
-                }
-            return target_error(kEInval, fmt::format("no breakpoint at {:#x}", addr));
-        }
-        case gdb::BreakpointType::Hardware: {
-            std::lock_guard lock(mutex_);
-            for (auto& hw : hardware_)
-                if (hw.used && !hw.from_software && hw.addr == addr) {
-                    hw = {};
-                    return {};
-                }
-            return target_error(kEInval, fmt::format("no hardware breakpoint at {:#x}", addr));
-        }
-        default: {
-            WatchType wt = to_watch_type(type);
-            {
-                std::lock_guard lock(mutex_);
-                if (!watchpoints_.remove(wt, addr, kind))
-                    return target_error(kEInval, fmt::format("no watchpoint at {:#x}", addr));
-            }
-            return apply_page_access();
-        }
-    }
-}
-
-TargetResult<void> VmDebugger::apply_page_access() {
-    std::map<uint64_t, PageAccess> pages;
-    {
-        std::lock_guard lock(mutex_);
-        pages = watchpoints_.page_access();
-    }
-    // Memory slots change only while no vCPU runs; the VM ioctl is issued from vCPU 0's thread
-    // so that the server thread never touches KVM.
-    return to_target(deps_.vcpus[0]->run_on_thread(
-        [&](Vcpu&) { return deps_.kvm.set_page_access(deps_.memory, pages); }));
-}
-
 std::array<uint64_t, 8> VmDebugger::debug_registers() const {
     // DR7: L0-L3 enable, R/W = 00 (execute), LEN = 00 (SDM Vol. 3B, 17.2.4).
     std::array<uint64_t, 8> dr{};
@@ -572,56 +313,6 @@ void VmDebugger::interrupt() {
         last_stop_ = reason;
     }
     if (notify_) notify_(std::move(reason), {});
-}
-
-std::optional<std::string> VmDebugger::monitor(std::string_view command) {
-    auto words = std::string(command);
-    if (words == "help" || words.empty())
-        return std::string(
-            "svm monitor commands:\n"
-            "  monitor phys on|off      m/M/X/Z addresses are guest-physical (on) or virtual (off)\n"
-            "  monitor translate ADDR   walk the current thread's page tables for ADDR\n"
-            "  monitor help             this text\n");
-    if (words == "phys on" || words == "phys off") {
-        physical_ = words == "phys on";
-        return fmt::format("memory addresses are now guest-{}\n", physical_ ? "physical" : "virtual");
-    }
-    if (words == "phys") return fmt::format("phys is {}\n", physical_ ? "on" : "off");
-    if (words.starts_with("translate ")) {
-        auto addr = parse_address(std::string_view(words).substr(10));
-        if (!addr) return "translate: " + addr.error().message + "\n";
-        auto pg = paging(last_stop_.thread);
-        if (!pg) return "translate: " + pg.error().message + "\n";
-        auto t = translate(deps_.memory, *pg, *addr);
-        if (!t) return "translate: " + t.error().message + "\n";
-        return describe_walk(*t) + "\n";
-    }
-    return std::nullopt;
-}
-
-std::optional<std::string> VmDebugger::exec_file() {
-    if (!deps_.image.is_elf) return std::nullopt;
-    std::error_code ec;
-    auto path = std::filesystem::absolute(deps_.kernel_path, ec);
-    return ec ? deps_.kernel_path : path.string();
-}
-
-TargetResult<std::vector<uint8_t>> VmDebugger::read_exec_file(uint64_t offset, size_t length) {
-    if (!deps_.image.is_elf) return target_error(kEInval, "the kernel is not an ELF file");
-    std::ifstream in(deps_.kernel_path, std::ios::binary);
-    if (!in) return target_error(kEFault, "cannot open " + deps_.kernel_path);
-    in.seekg(static_cast<std::streamoff>(offset));
-    std::vector<uint8_t> data(length);
-    in.read(reinterpret_cast<char*>(data.data()), static_cast<std::streamsize>(length));
-    data.resize(in ? length : static_cast<size_t>(std::max<std::streamsize>(0, in.gcount())));
-    return data;
-}
-
-std::optional<uint64_t> VmDebugger::exec_file_size() {
-    std::error_code ec;
-    auto size = std::filesystem::file_size(deps_.kernel_path, ec);
-    if (ec || !deps_.image.is_elf) return std::nullopt;
-    return size;
 }
 
 }  // namespace svm

@@ -116,7 +116,8 @@ private:
     // (or, with monitor phys on, physical memory) sees it, until a piece is unmapped or fn
     // returns false. Returns the bytes done; an error if none. Holds mutex_.
     template <typename Fn>
-    gdb::TargetResult<size_t> for_each_page(gdb::ThreadId thread, uint64_t addr, size_t len, Fn&& fn);
+    gdb::TargetResult<size_t> for_each_page(gdb::ThreadId thread, uint64_t addr, size_t len,
+                                            Fn&& fn);
     Vcpu* vcpu_for(gdb::ThreadId thread);
     // Translates a guest-virtual address of `thread` to guest-physical RAM.
     std::optional<uint64_t> to_physical(gdb::ThreadId thread, uint64_t vaddr);
@@ -148,7 +149,7 @@ private:
     Watchpoints watchpoints_;
     std::vector<VcpuDebug> vcpu_debug_;
     gdb::StopReason last_stop_;
-    bool started_ = false;  // the guest has run since svm started
+    bool started_ = false;   // the guest has run since svm started
     bool physical_ = false;  // monitor phys on
 };
 

@@ -1,0 +1,184 @@
+// VmDebugger: what gdb reads and writes while the guest is stopped — threads, registers,
+// memory through each vCPU's page tables, monitor commands and the kernel file.
+#include <filesystem>
+#include <fstream>
+
+#include "core/debug/debug_errors.h"
+#include "core/debug/vm_debugger.h"
+#include "core/size_parser.h"
+
+namespace svm {
+
+using gdb::StopReason;
+using gdb::target_error;
+using gdb::TargetResult;
+using namespace debug_errors;
+
+std::vector<gdb::ThreadId> VmDebugger::threads() {
+    std::vector<gdb::ThreadId> ids;
+    for (size_t i = 0; i < deps_.vcpus.size(); ++i) ids.push_back(static_cast<int>(i) + 1);
+    return ids;
+}
+
+std::string VmDebugger::thread_extra_info(gdb::ThreadId thread) {
+    auto regs = registers(thread);
+    if (!regs) return fmt::format("vCPU {}", thread - 1);
+    const CpuState& s = regs->state;
+    std::string mode = mode_of(s) == CpuMode::Long
+                           ? (code_bits(s) == 64 ? "long mode" : "compatibility mode")
+                           : std::string(to_string(mode_of(s))) + " mode";
+    Vcpu* v = vcpu_for(thread);
+    std::string run_state = v && v->state() == VcpuState::Running ? "running"
+                            : regs->mp_state == KVM_MP_STATE_UNINITIALIZED ||
+                                    regs->mp_state == KVM_MP_STATE_INIT_RECEIVED
+                                ? "waiting for SIPI"
+                            : regs->mp_state == KVM_MP_STATE_HALTED || (v && v->halted())
+                                ? "halted"
+                                : "stopped";
+    return fmt::format("vCPU {}, {}, CPL {}, {}", thread - 1, mode, cpl_of(s), run_state);
+}
+
+TargetResult<VcpuRegisters> VmDebugger::registers(gdb::ThreadId thread) {
+    Vcpu* vcpu = vcpu_for(thread);
+    if (!vcpu) return target_error(kEInval, fmt::format("no thread {}", thread));
+    {
+        std::lock_guard lock(mutex_);
+        if (auto& c = vcpu_debug_[static_cast<size_t>(thread - 1)].cache) return *c;
+    }
+    VcpuRegisters regs;
+    auto r = vcpu->run_on_thread([&](Vcpu& v) -> Result<void> {
+        regs.state = TRY(v.get_state());
+        regs.fpu = TRY(v.get_fpu());
+        regs.kernel_gs_base = v.get_msr(kMsrKernelGsBase).value_or(0);
+        regs.mp_state = v.mp_state().mp_state;
+        return {};
+    });
+    if (!r) return target_error(kEFault, r.error().message);
+    std::lock_guard lock(mutex_);
+    vcpu_debug_[static_cast<size_t>(thread - 1)].cache = regs;
+    return regs;
+}
+
+TargetResult<gdb::x86_64::RegisterFile> VmDebugger::read_registers(gdb::ThreadId thread) {
+    auto regs = registers(thread);
+    if (!regs) return std::unexpected(regs.error());
+    return to_gdb(*regs);
+}
+
+TargetResult<void> VmDebugger::write_registers(gdb::ThreadId thread,
+                                               const gdb::x86_64::RegisterFile& file) {
+    auto regs = registers(thread);
+    if (!regs) return std::unexpected(regs.error());
+    VcpuRegisters updated = *regs;
+    from_gdb(file, updated);
+    auto r = vcpu_for(thread)->run_on_thread([&](Vcpu& v) -> Result<void> {
+        TRY(v.set_state(updated.state));
+        TRY(v.set_fpu(updated.fpu));
+        if (updated.kernel_gs_base != regs->kernel_gs_base)
+            TRY(v.set_msr(kMsrKernelGsBase, updated.kernel_gs_base));
+        return {};
+    });
+    std::lock_guard lock(mutex_);
+    vcpu_debug_[static_cast<size_t>(thread - 1)].cache.reset();
+    return to_target(r);
+}
+
+TargetResult<PagingRegs> VmDebugger::paging(gdb::ThreadId thread) {
+    auto regs = registers(thread);
+    if (!regs) return std::unexpected(regs.error());
+    return PagingRegs::from(regs->state);
+}
+
+template <typename Fn>
+TargetResult<size_t> VmDebugger::for_each_page(gdb::ThreadId thread, uint64_t addr, size_t len,
+                                               Fn&& fn) {
+    auto pg = physical_ ? TargetResult<PagingRegs>(PagingRegs{}) : paging(thread);
+    if (!pg) return std::unexpected(pg.error());
+    size_t done = 0;
+    std::lock_guard lock(mutex_);
+    while (done < len) {
+        uint64_t va = addr + done;
+        uint64_t chunk = std::min<uint64_t>(len - done, 0x1000 - (va & 0xfff));
+        uint64_t gpa = va;
+        if (!physical_) {
+            auto t = translate(deps_.memory, *pg, va);
+            if (!t) break;
+            gpa = t->gpa;
+        }
+        if (!fn(gpa, done, chunk)) break;
+        done += chunk;
+    }
+    if (done == 0) return target_error(kEFault, fmt::format("cannot access memory at {:#x}", addr));
+    return done;
+}
+
+TargetResult<size_t> VmDebugger::read_memory(gdb::ThreadId thread, uint64_t addr,
+                                             std::span<uint8_t> out) {
+    return for_each_page(thread, addr, out.size(), [&](uint64_t gpa, size_t offset, size_t len) {
+        auto piece = out.subspan(offset, len);
+        if (!deps_.memory.read(gpa, piece)) return false;
+        software_.hide(gpa, piece);
+        return true;
+    });
+}
+
+TargetResult<size_t> VmDebugger::write_memory(gdb::ThreadId thread, uint64_t addr,
+                                              std::span<const uint8_t> in) {
+    return for_each_page(thread, addr, in.size(), [&](uint64_t gpa, size_t offset, size_t len) {
+        return software_.write_through(deps_.memory, gpa, in.subspan(offset, len)).has_value();
+    });
+}
+
+std::optional<std::string> VmDebugger::monitor(std::string_view command) {
+    auto words = std::string(command);
+    if (words == "help" || words.empty())
+        return std::string(
+            "svm monitor commands:\n"
+            "  monitor phys on|off      m/M/X/Z addresses are guest-physical (on) or virtual "
+            "(off)\n"
+            "  monitor translate ADDR   walk the current thread's page tables for ADDR\n"
+            "  monitor help             this text\n");
+    if (words == "phys on" || words == "phys off") {
+        physical_ = words == "phys on";
+        return fmt::format("memory addresses are now guest-{}\n",
+                           physical_ ? "physical" : "virtual");
+    }
+    if (words == "phys") return fmt::format("phys is {}\n", physical_ ? "on" : "off");
+    if (words.starts_with("translate ")) {
+        auto addr = parse_address(std::string_view(words).substr(10));
+        if (!addr) return "translate: " + addr.error().message + "\n";
+        auto pg = paging(last_stop_.thread);
+        if (!pg) return "translate: " + pg.error().message + "\n";
+        auto t = translate(deps_.memory, *pg, *addr);
+        if (!t) return "translate: " + t.error().message + "\n";
+        return describe_walk(*t) + "\n";
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> VmDebugger::exec_file() {
+    if (!deps_.image.is_elf) return std::nullopt;
+    std::error_code ec;
+    auto path = std::filesystem::absolute(deps_.kernel_path, ec);
+    return ec ? deps_.kernel_path : path.string();
+}
+
+TargetResult<std::vector<uint8_t>> VmDebugger::read_exec_file(uint64_t offset, size_t length) {
+    if (!deps_.image.is_elf) return target_error(kEInval, "the kernel is not an ELF file");
+    std::ifstream in(deps_.kernel_path, std::ios::binary);
+    if (!in) return target_error(kEFault, "cannot open " + deps_.kernel_path);
+    in.seekg(static_cast<std::streamoff>(offset));
+    std::vector<uint8_t> data(length);
+    in.read(reinterpret_cast<char*>(data.data()), static_cast<std::streamsize>(length));
+    data.resize(in ? length : static_cast<size_t>(std::max<std::streamsize>(0, in.gcount())));
+    return data;
+}
+
+std::optional<uint64_t> VmDebugger::exec_file_size() {
+    std::error_code ec;
+    auto size = std::filesystem::file_size(deps_.kernel_path, ec);
+    if (ec || !deps_.image.is_elf) return std::nullopt;
+    return size;
+}
+
+}  // namespace svm
