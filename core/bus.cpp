@@ -66,8 +66,7 @@ void Bus::log_unclaimed(uint64_t addr, size_t size, bool is_write) {
         return;
     }
     log::info("{}: guest {} {} byte(s) at {:#x}, where no device is ({})", name_,
-              is_write ? "wrote" : "read", size, addr,
-              is_write ? "ignored" : "reads as all-ones");
+              is_write ? "wrote" : "read", size, addr, is_write ? "ignored" : "reads as all-ones");
 }
 
 }  // namespace svm

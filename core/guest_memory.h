@@ -28,9 +28,7 @@ public:
     uint64_t size() const { return size_; }
 
     // True if [gpa, gpa + len) lies inside RAM. Overflow-safe; len 0 is contained iff gpa <= size.
-    bool contains(uint64_t gpa, uint64_t len) const {
-        return gpa <= size_ && len <= size_ - gpa;
-    }
+    bool contains(uint64_t gpa, uint64_t len) const { return gpa <= size_ && len <= size_ - gpa; }
 
     // Returns the host view of [gpa, gpa + len), or an error naming the range if it is not RAM.
     Result<std::span<uint8_t>> span(uint64_t gpa, uint64_t len);
@@ -42,16 +40,15 @@ public:
     Result<void> fill(uint64_t gpa, uint8_t value, uint64_t len);
 
     template <typename T>
-        requires std::is_trivially_copyable_v<T>
-    Result<T> read_obj(uint64_t gpa) const {
+    requires std::is_trivially_copyable_v<T> Result<T> read_obj(uint64_t gpa)
+    const {
         T value;
         TRY(read(gpa, std::span(reinterpret_cast<uint8_t*>(&value), sizeof(T))));
         return value;
     }
 
     template <typename T>
-        requires std::is_trivially_copyable_v<T>
-    Result<void> write_obj(uint64_t gpa, const T& value) {
+    requires std::is_trivially_copyable_v<T> Result<void> write_obj(uint64_t gpa, const T& value) {
         return write(gpa, std::span(reinterpret_cast<const uint8_t*>(&value), sizeof(T)));
     }
 

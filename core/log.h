@@ -1,10 +1,10 @@
 // svm's diagnostic log on stderr. Levels: error (always), info (always), verbose (-v), debug (-vv).
 #pragma once
 
+#include <fmt/format.h>
+
 #include <atomic>
 #include <cstdio>
-
-#include <fmt/format.h>
 
 namespace svm::log {
 
@@ -13,7 +13,9 @@ enum class Level { Error = 0, Info = 1, Verbose = 2, Debug = 3 };
 // The current level; set once from the command line before any vCPU runs.
 inline std::atomic<Level> g_level{Level::Info};
 
-inline bool enabled(Level level) { return level <= g_level.load(std::memory_order_relaxed); }
+inline bool enabled(Level level) {
+    return level <= g_level.load(std::memory_order_relaxed);
+}
 
 // Writes one line "svm: <message>\n" to stderr in a single call so lines from threads never mix.
 template <typename... Args>
@@ -24,12 +26,20 @@ void print(Level level, fmt::format_string<Args...> format, Args&&... args) {
 }
 
 template <typename... Args>
-void error(fmt::format_string<Args...> f, Args&&... a) { print(Level::Error, f, std::forward<Args>(a)...); }
+void error(fmt::format_string<Args...> f, Args&&... a) {
+    print(Level::Error, f, std::forward<Args>(a)...);
+}
 template <typename... Args>
-void info(fmt::format_string<Args...> f, Args&&... a) { print(Level::Info, f, std::forward<Args>(a)...); }
+void info(fmt::format_string<Args...> f, Args&&... a) {
+    print(Level::Info, f, std::forward<Args>(a)...);
+}
 template <typename... Args>
-void verbose(fmt::format_string<Args...> f, Args&&... a) { print(Level::Verbose, f, std::forward<Args>(a)...); }
+void verbose(fmt::format_string<Args...> f, Args&&... a) {
+    print(Level::Verbose, f, std::forward<Args>(a)...);
+}
 template <typename... Args>
-void debug(fmt::format_string<Args...> f, Args&&... a) { print(Level::Debug, f, std::forward<Args>(a)...); }
+void debug(fmt::format_string<Args...> f, Args&&... a) {
+    print(Level::Debug, f, std::forward<Args>(a)...);
+}
 
 }  // namespace svm::log

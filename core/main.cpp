@@ -1,7 +1,6 @@
 // svm: boot a hobby-OS kernel on KVM. Parses the command line, builds the machine, runs it and
 // turns the way it ended into the process exit code (docs/machine.md, "Exit codes").
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <string>
 
@@ -29,9 +28,10 @@ void fail(int code, const std::string& message) {
 
 int main(int argc, char** argv) {
     using namespace svm;
-    CLI::App app{"svm - a hypervisor for hobby operating systems: boots KERNEL (flat binary, ELF32, "
-                 "ELF64, Multiboot 1 or 2) on KVM with a serial console.",
-                 "svm"};
+    CLI::App app{
+        "svm - a hypervisor for hobby operating systems: boots KERNEL (flat binary, ELF32, "
+        "ELF64, Multiboot 1 or 2) on KVM with a serial console.",
+        "svm"};
     app.footer(kExitCodesHelp);
     app.set_version_flag("--version", "svm " SVM_VERSION);
 
@@ -44,7 +44,8 @@ int main(int argc, char** argv) {
     app.add_option("KERNEL", config.kernel_path, "The kernel image to boot")->required();
     app.add_option("-m,--memory", memory, "Guest RAM size, with K, M or G suffix (1M to 3G)")
         ->capture_default_str();
-    app.add_option("--load", load, "Flat binaries: guest-physical load address")->capture_default_str();
+    app.add_option("--load", load, "Flat binaries: guest-physical load address")
+        ->capture_default_str();
     app.add_option("--entry", entry, "Flat binaries: entry address (default: the load address)");
     app.add_option("--mode", mode, "Flat binaries: start mode")
         ->check(CLI::IsMember({"real", "protected", "long"}))
@@ -62,7 +63,8 @@ int main(int argc, char** argv) {
     app.add_flag("-v,--verbose", verbosity,
                  "Log the kernel's format and entry, every VM exit and gdb events; -vv also logs "
                  "every gdb packet");
-    app.add_flag("--trace-exits", config.trace_exits, "Print a table of VM exits by type at the end");
+    app.add_flag("--trace-exits", config.trace_exits,
+                 "Print a table of VM exits by type at the end");
     std::string gdb;
     bool gdb_nowait = false;
     app.add_option("--gdb", gdb,
@@ -81,7 +83,7 @@ int main(int argc, char** argv) {
         fail(exit_code::kUsage, std::string(e.what()) + " (see svm --help)");
     }
 
-    log::g_level = verbosity >= 2 ? log::Level::Debug
+    log::g_level = verbosity >= 2   ? log::Level::Debug
                    : verbosity == 1 ? log::Level::Verbose
                                     : log::Level::Info;
     auto size = parse_size(memory);
@@ -101,7 +103,8 @@ int main(int argc, char** argv) {
     for (const std::string& spec : modules) {
         auto comma = spec.find(',');
         std::string path = spec.substr(0, comma);
-        if (path.empty()) fail(exit_code::kUsage, "--module needs a file name: --module FILE[,ARGS]");
+        if (path.empty())
+            fail(exit_code::kUsage, "--module needs a file name: --module FILE[,ARGS]");
         std::string args = comma == std::string::npos ? "" : spec.substr(comma + 1);
         config.load.modules.push_back({path, args.empty() ? path : path + " " + args});
     }

@@ -2,13 +2,13 @@
 // Per-exit and per-packet paths never throw. A broken invariant of svm itself is SVM_ASSERT.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <expected>
 #include <string>
 #include <utility>
-
-#include <fmt/format.h>
 
 namespace svm {
 
@@ -48,12 +48,12 @@ Result<T> with_context(Result<T> result, const std::string& context) {
 
 // Evaluates a Result-returning expression; on error returns the error from the calling function,
 // otherwise yields the value. (GCC statement expression, as SerenityOS's TRY.)
-#define TRY(expr)                                                        \
-    ({                                                                   \
-        auto&& _svm_try_result = (expr);                                 \
-        if (!_svm_try_result) [[unlikely]]                               \
-            return std::unexpected(std::move(_svm_try_result.error()));  \
-        std::move(_svm_try_result).value();                              \
+#define TRY(expr)                                                       \
+    ({                                                                  \
+        auto&& _svm_try_result = (expr);                                \
+        if (!_svm_try_result) [[unlikely]]                              \
+            return std::unexpected(std::move(_svm_try_result.error())); \
+        std::move(_svm_try_result).value();                             \
     })
 
 // A broken invariant of svm (never of the guest): abort with file:line.

@@ -25,8 +25,16 @@ Result<uint64_t> parse_number(std::string_view text, std::string_view original) 
 Result<uint64_t> parse_size(std::string_view text) {
     std::string_view number = text;
     uint64_t shift = 0;
-    for (auto [suffix, s] : {std::pair{"KiB", 10}, {"MiB", 20}, {"GiB", 30}, {"K", 10}, {"M", 20},
-                             {"G", 30}, {"k", 10}, {"m", 20}, {"g", 30}, {"B", 0}}) {
+    for (auto [suffix, s] : {std::pair{"KiB", 10},
+                             {"MiB", 20},
+                             {"GiB", 30},
+                             {"K", 10},
+                             {"M", 20},
+                             {"G", 30},
+                             {"k", 10},
+                             {"m", 20},
+                             {"g", 30},
+                             {"B", 0}}) {
         if (number.ends_with(suffix)) {
             number.remove_suffix(std::string_view(suffix).size());
             shift = static_cast<uint64_t>(s);
@@ -38,6 +46,8 @@ Result<uint64_t> parse_size(std::string_view text) {
     return value << shift;
 }
 
-Result<uint64_t> parse_address(std::string_view text) { return parse_number(text, text); }
+Result<uint64_t> parse_address(std::string_view text) {
+    return parse_number(text, text);
+}
 
 }  // namespace svm

@@ -111,7 +111,8 @@ public:
     virtual std::optional<std::string> exec_file() { return std::nullopt; }
     // Up to `length` bytes of that file from `offset` (fewer at its end), for vFile:pread, so a
     // gdb on another machine can load the symbols; and its size, for vFile:fstat.
-    virtual TargetResult<std::vector<uint8_t>> read_exec_file(uint64_t /*offset*/, size_t /*length*/) {
+    virtual TargetResult<std::vector<uint8_t>> read_exec_file(uint64_t /*offset*/,
+                                                              size_t /*length*/) {
         return target_error(1, "not supported");
     }
     virtual std::optional<uint64_t> exec_file_size() { return std::nullopt; }

@@ -109,7 +109,7 @@ private:
     ThreadId g_thread_ = 0;  // 0: not selected (Hg0 / Hg-1)
     ThreadId c_thread_ = 0;
     std::string last_sent_;    // resent on '-' (GDB manual E.11)
-    int vfile_fd_ = -1;  // vFile: the exec file is the only file svm serves
+    int vfile_fd_ = -1;        // vFile: the exec file is the only file svm serves
     std::string threads_doc_;  // qXfer:threads:read document, built at offset 0
 };
 

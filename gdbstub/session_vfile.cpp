@@ -20,7 +20,9 @@ constexpr int kFioEinval = 22;
 constexpr int kFioUnknown = 9999;
 constexpr int kExecFd = 3;
 
-std::string fio_error(int errno_value) { return fmt::format("F-1,{:x}", errno_value); }
+std::string fio_error(int errno_value) {
+    return fmt::format("F-1,{:x}", errno_value);
+}
 
 // Splits "a,b,c" into its comma-separated fields.
 std::vector<std::string_view> fields(std::string_view args) {
@@ -42,14 +44,14 @@ std::string fio_stat(uint64_t size) {
     auto be = [&](uint64_t v, int bytes) {
         for (int i = bytes - 1; i >= 0; --i) st += static_cast<char>((v >> (8 * i)) & 0xff);
     };
-    be(0, 4);         // st_dev
-    be(0, 4);         // st_ino
-    be(0100444, 4);   // st_mode: regular file, read-only
-    be(1, 4);         // st_nlink
+    be(0, 4);                      // st_dev
+    be(0, 4);                      // st_ino
+    be(0100444, 4);                // st_mode: regular file, read-only
+    be(1, 4);                      // st_nlink
     be(0, 4), be(0, 4), be(0, 4);  // st_uid, st_gid, st_rdev
-    be(size, 8);      // st_size
-    be(4096, 8);      // st_blksize
-    be((size + 511) / 512, 8);  // st_blocks
+    be(size, 8);                   // st_size
+    be(4096, 8);                   // st_blksize
+    be((size + 511) / 512, 8);     // st_blocks
     be(0, 4), be(0, 4), be(0, 4);  // st_atime, st_mtime, st_ctime
     return st;
 }
@@ -67,7 +69,8 @@ std::string Session::handle_vfile(std::string_view args) {
         auto flags = protocol::parse_hex(f[1]);
         auto path = target_.exec_file();
         if (!name || !flags) return fio_error(kFioEinval);
-        if (!path || std::string_view(reinterpret_cast<const char*>(name->data()), name->size()) != *path)
+        if (!path ||
+            std::string_view(reinterpret_cast<const char*>(name->data()), name->size()) != *path)
             return fio_error(kFioEnoent);
         if (*flags != 0) return fio_error(kFioEacces);  // O_RDONLY only
         vfile_fd_ = kExecFd;

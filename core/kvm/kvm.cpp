@@ -17,11 +17,13 @@ Result<std::unique_ptr<Kvm>> Kvm::open() {
     if (fd < 0) {
         int err = errno;
         if (err == ENOENT)
-            return error("/dev/kvm does not exist: enable virtualization (VT-x/AMD-V) in the "
-                         "firmware and load the kvm module (modprobe kvm_intel or kvm_amd)");
+            return error(
+                "/dev/kvm does not exist: enable virtualization (VT-x/AMD-V) in the "
+                "firmware and load the kvm module (modprobe kvm_intel or kvm_amd)");
         if (err == EACCES || err == EPERM)
-            return error("no permission to open /dev/kvm: add yourself to the 'kvm' group "
-                         "(sudo usermod -aG kvm $USER, then log in again) or run as root");
+            return error(
+                "no permission to open /dev/kvm: add yourself to the 'kvm' group "
+                "(sudo usermod -aG kvm $USER, then log in again) or run as root");
         return error("cannot open /dev/kvm: {}", std::strerror(err));
     }
     kvm->kvm_fd_.reset(fd);

@@ -41,7 +41,8 @@ public:
     // Re-lays out the memory slots so that each page in `pages` (4 KiB-aligned guest-physical
     // addresses) is mapped as given and all other RAM is read/write. Only while no vCPU is inside
     // KVM_RUN (the debugger calls it with every vCPU paused). Returns an error if KVM refuses.
-    Result<void> set_page_access(const GuestMemory& memory, const std::map<uint64_t, PageAccess>& pages);
+    Result<void> set_page_access(const GuestMemory& memory,
+                                 const std::map<uint64_t, PageAccess>& pages);
 
     int system_fd() const { return kvm_fd_.get(); }
     int vm_fd() const { return vm_fd_.get(); }

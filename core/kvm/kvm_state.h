@@ -14,6 +14,7 @@ CpuState to_cpu_state(const kvm_regs& regs, const kvm_sregs& sregs);
 
 // Returns the KVM structures for `state`. Fields CpuState does not model (the interrupt bitmap,
 // the APIC base) are taken from `current`.
-Result<std::pair<kvm_regs, kvm_sregs>> from_cpu_state(const CpuState& state, const kvm_sregs& current);
+Result<std::pair<kvm_regs, kvm_sregs>> from_cpu_state(const CpuState& state,
+                                                      const kvm_sregs& current);
 
 }  // namespace svm

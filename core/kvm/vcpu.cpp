@@ -17,7 +17,9 @@ namespace svm {
 namespace {
 
 // The signal that kicks a vCPU thread out of KVM_RUN.
-int kick_signal() { return SIGRTMIN; }
+int kick_signal() {
+    return SIGRTMIN;
+}
 
 thread_local kvm_run* t_current_run = nullptr;
 
@@ -86,7 +88,8 @@ void Vcpu::thread_main(VcpuExitHandler& handler) {
             paused_ack_ = true;
             cv_.notify_all();
             cv_.wait(lock, [&] {
-                return !tasks_.empty() || state_.load(std::memory_order_acquire) != VcpuState::Paused;
+                return !tasks_.empty() ||
+                       state_.load(std::memory_order_acquire) != VcpuState::Paused;
             });
             continue;
         }
@@ -178,7 +181,9 @@ void Vcpu::resume() {
     halted_.store(false, std::memory_order_relaxed);
     set_state_and_kick(VcpuState::Running);
 }
-void Vcpu::pause() { set_state_and_kick(VcpuState::Paused); }
+void Vcpu::pause() {
+    set_state_and_kick(VcpuState::Paused);
+}
 
 void Vcpu::wait_paused() {
     std::unique_lock lock(mutex_);
@@ -197,7 +202,8 @@ Result<void> Vcpu::run_on_thread(std::function<Result<void>(Vcpu&)> task) {
     {
         std::lock_guard lock(mutex_);
         if (finished_) return error("vCPU {} has ended", index_);
-        tasks_.push_back([this, promise, task = std::move(task)] { promise->set_value(task(*this)); });
+        tasks_.push_back(
+            [this, promise, task = std::move(task)] { promise->set_value(task(*this)); });
         cv_.notify_all();
     }
     kick();

@@ -2,9 +2,9 @@
 //
 // Every vCPU ioctl is issued on the vCPU's own thread (as kvmtool's run_on_all_cpus): other threads
 // ask with run_on_thread(), which runs a task while the vCPU is paused. The thread is an explicit
-// state machine (as Firecracker's vCPU): it starts Paused, runs while Running, and ends when Exiting.
-// A kick is immediate_exit = 1, a fence, then a signal — never the signal alone — so a vCPU that is
-// about to enter KVM_RUN returns at once instead of missing the request.
+// state machine (as Firecracker's vCPU): it starts Paused, runs while Running, and ends when
+// Exiting. A kick is immediate_exit = 1, a fence, then a signal — never the signal alone — so a
+// vCPU that is about to enter KVM_RUN returns at once instead of missing the request.
 #pragma once
 
 #include <linux/kvm.h>
@@ -105,7 +105,11 @@ public:
 
 private:
     Vcpu(int index, UniqueFd fd, kvm_run* run, size_t mmap_size, bool sync_regs)
-        : index_(index), fd_(std::move(fd)), run_(run), mmap_size_(mmap_size), sync_regs_(sync_regs) {}
+        : index_(index),
+          fd_(std::move(fd)),
+          run_(run),
+          mmap_size_(mmap_size),
+          sync_regs_(sync_regs) {}
 
     void thread_main(VcpuExitHandler& handler);
     void run_pending_tasks();
@@ -118,8 +122,8 @@ private:
     kvm_run* run_;
     size_t mmap_size_;
     bool sync_regs_;
-    bool io_pending_ = false;      // vCPU thread only
-    bool dirty_regs_ = false;      // vCPU thread only: sync regs written, not yet entered
+    bool io_pending_ = false;  // vCPU thread only
+    bool dirty_regs_ = false;  // vCPU thread only: sync regs written, not yet entered
 
     std::function<void(Vcpu&)> before_run_;
     std::thread thread_;
@@ -130,8 +134,8 @@ private:
     // Lock order: mutex_ is a leaf lock; exit handlers never run with it held.
     std::mutex mutex_;
     std::condition_variable cv_;
-    bool paused_ack_ = false;  // guarded by mutex_
-    bool finished_ = false;    // guarded by mutex_
+    bool paused_ack_ = false;                  // guarded by mutex_
+    bool finished_ = false;                    // guarded by mutex_
     std::deque<std::function<void()>> tasks_;  // guarded by mutex_
 };
 

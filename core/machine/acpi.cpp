@@ -15,7 +15,8 @@ public:
     void bytes(std::string_view s) { data_.insert(data_.end(), s.begin(), s.end()); }
     template <typename T>
     void le(T value) {
-        for (size_t i = 0; i < sizeof(T); ++i) data_.push_back(static_cast<uint8_t>(value >> (8 * i)));
+        for (size_t i = 0; i < sizeof(T); ++i)
+            data_.push_back(static_cast<uint8_t>(value >> (8 * i)));
     }
     void put_le32(size_t offset, uint32_t value) {
         for (size_t i = 0; i < 4; ++i) data_[offset + i] = static_cast<uint8_t>(value >> (8 * i));
@@ -40,12 +41,12 @@ void sdt_header(Table& t, std::string_view signature, uint8_t revision) {
     t.bytes(signature);
     t.le<uint32_t>(0);  // length
     t.le<uint8_t>(revision);
-    t.le<uint8_t>(0);  // checksum
-    t.bytes("SVM   ");  // OEM id (6)
+    t.le<uint8_t>(0);     // checksum
+    t.bytes("SVM   ");    // OEM id (6)
     t.bytes("SVMMACH ");  // OEM table id (8)
-    t.le<uint32_t>(1);  // OEM revision
-    t.bytes("SVM ");    // creator id
-    t.le<uint32_t>(1);  // creator revision
+    t.le<uint32_t>(1);    // OEM revision
+    t.bytes("SVM ");      // creator id
+    t.le<uint32_t>(1);    // creator revision
 }
 
 void finish_sdt(Table& t) {

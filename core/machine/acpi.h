@@ -1,5 +1,6 @@
 // Minimal ACPI tables so that an OS finds its CPUs and I/O APIC the standard way: an RSDP
-// (revision 2), an XSDT and an RSDT that both list one MADT (ACPI 6.5, 5.2.5, 5.2.7, 5.2.8, 5.2.12).
+// (revision 2), an XSDT and an RSDT that both list one MADT
+// (ACPI 6.5, 5.2.5, 5.2.7, 5.2.8, 5.2.12).
 #pragma once
 
 #include <cstdint>

@@ -104,8 +104,8 @@ CpuState boot_cpu_state(const KernelImage& image, uint64_t cr3) {
             break;
         }
         case CpuMode::Long: {
-            // SSE usable from the first instruction (CR0.MP, CR4.OSFXSR and OSXMMEXCPT; SDM Vol. 3A,
-            // 13.1.4): x86-64 compilers emit SSE for ordinary C, so a kernel built with default
+            // SSE usable from the first instruction (CR0.MP, CR4.OSFXSR and OSXMMEXCPT; SDM Vol.
+            // 3A, 13.1.4): x86-64 compilers emit SSE for ordinary C, so a kernel built with default
             // flags works without enabling it first. x87 and SSE exceptions stay masked.
             s.cr0 = x86::CR0_PE | (1ull << 1) /* MP */ | x86::CR0_ET | (1ull << 5) /* NE */ |
                     x86::CR0_WP | x86::CR0_PG;

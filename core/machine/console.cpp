@@ -43,7 +43,8 @@ void enter_raw_mode() {
     g_terminal.saved = true;
     static bool once = [] {
         std::atexit(restore_terminal);
-        for (int sig : {SIGSEGV, SIGABRT, SIGBUS, SIGILL, SIGFPE}) signal(sig, restore_terminal_and_reraise);
+        for (int sig : {SIGSEGV, SIGABRT, SIGBUS, SIGILL, SIGFPE})
+            signal(sig, restore_terminal_and_reraise);
         return true;
     }();
     (void)once;

@@ -20,8 +20,9 @@ namespace svm {
 
 class Console {
 public:
-    // `spec` is "stdio" (output to stdout, input from stdin), "file:PATH" (output to PATH, no input)
-    // or "none" (output discarded). Returns an error for an unknown spec or an unwritable file.
+    // `spec` is "stdio" (output to stdout, input from stdin), "file:PATH" (output to PATH, no
+    // input) or "none" (output discarded). Returns an error for an unknown spec or an unwritable
+    // file.
     static Result<std::unique_ptr<Console>> create(const std::string& spec);
     ~Console();
 

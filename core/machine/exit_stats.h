@@ -15,7 +15,8 @@ public:
 
     void count(uint32_t reason) {
         total_.fetch_add(1, std::memory_order_relaxed);
-        by_reason_[reason < kReasons ? reason : kReasons - 1].fetch_add(1, std::memory_order_relaxed);
+        by_reason_[reason < kReasons ? reason : kReasons - 1].fetch_add(1,
+                                                                        std::memory_order_relaxed);
     }
     void count_port(uint16_t port) { by_port_[port].fetch_add(1, std::memory_order_relaxed); }
 

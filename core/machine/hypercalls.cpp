@@ -14,7 +14,9 @@ namespace {
 
 constexpr int kMaxBadCallsLogged = 20;
 
-uint64_t err(long e) { return static_cast<uint64_t>(static_cast<int64_t>(e)); }
+uint64_t err(long e) {
+    return static_cast<uint64_t>(static_cast<int64_t>(e));
+}
 
 std::string format_value(uint64_t value, uint64_t format, int width_bits) {
     if (format == SVM_FMT_DEC) return fmt::format("{}", value);
@@ -53,7 +55,9 @@ void Hypercalls::handle(HypercallRegs& regs, int vcpu_index,
             print(format_value(static_cast<uint32_t>(regs.rbx), regs.rcx & 0xffffffff, 32));
             regs.rax = 0;
             return;
-        case SVM_HC_CPU_INDEX: regs.rax = static_cast<uint64_t>(vcpu_index); return;
+        case SVM_HC_CPU_INDEX:
+            regs.rax = static_cast<uint64_t>(vcpu_index);
+            return;
         case SVM_HC_EXIT_COUNT: {
             int64_t n = deps_.stats.for_hypercall_kind(regs.rbx & 0xffffffff);
             regs.rax = n < 0 ? err(SVM_E_INVAL) : static_cast<uint64_t>(n);
@@ -64,7 +68,8 @@ void Hypercalls::handle(HypercallRegs& regs, int vcpu_index,
             regs.rax = c ? *c : err(SVM_E_AGAIN);
             return;
         }
-        default: break;
+        default:
+            break;
     }
 
     // The remaining calls depend on the CPU mode or the page tables.
@@ -79,7 +84,8 @@ void Hypercalls::handle(HypercallRegs& regs, int vcpu_index,
     const PagingRegs paging = PagingRegs::from(*state);
     switch (nr) {
         case SVM_HC_PRINT_U64: {
-            uint64_t value = wide ? regs.rbx : ((regs.rcx & 0xffffffff) << 32 | (regs.rbx & 0xffffffff));
+            uint64_t value =
+                wide ? regs.rbx : ((regs.rcx & 0xffffffff) << 32 | (regs.rbx & 0xffffffff));
             print(format_value(value, arg(regs.rsi), 64));
             regs.rax = 0;
             return;

@@ -36,8 +36,8 @@ public:
 
     // Performs function `regs.rax` for vCPU `vcpu_index` and stores the result in `regs.rax`.
     // `cpu_state` fetches the vCPU's full state for the calls that need the mode or the page
-    // tables (WRITE, TRANSLATE, PRINT_U64, START_CPU); it is not called otherwise. Never fails: bad arguments
-    // give SVM_E_* in RAX and a log line.
+    // tables (WRITE, TRANSLATE, PRINT_U64, START_CPU); it is not called otherwise. Never fails: bad
+    // arguments give SVM_E_* in RAX and a log line.
     void handle(HypercallRegs& regs, int vcpu_index,
                 const std::function<Result<CpuState>()>& cpu_state);
 

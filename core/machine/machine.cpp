@@ -2,11 +2,10 @@
 
 #include <poll.h>
 #include <signal.h>
-#include <sys/eventfd.h>
-#include <sys/signalfd.h>
-
 #include <svm/hypercall.h>
 #include <svm/machine.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -35,7 +34,8 @@ constexpr uint16_t kDebugExitPort = 0xf4;
 Result<std::vector<uint8_t>> read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return error("cannot open '{}': {}", path, std::strerror(errno));
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                               std::istreambuf_iterator<char>());
     if (in.bad()) return error("cannot read '{}'", path);
     return bytes;
 }
@@ -50,9 +50,9 @@ Result<std::unique_ptr<Machine>> Machine::create(const MachineConfig& config) {
                                                 config.memory_size)},
                               exit_code::kUsage);
     if (config.cpus < 1 || config.cpus > kMaxCpus)
-        return with_exit_code(Error{fmt::format("--cpus {} must be between 1 and {}", config.cpus,
-                                                kMaxCpus)},
-                              exit_code::kUsage);
+        return with_exit_code(
+            Error{fmt::format("--cpus {} must be between 1 and {}", config.cpus, kMaxCpus)},
+            exit_code::kUsage);
     auto kernel = read_file(config.kernel_path);
     if (!kernel) return with_exit_code(kernel.error(), exit_code::kBadKernel);
     auto memory = GuestMemory::create(config.memory_size);
@@ -65,9 +65,10 @@ Result<std::unique_ptr<Machine>> Machine::create(const MachineConfig& config) {
     if (!kvm) return with_exit_code(kvm.error(), exit_code::kHostSetup);
     m->kvm_ = std::move(*kvm);
     if (config.cpus > m->kvm_->max_vcpus())
-        return with_exit_code(Error{fmt::format("--cpus {}: this host's KVM allows at most {} vCPUs",
-                                                config.cpus, m->kvm_->max_vcpus())},
-                              exit_code::kUsage);
+        return with_exit_code(
+            Error{fmt::format("--cpus {}: this host's KVM allows at most {} vCPUs", config.cpus,
+                              m->kvm_->max_vcpus())},
+            exit_code::kUsage);
     if (auto r = m->kvm_->create_vm(m->memory_); !r)
         return with_exit_code(r.error(), exit_code::kHostSetup);
 
@@ -78,13 +79,13 @@ Result<std::unique_ptr<Machine>> Machine::create(const MachineConfig& config) {
     if (auto r = m->create_devices(); !r) return with_exit_code(r.error(), exit_code::kUsage);
     if (auto r = m->create_vcpus(); !r) return with_exit_code(r.error(), exit_code::kHostSetup);
     if (auto r = m->create_debugger(); !r)
-        return with_exit_code(r.error(), r.error().exit_code ? r.error().exit_code
-                                                             : exit_code::kHostSetup);
+        return with_exit_code(r.error(),
+                              r.error().exit_code ? r.error().exit_code : exit_code::kHostSetup);
     // Exit dispatch, wired once every part it routes to exists.
-    m->exits_ = std::make_unique<VcpuExits>(VcpuExits::Deps{
-        m->memory_, m->io_bus_, m->mmio_bus_, *m->hypercalls_, m->stats_,
-        [raw = m.get()](RunOutcome o) { raw->request_stop(std::move(o)); }, m->stopping_,
-        static_cast<int>(m->vcpus_.size()), m->debugger_.get()});
+    m->exits_ = std::make_unique<VcpuExits>(
+        VcpuExits::Deps{m->memory_, m->io_bus_, m->mmio_bus_, *m->hypercalls_, m->stats_,
+                        [raw = m.get()](RunOutcome o) { raw->request_stop(std::move(o)); },
+                        m->stopping_, static_cast<int>(m->vcpus_.size()), m->debugger_.get()});
     return m;
 }
 
@@ -100,11 +101,11 @@ Result<void> Machine::create_debugger() {
     auto endpoint = gdb::Server::parse_endpoint(*config_.gdb_endpoint);
     if (!endpoint)
         return with_exit_code(Error{"--gdb: " + endpoint.error().message}, exit_code::kUsage);
-    debugger_ = std::make_unique<VmDebugger>(VmDebugger::Deps{
-        memory_, *kvm_, vcpus_, image_, config_.kernel_path, [this] {
-            request_stop({RunOutcome::Kind::Killed, exit_code::kKilled,
-                          "killed from the debugger", ""});
-        }});
+    debugger_ = std::make_unique<VmDebugger>(
+        VmDebugger::Deps{memory_, *kvm_, vcpus_, image_, config_.kernel_path, [this] {
+                             request_stop({RunOutcome::Kind::Killed, exit_code::kKilled,
+                                           "killed from the debugger", ""});
+                         }});
     gdb::ServerOptions options;
     options.session.log = [](std::string_view line) { log::verbose("gdb: {}", line); };
     if (log::enabled(log::Level::Debug))
@@ -156,20 +157,21 @@ Result<void> Machine::create_devices() {
     // KVM's in-kernel interrupt controllers and PIT (Kvm::create_vm).
     device_entries_.push_back(
         make_device(SVM_DEV_LAPIC, "lapic", 0, 0, SVM_IRQ_NONE, SVM_LAPIC_ADDR, 0x1000));
-    device_entries_.push_back(make_device(SVM_DEV_IOAPIC, "ioapic", 0, 0, 0, SVM_IOAPIC_ADDR, 0x1000));
+    device_entries_.push_back(
+        make_device(SVM_DEV_IOAPIC, "ioapic", 0, 0, 0, SVM_IOAPIC_ADDR, 0x1000));
     device_entries_.push_back(make_device(SVM_DEV_PIT, "pit", 0x40, 4, 0));
     device_entries_.push_back(make_device(SVM_DEV_PIC, "pic-master", 0x20, 2));
     device_entries_.push_back(make_device(SVM_DEV_PIC, "pic-slave", 0xa0, 2, 2));
 
-    hypercalls_ = std::make_unique<Hypercalls>(Hypercalls::Deps{
-        memory_, sink, stats_, [this] { return uart_->take_received_byte(); },
-        [this](int code) {
-            request_stop({RunOutcome::Kind::GuestExit, code,
-                          fmt::format("guest exited with code {}", code), ""});
-        },
-        [this](int caller, const HypercallRegs& regs, const CpuState& state) {
-            return start_cpu(caller, regs, state);
-        }});
+    hypercalls_ = std::make_unique<Hypercalls>(
+        Hypercalls::Deps{memory_, sink, stats_, [this] { return uart_->take_received_byte(); },
+                         [this](int code) {
+                             request_stop({RunOutcome::Kind::GuestExit, code,
+                                           fmt::format("guest exited with code {}", code), ""});
+                         },
+                         [this](int caller, const HypercallRegs& regs, const CpuState& state) {
+                             return start_cpu(caller, regs, state);
+                         }});
 
     MachineDescription desc;
     desc.ram_size = memory_.size();
@@ -199,8 +201,8 @@ void Machine::wake_main_thread() {
 }
 
 void Machine::request_stop(RunOutcome outcome) {
-    const bool tell_debugger = outcome.kind == RunOutcome::Kind::GuestExit && debugger_ &&
-                               debugger_->attached();
+    const bool tell_debugger =
+        outcome.kind == RunOutcome::Kind::GuestExit && debugger_ && debugger_->attached();
     const int code = outcome.code;
     if (!record_outcome(std::move(outcome))) return;
     // gdb hears "exited with code N" before svm goes away.
@@ -224,10 +226,11 @@ RunOutcome Machine::run() {
     if (gdb_server_) {
         gdb_server_->start();
         if (config_.gdb_wait)
-            log::info("waiting for gdb on {} before the first instruction (gdb -ex \"target "
-                      "remote {}\"{})",
-                      gdb_server_->address(), gdb_server_->address(),
-                      image_.is_elf ? " " + config_.kernel_path : "");
+            log::info(
+                "waiting for gdb on {} before the first instruction (gdb -ex \"target "
+                "remote {}\"{})",
+                gdb_server_->address(), gdb_server_->address(),
+                image_.is_elf ? " " + config_.kernel_path : "");
         else
             log::info("gdb server listening on {}", gdb_server_->address());
     }
@@ -236,11 +239,12 @@ RunOutcome Machine::run() {
         for (auto& vcpu : vcpus_) vcpu->resume();  // APs wait in KVM for INIT-SIPI-SIPI
 
     using Clock = std::chrono::steady_clock;
-    const auto deadline = config_.timeout_seconds
-                              ? std::optional(Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                                                 std::chrono::duration<double>(
-                                                                     *config_.timeout_seconds)))
-                              : std::nullopt;
+    const auto deadline =
+        config_.timeout_seconds
+            ? std::optional(Clock::now() +
+                            std::chrono::duration_cast<Clock::duration>(
+                                std::chrono::duration<double>(*config_.timeout_seconds)))
+            : std::nullopt;
     pollfd fds[2] = {{stop_fd_.get(), POLLIN, 0}, {signal_fd.get(), POLLIN, 0}};
     for (;;) {
         // With KVM's in-kernel APIC a halted vCPU sleeps inside KVM, so svm looks every

@@ -14,12 +14,11 @@
 
 #include "core/bus.h"
 #include "core/debug/vm_debugger.h"
-#include "core/machine/acpi.h"
-#include "gdbstub/server.h"
 #include "core/guest_memory.h"
 #include "core/kvm/kvm.h"
 #include "core/kvm/vcpu.h"
 #include "core/loader/kernel_image.h"
+#include "core/machine/acpi.h"
 #include "core/machine/console.h"
 #include "core/machine/exit_stats.h"
 #include "core/machine/hypercalls.h"
@@ -27,6 +26,7 @@
 #include "core/machine/vcpu_exits.h"
 #include "core/result.h"
 #include "core/unique_fd.h"
+#include "gdbstub/server.h"
 
 namespace svm {
 
@@ -109,7 +109,7 @@ private:
     std::mutex stop_mutex_;  // guards outcome_
     std::optional<RunOutcome> outcome_;
     std::atomic<bool> stopping_{false};  // outcome_ is set
-    UniqueFd stop_fd_;  // eventfd written by request_stop()
+    UniqueFd stop_fd_;                   // eventfd written by request_stop()
 };
 
 }  // namespace svm

@@ -37,8 +37,8 @@ bool waiting_for_sipi(uint32_t mp_state) {
 Result<void> Machine::create_vcpus() {
     uint64_t cr3 = 0;
     if (image_.mode == CpuMode::Long)
-        cr3 = TRY(with_context(build_boot_page_tables(memory_, image_.mappings),
-                               config_.kernel_path));
+        cr3 = TRY(
+            with_context(build_boot_page_tables(memory_, image_.mappings), config_.kernel_path));
     const CpuState boot = boot_cpu_state(image_, cr3);
     for (int i = 0; i < config_.cpus; ++i) {
         auto vcpu = TRY(Vcpu::create(*kvm_, i));

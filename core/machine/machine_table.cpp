@@ -104,9 +104,10 @@ std::vector<uint8_t> build_machine_table(const MachineDescription& desc, uint64_
 Result<void> write_machine_table(GuestMemory& memory, const MachineDescription& desc) {
     auto bytes = build_machine_table(desc, SVM_MACHINE_TABLE_ADDR);
     if (bytes.size() > SVM_MACHINE_TABLE_MAX)
-        return error("the machine table needs {} bytes, more than the {} reserved for it (is the "
-                     "command line too long?)",
-                     bytes.size(), SVM_MACHINE_TABLE_MAX);
+        return error(
+            "the machine table needs {} bytes, more than the {} reserved for it (is the "
+            "command line too long?)",
+            bytes.size(), SVM_MACHINE_TABLE_MAX);
     return memory.write(SVM_MACHINE_TABLE_ADDR, bytes);
 }
 

@@ -25,7 +25,8 @@ struct MachineDescription {
 
 // The memory map for the table: the base map of `ram_size` with the ranges in `loaded` carved
 // out of RAM as SVM_MEM_KERNEL / SVM_MEM_MODULE, widened to whole 4 KiB pages.
-std::vector<svm_mem_range> machine_memory_map(uint64_t ram_size, std::span<const LoadedRange> loaded);
+std::vector<svm_mem_range> machine_memory_map(uint64_t ram_size,
+                                              std::span<const LoadedRange> loaded);
 
 // A device entry (name truncated to 15 characters).
 svm_device make_device(uint32_t type, const std::string& name, uint16_t io_base, uint16_t io_size,

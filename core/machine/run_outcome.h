@@ -6,22 +6,22 @@
 namespace svm {
 
 namespace exit_code {
-constexpr int kUsage = 64;             // bad command line
-constexpr int kBadKernel = 65;         // kernel or module file missing, unreadable or malformed
-constexpr int kInternal = 70;          // svm or KVM failed in an unexpected way
-constexpr int kHostSetup = 71;         // /dev/kvm missing, no permission, KVM too old
-constexpr int kTripleFault = 112;      // the guest triple-faulted (KVM_EXIT_SHUTDOWN)
-constexpr int kHalted = 113;           // every vCPU halted with interrupts disabled
-constexpr int kEmulationFailure = 114; // KVM could not emulate a guest instruction
-constexpr int kEntryFailure = 115;     // KVM refused to enter the guest (invalid CPU state)
-constexpr int kTimeout = 124;          // --timeout expired (as timeout(1))
-constexpr int kInterrupted = 130;      // SIGINT / SIGTERM / SIGHUP
-constexpr int kKilled = 137;           // the debugger killed the guest ('kill' in gdb)
+constexpr int kUsage = 64;              // bad command line
+constexpr int kBadKernel = 65;          // kernel or module file missing, unreadable or malformed
+constexpr int kInternal = 70;           // svm or KVM failed in an unexpected way
+constexpr int kHostSetup = 71;          // /dev/kvm missing, no permission, KVM too old
+constexpr int kTripleFault = 112;       // the guest triple-faulted (KVM_EXIT_SHUTDOWN)
+constexpr int kHalted = 113;            // every vCPU halted with interrupts disabled
+constexpr int kEmulationFailure = 114;  // KVM could not emulate a guest instruction
+constexpr int kEntryFailure = 115;      // KVM refused to enter the guest (invalid CPU state)
+constexpr int kTimeout = 124;           // --timeout expired (as timeout(1))
+constexpr int kInterrupted = 130;       // SIGINT / SIGTERM / SIGHUP
+constexpr int kKilled = 137;            // the debugger killed the guest ('kill' in gdb)
 }  // namespace exit_code
 
 struct RunOutcome {
     enum class Kind {
-        GuestExit,         // SVM_HC_EXIT or isa-debug-exit: exit code chosen by the guest
+        GuestExit,  // SVM_HC_EXIT or isa-debug-exit: exit code chosen by the guest
         Timeout,
         TripleFault,
         Halted,

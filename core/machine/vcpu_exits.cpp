@@ -25,26 +25,32 @@ VcpuExitHandler::Action VcpuExits::dispatch(Vcpu& vcpu) {
     deps_.stats.count(run->exit_reason);
     if (log::enabled(log::Level::Verbose)) log_exit(vcpu);
     switch (run->exit_reason) {
-        case KVM_EXIT_IO: return handle_io(vcpu);
-        case KVM_EXIT_MMIO: return handle_mmio(vcpu);
-        case KVM_EXIT_HLT: return handle_halt(vcpu);
-        case KVM_EXIT_INTR: return Action::Continue;
+        case KVM_EXIT_IO:
+            return handle_io(vcpu);
+        case KVM_EXIT_MMIO:
+            return handle_mmio(vcpu);
+        case KVM_EXIT_HLT:
+            return handle_halt(vcpu);
+        case KVM_EXIT_INTR:
+            return Action::Continue;
         case KVM_EXIT_DEBUG:
             return debugging() && deps_.debugger->on_debug_exit(vcpu) ? Action::Yield
-                                                                       : Action::Continue;
+                                                                      : Action::Continue;
         case KVM_EXIT_SHUTDOWN:
             return crash(vcpu, RunOutcome::Kind::TripleFault, exit_code::kTripleFault,
                          "triple fault",
                          "The guest raised an exception while delivering a double fault "
                          "(KVM_EXIT_SHUTDOWN); a real PC would reset. The state below is the "
                          "state at the fault.");
-        case KVM_EXIT_INTERNAL_ERROR: return handle_internal_error(vcpu);
+        case KVM_EXIT_INTERNAL_ERROR:
+            return handle_internal_error(vcpu);
         case KVM_EXIT_FAIL_ENTRY:
-            return crash(vcpu, RunOutcome::Kind::EntryFailure, exit_code::kEntryFailure,
-                         "KVM could not enter the guest",
-                         fmt::format("KVM_EXIT_FAIL_ENTRY, hardware entry failure reason {:#x}: the "
-                                     "CPU state below is invalid for VM entry.",
-                                     run->fail_entry.hardware_entry_failure_reason));
+            return crash(
+                vcpu, RunOutcome::Kind::EntryFailure, exit_code::kEntryFailure,
+                "KVM could not enter the guest",
+                fmt::format("KVM_EXIT_FAIL_ENTRY, hardware entry failure reason {:#x}: the "
+                            "CPU state below is invalid for VM entry.",
+                            run->fail_entry.hardware_entry_failure_reason));
         case KVM_EXIT_SYSTEM_EVENT:
             return crash(vcpu, RunOutcome::Kind::TripleFault, exit_code::kTripleFault,
                          "system event",
@@ -65,7 +71,8 @@ VcpuExitHandler::Action VcpuExits::handle_io(Vcpu& vcpu) {
     if (io.port == SVM_HYPERCALL_PORT && io.direction == KVM_EXIT_IO_OUT && io.size == 4 &&
         io.count == 1)
         return handle_hypercall(vcpu);
-    // `rep ins/outs` arrive as `count` items of `size` bytes each at data_offset (api.rst, KVM_EXIT_IO).
+    // `rep ins/outs` arrive as `count` items of `size` bytes each at data_offset (api.rst,
+    // KVM_EXIT_IO).
     auto* data = reinterpret_cast<uint8_t*>(run) + io.data_offset;
     for (uint32_t i = 0; i < io.count; ++i) {
         std::span<uint8_t> item(data + size_t{i} * io.size, io.size);
@@ -98,7 +105,7 @@ void VcpuExits::log_exit(Vcpu& vcpu) {
 
 VcpuExitHandler::Action VcpuExits::after_instruction(Vcpu& vcpu) {
     return debugging() && deps_.debugger->on_instruction_exit(vcpu) ? Action::Yield
-                                                                     : Action::Continue;
+                                                                    : Action::Continue;
 }
 
 VcpuExitHandler::Action VcpuExits::handle_mmio(Vcpu& vcpu) {
@@ -166,8 +173,8 @@ VcpuExitHandler::Action VcpuExits::handle_internal_error(Vcpu& vcpu) {
         "cannot execute the instruction at RIP.";
     if (auto state = vcpu.get_state()) {
         uint8_t bytes[16] = {};
-        auto n = read_linear(deps_.memory, PagingRegs::from(*state), state->cs.base + state->rip,
-                             bytes);
+        auto n =
+            read_linear(deps_.memory, PagingRegs::from(*state), state->cs.base + state->rip, bytes);
         if (n && *n > 0) {
             auto insns = disassemble(std::span(bytes, *n), state->rip, code_bits(*state), 1);
             if (!insns.empty() && insns[0].valid)
@@ -191,7 +198,8 @@ VcpuExitHandler::Action VcpuExits::crash(Vcpu& vcpu, RunOutcome::Kind kind, int 
         CrashInfo info{std::move(title), std::move(explanation), vcpu.index(), *state};
         outcome.report = format_crash_report(info, deps_.memory);
     } else {
-        outcome.report = explanation + "\n(cannot read the vCPU state: " + state.error().message + ")";
+        outcome.report =
+            explanation + "\n(cannot read the vCPU state: " + state.error().message + ")";
     }
     if (debugging() && kind != RunOutcome::Kind::InternalError) {
         // Under a debugger a crash is a stop with the state intact: SIGSEGV for a triple fault,

@@ -25,9 +25,9 @@ public:
         Hypercalls& hypercalls;
         ExitStats& stats;
         std::function<void(RunOutcome)> stop;  // ends the run; the first outcome wins
-        const std::atomic<bool>& stopping;      // set once the run is ending
+        const std::atomic<bool>& stopping;     // set once the run is ending
         int vcpu_count;
-        VmDebugger* debugger = nullptr;          // with --gdb
+        VmDebugger* debugger = nullptr;  // with --gdb
     };
     explicit VcpuExits(Deps deps) : deps_(std::move(deps)), halted_(deps_.vcpu_count) {}
 

@@ -9,9 +9,12 @@ enum class CpuMode { Real, Protected, Long };
 
 constexpr std::string_view to_string(CpuMode mode) {
     switch (mode) {
-        case CpuMode::Real: return "real";
-        case CpuMode::Protected: return "protected";
-        case CpuMode::Long: return "long";
+        case CpuMode::Real:
+            return "real";
+        case CpuMode::Protected:
+            return "protected";
+        case CpuMode::Long:
+            return "long";
     }
     return "?";
 }

@@ -73,6 +73,8 @@ inline int code_bits(const CpuState& s) {
 }
 
 // The current privilege level (CS.DPL in protected and long mode, 0 in real mode).
-inline int cpl_of(const CpuState& s) { return (s.cr0 & x86::CR0_PE) ? (s.cs.selector & 3) : 0; }
+inline int cpl_of(const CpuState& s) {
+    return (s.cr0 & x86::CR0_PE) ? (s.cs.selector & 3) : 0;
+}
 
 }  // namespace svm

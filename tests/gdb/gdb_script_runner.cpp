@@ -23,10 +23,10 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <sys/socket.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -261,7 +261,8 @@ int main(int argc, char** argv) {
     svm_argv.insert(svm_argv.end(), script.svm_args.begin(), script.svm_args.end());
     if (!svm.start(svm_argv)) return fail("cannot start svm", svm, "");
     std::smatch m;
-    const std::regex listening("(waiting for gdb on|gdb server listening on) (127\\.0\\.0\\.1:[0-9]+)");
+    const std::regex listening(
+        "(waiting for gdb on|gdb server listening on) (127\\.0\\.0\\.1:[0-9]+)");
     auto deadline = Clock::now() + std::chrono::seconds(20);
     while (!std::regex_search(svm.text, m, listening)) {
         if (Clock::now() > deadline || !svm.pump(100))
@@ -283,14 +284,14 @@ int main(int argc, char** argv) {
         std::string reply = send_garbage(address);
         // The bad checksums were refused with '-' and the good 'g' still got its reply.
         if (reply.find('-') == std::string::npos || reply.find("$") == std::string::npos)
-            return fail("svm did not answer the hostile client as expected: '" +
-                            reply.substr(0, 200) + "'",
-                        svm, "");
+            return fail(
+                "svm did not answer the hostile client as expected: '" + reply.substr(0, 200) + "'",
+                svm, "");
         gdb_text += "garbage client answered: " + std::to_string(reply.size()) + " bytes\n";
     }
     for (size_t i = 0; i < script.sessions.size(); ++i) {
-        std::string cmd_file = "/tmp/svm-gdb-" + std::to_string(getpid()) + "-" +
-                               std::to_string(i) + ".gdb";
+        std::string cmd_file =
+            "/tmp/svm-gdb-" + std::to_string(getpid()) + "-" + std::to_string(i) + ".gdb";
         std::ofstream(cmd_file) << script.sessions[i];
         Child gdb;
         if (!gdb.start({"gdb", "-nx", "-batch", "-ex", "set pagination off", "-ex",

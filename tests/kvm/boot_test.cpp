@@ -25,8 +25,9 @@ void expect_lines_in_order(const std::string& text, const std::vector<std::strin
                 break;
             }
         }
-        ASSERT_NE(found, std::string::npos) << "missing line (in order): '" << line << "'\n--- output:\n"
-                                            << text;
+        ASSERT_NE(found, std::string::npos)
+            << "missing line (in order): '" << line << "'\n--- output:\n"
+            << text;
         pos = found + line.size();
     }
 }
@@ -39,38 +40,38 @@ protected:
 TEST_F(Boot, RealModeFlatBinary) {
     auto r = run_svm({guest("realmode.bin")});
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    expect_lines_in_order(r.out, {"hello from real mode", "hello from real mode",
-                                  "check cs is 0: ok", "check entry es: ok", "check entry di: ok",
-                                  "check ss:sp is 7000:fff0: ok", "check entry eax: ok",
-                                  "check entry ebx: ok", "check machine table signature: ok",
-                                  "hypercall: 0x00080000 1234567890", "SUCCESS"});
+    expect_lines_in_order(
+        r.out, {"hello from real mode", "hello from real mode", "check cs is 0: ok",
+                "check entry es: ok", "check entry di: ok", "check ss:sp is 7000:fff0: ok",
+                "check entry eax: ok", "check entry ebx: ok", "check machine table signature: ok",
+                "hypercall: 0x00080000 1234567890", "SUCCESS"});
 }
 
 TEST_F(Boot, ProtectedModeFlatBinary) {
     auto r = run_svm({"--mode", "protected", "--load", "0x100000", guest("protected.bin")});
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    expect_lines_in_order(r.out, {"protected: hello from 32-bit protected mode", "check cr0.pe: ok",
-                                  "check cr0.pg: ok", "check entry esp: ok", "check entry cs: ok",
-                                  "check entry ss: ok", "check machine table valid: ok", "SUCCESS"});
+    expect_lines_in_order(r.out,
+                          {"protected: hello from 32-bit protected mode", "check cr0.pe: ok",
+                           "check cr0.pg: ok", "check entry esp: ok", "check entry cs: ok",
+                           "check entry ss: ok", "check machine table valid: ok", "SUCCESS"});
 }
 
 TEST_F(Boot, LongModeFlatBinary) {
     auto r = run_svm({"--mode", "long", "--load", "0x100000", guest("long.bin")});
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    expect_lines_in_order(r.out, {"long: hello from a flat 64-bit binary", "check entry rdi: ok",
-                                  "check entry cs: ok", "check efer.lma: ok",
-                                  "check identity map write/read: ok",
-                                  "check identity map translate: ok",
-                                  "check machine table valid: ok", "SUCCESS"});
+    expect_lines_in_order(
+        r.out, {"long: hello from a flat 64-bit binary", "check entry rdi: ok",
+                "check entry cs: ok", "check efer.lma: ok", "check identity map write/read: ok",
+                "check identity map translate: ok", "check machine table valid: ok", "SUCCESS"});
 }
 
 TEST_F(Boot, Elf64KernelGetsMachineTableInRdi) {
     auto r = run_svm({"-m", "64M", guest("elf64.elf")});
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    expect_lines_in_order(r.out, {"check entry rdi: ok", "check kmain argument: ok",
-                                  "check bss zeroed: ok", "check data initialised: ok",
-                                  "check machine table valid: ok", "check machine com1: ok",
-                                  "check machine cpu0 bsp: ok", "SUCCESS"});
+    expect_lines_in_order(
+        r.out, {"check entry rdi: ok", "check kmain argument: ok", "check bss zeroed: ok",
+                "check data initialised: ok", "check machine table valid: ok",
+                "check machine com1: ok", "check machine cpu0 bsp: ok", "SUCCESS"});
     // The machine table reports the RAM size given with -m.
     EXPECT_NE(r.out.find("machine: 64 MiB RAM"), std::string::npos) << r.out;
 }
@@ -78,10 +79,10 @@ TEST_F(Boot, Elf64KernelGetsMachineTableInRdi) {
 TEST_F(Boot, HigherHalfElf64RunsFromItsFirstInstruction) {
     auto r = run_svm({guest("higherhalf.elf")});
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    expect_lines_in_order(r.out, {"check rip in higher half: ok",
-                                  "check global address in higher half: ok",
-                                  "check identity alias of global: ok", "check translate global: ok",
-                                  "check call chain: ok", "SUCCESS"});
+    expect_lines_in_order(
+        r.out, {"check rip in higher half: ok", "check global address in higher half: ok",
+                "check identity alias of global: ok", "check translate global: ok",
+                "check call chain: ok", "SUCCESS"});
 }
 
 TEST_F(Boot, Elf32Kernel) {
@@ -102,15 +103,14 @@ protected:
 };
 
 TEST_F(Multiboot, Multiboot1BareBonesKernel) {
-    auto r = run_svm({"--cmdline", "hello world", "--module", module_ + ",args",
-                      guest("multiboot1.elf")});
+    auto r = run_svm(
+        {"--cmdline", "hello world", "--module", module_ + ",args", guest("multiboot1.elf")});
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    expect_lines_in_order(r.out, {"multiboot1: hello from a Multiboot 1 kernel",
-                                  "check multiboot magic: ok", "check meminfo flag: ok",
-                                  "cmdline: hello world", "check mmap entries: ok",
-                                  "boot loader: svm", "modules: 1",
-                                  "check module page aligned: ok", "check esi machine table: ok",
-                                  "check machine table valid: ok", "SUCCESS"});
+    expect_lines_in_order(
+        r.out, {"multiboot1: hello from a Multiboot 1 kernel", "check multiboot magic: ok",
+                "check meminfo flag: ok", "cmdline: hello world", "check mmap entries: ok",
+                "boot loader: svm", "modules: 1", "check module page aligned: ok",
+                "check esi machine table: ok", "check machine table valid: ok", "SUCCESS"});
     EXPECT_NE(r.out.find("module 0: " + module_ + " args (0x"), std::string::npos) << r.out;
 }
 
@@ -121,15 +121,14 @@ TEST_F(Multiboot, Multiboot1AoutKludge) {
 }
 
 TEST_F(Multiboot, Multiboot2Elf64KernelSwitchesToLongModeItself) {
-    auto r = run_svm({"--cmdline", "hello world", "--module", module_ + ",args",
-                      guest("multiboot2.elf")});
+    auto r = run_svm(
+        {"--cmdline", "hello world", "--module", module_ + ",args", guest("multiboot2.elf")});
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    expect_lines_in_order(r.out, {"check multiboot2 magic: ok", "check efer.lma: ok",
-                                  "cmdline: hello world", "boot loader: svm",
-                                  "svm machine tag: table at 0x80000", "modules: 1",
-                                  "check end tag: ok", "check mmap entries: ok",
-                                  "check machine tag: ok", "check machine table valid: ok",
-                                  "SUCCESS"});
+    expect_lines_in_order(
+        r.out, {"check multiboot2 magic: ok", "check efer.lma: ok", "cmdline: hello world",
+                "boot loader: svm", "svm machine tag: table at 0x80000", "modules: 1",
+                "check end tag: ok", "check mmap entries: ok", "check machine tag: ok",
+                "check machine table valid: ok", "SUCCESS"});
     // The ACPI RSDP copies (Multiboot 2 spec 3.6.15/3.6.16): 8 + 20 and 8 + 36 bytes.
     EXPECT_NE(r.out.find("tag type 14, 28 bytes"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("tag type 15, 44 bytes"), std::string::npos) << r.out;
@@ -144,8 +143,8 @@ TEST_F(Boot, EveryHypercall) {
                 "u32 hex: 0xdeadbeef", "u32 hex small: 0x0000002a", "u32 dec: 4294967295",
                 "u64 hex: 0xdeadbeefcafef00d", "u64 dec: 18446744073709551615",
                 "check exit count io > 0: ok", "check exit count increasing: ok",
-                "check translate global: ok", "check translate unmapped: ok",
-                "check cpu index: ok", "getchar: nothing typed (SVM_E_AGAIN)", "check getchar: ok",
+                "check translate global: ok", "check translate unmapped: ok", "check cpu index: ok",
+                "getchar: nothing typed (SVM_E_AGAIN)", "check getchar: ok",
                 "check unknown hypercall: ok", "SUCCESS"});
     // Bad hypercalls are logged, not fatal.
     EXPECT_NE(r.err.find("unknown function"), std::string::npos) << r.err;

@@ -93,7 +93,9 @@ TEST_F(Failure, EmptyAndGarbageKernels) {
     EXPECT_TRUE(contains(empty.err, "empty")) << empty.err;
 
     // An ELF magic with a broken header is malformed, not a flat binary.
-    auto bad_elf = run_svm({write_temp("bad.elf", std::string("\x7f" "ELF\x02\x01\x01", 7))});
+    auto bad_elf = run_svm({write_temp("bad.elf", std::string("\x7f"
+                                                              "ELF\x02\x01\x01",
+                                                              7))});
     EXPECT_EQ(bad_elf.exit_code, 65) << bad_elf.err;
     EXPECT_TRUE(contains(bad_elf.err, "bad.elf")) << bad_elf.err;
     EXPECT_EQ(std::count(bad_elf.err.begin(), bad_elf.err.end(), '\n'), 1) << bad_elf.err;

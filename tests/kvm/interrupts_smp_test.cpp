@@ -20,7 +20,8 @@ bool has_line(const std::string& text, const std::string& line) {
 }
 
 void expect_lines(const ProcessResult& r, const std::vector<std::string>& lines) {
-    for (const auto& line : lines) EXPECT_TRUE(has_line(r.out, line)) << "missing '" << line << "'\n" << r.out << r.err;
+    for (const auto& line : lines)
+        EXPECT_TRUE(has_line(r.out, line)) << "missing '" << line << "'\n" << r.out << r.err;
 }
 
 class InterruptsAndSmp : public ::testing::Test {
@@ -31,8 +32,9 @@ protected:
 TEST_F(InterruptsAndSmp, LapicTimerPeriodicOneShotAndTscDeadline) {
     auto r = run_svm({guest("timer_lapic.elf")});
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    expect_lines(r, {"lapic periodic: 20 ticks", "check lapic periodic: ok", "lapic one-shot: 1 tick",
-                     "check lapic one-shot: ok", "check no unexpected interrupts: ok", "SUCCESS"});
+    expect_lines(r,
+                 {"lapic periodic: 20 ticks", "check lapic periodic: ok", "lapic one-shot: 1 tick",
+                  "check lapic one-shot: ok", "check no unexpected interrupts: ok", "SUCCESS"});
     EXPECT_TRUE(has_line(r.out, "lapic tsc-deadline: 10 ticks") ||
                 has_line(r.out, "lapic tsc-deadline: not supported"))
         << r.out;
@@ -54,9 +56,11 @@ TEST_F(InterruptsAndSmp, AcpiMadtMatchesCpuCount) {
     for (int cpus : {1, 4}) {
         auto r = run_svm({"--cpus", std::to_string(cpus), guest("acpi.elf")});
         EXPECT_EQ(r.exit_code, 0) << r.err;
-        expect_lines(r, {"check rsdp valid: ok", "check madt via xsdt: ok", "check madt via rsdt: ok",
-                         "madt: ioapic at 0xfec00000 gsi base 0", "check madt cpus: ok", "SUCCESS"});
-        for (int i = 0; i < cpus; ++i) EXPECT_TRUE(has_line(r.out, "madt: cpu " + std::to_string(i)));
+        expect_lines(r,
+                     {"check rsdp valid: ok", "check madt via xsdt: ok", "check madt via rsdt: ok",
+                      "madt: ioapic at 0xfec00000 gsi base 0", "check madt cpus: ok", "SUCCESS"});
+        for (int i = 0; i < cpus; ++i)
+            EXPECT_TRUE(has_line(r.out, "madt: cpu " + std::to_string(i)));
         EXPECT_FALSE(has_line(r.out, "madt: cpu " + std::to_string(cpus))) << r.out;
     }
 }
@@ -64,8 +68,8 @@ TEST_F(InterruptsAndSmp, AcpiMadtMatchesCpuCount) {
 TEST_F(InterruptsAndSmp, InitSipiSipiStartsEveryAp) {
     auto r = run_svm({"--cpus", "4", guest("smp_sipi.elf")});
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    expect_lines(r, {"ap 1: online", "ap 2: online", "ap 3: online", "smp: 4 cpus online, counter 3",
-                     "SUCCESS"});
+    expect_lines(r, {"ap 1: online", "ap 2: online", "ap 3: online",
+                     "smp: 4 cpus online, counter 3", "SUCCESS"});
 }
 
 TEST_F(InterruptsAndSmp, StartCpuHypercall) {

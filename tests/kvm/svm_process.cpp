@@ -1,13 +1,12 @@
 #include "svm_process.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -91,7 +90,9 @@ ProcessResult run_svm(const std::vector<std::string>& args, const std::string& i
     return run_process(argv, input, timeout_seconds);
 }
 
-std::string guest(const std::string& name) { return std::string(GUEST_DIR) + "/" + name; }
+std::string guest(const std::string& name) {
+    return std::string(GUEST_DIR) + "/" + name;
+}
 
 void require_kvm() {
     if (access("/dev/kvm", R_OK | W_OK) == 0) return;

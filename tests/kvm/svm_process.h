@@ -7,10 +7,10 @@
 namespace svm::test {
 
 struct ProcessResult {
-    int exit_code = -1;   // the exit status, or 128 + signal number if it was killed
+    int exit_code = -1;  // the exit status, or 128 + signal number if it was killed
     bool timed_out = false;
-    std::string out;      // standard output (the guest console)
-    std::string err;      // standard error (svm's messages and reports)
+    std::string out;  // standard output (the guest console)
+    std::string err;  // standard error (svm's messages and reports)
 };
 
 // Runs `argv` (argv[0] is the program path) with `input` on standard input; kills the child (and

@@ -22,7 +22,7 @@ TEST(PageWalkerVsKvm, SameTranslationsAsKvmTranslate) {
     ASSERT_TRUE(kvm) << kvm.error().message;
     ASSERT_TRUE((*kvm)->create_vm(memory));
     std::vector<VirtualMapping> mappings = {
-        {0xffffffff80100000, 0x100000, 0x5000},   // higher half, 4 KiB pages
+        {0xffffffff80100000, 0x100000, 0x5000},    // higher half, 4 KiB pages
         {0xffff800000000000, 0x400000, 0x400000},  // 2 MiB pages
     };
     uint64_t cr3 = build_boot_page_tables(memory, mappings).value();

@@ -11,7 +11,8 @@ namespace {
 
 uint8_t sum(const GuestMemory& m, uint64_t addr, uint64_t len) {
     uint8_t s = 0;
-    for (uint64_t i = 0; i < len; ++i) s = static_cast<uint8_t>(s + m.read_obj<uint8_t>(addr + i).value());
+    for (uint64_t i = 0; i < len; ++i)
+        s = static_cast<uint8_t>(s + m.read_obj<uint8_t>(addr + i).value());
     return s;
 }
 

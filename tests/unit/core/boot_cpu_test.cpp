@@ -37,7 +37,7 @@ TEST(BootCpu, LongModeElf64) {
     EXPECT_TRUE(s.cr0 & x86::CR0_PG);
     EXPECT_TRUE(s.cr4 & x86::CR4_PAE);
     EXPECT_EQ(s.cr4 & 0x600, 0x600u);  // OSFXSR | OSXMMEXCPT: SSE usable
-    EXPECT_TRUE(s.cr0 & 2);             // MP
+    EXPECT_TRUE(s.cr0 & 2);            // MP
     EXPECT_TRUE(s.efer & x86::EFER_LMA);
     EXPECT_EQ(s.rdi, SVM_MACHINE_TABLE_ADDR);
     EXPECT_EQ(s.rsp, SVM_BOOT_STACK_TOP);

@@ -5,8 +5,8 @@
 
 #include <array>
 #include <deque>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "core/machine/exit_stats.h"
 
@@ -28,7 +28,8 @@ protected:
                       },
                       [this](int code) { exit_code = code; },
                       [this](int caller, const HypercallRegs& r, const CpuState&) -> int64_t {
-                          start_calls.push_back({static_cast<uint64_t>(caller), r.rbx, r.rcx, r.rsi, r.rdi});
+                          start_calls.push_back(
+                              {static_cast<uint64_t>(caller), r.rbx, r.rcx, r.rsi, r.rdi});
                           return r.rbx == 1 ? 0 : SVM_E_INVAL;
                       }}) {
         state.cr0 = x86::CR0_PE;  // 32-bit protected mode, paging off

@@ -12,7 +12,7 @@ MachineDescription sample() {
     MachineDescription d;
     d.ram_size = 64ull << 20;
     LoadedRange kernel{0x100000, 0x2f01, false};  // widened to 0x3000
-    LoadedRange module{0x104010, 0xff0, true};  // widened to 0x104000-0x105000
+    LoadedRange module{0x104010, 0xff0, true};    // widened to 0x104000-0x105000
     std::vector<LoadedRange> loaded{module, kernel};
     d.memory = machine_memory_map(d.ram_size, loaded);
     d.devices.push_back(make_device(SVM_DEV_UART16550, "com1", 0x3f8, 8, 4));

@@ -11,8 +11,14 @@ VcpuRegisters long_mode() {
     VcpuRegisters r;
     r.state.cr0 = x86::CR0_PE | x86::CR0_PG;
     r.state.efer = x86::EFER_LMA | x86::EFER_LME;
-    r.state.cs = {.base = 0, .limit = 0xffffffff, .selector = 8, .type = 0xb, .present = true,
-                  .s = true, .l = true, .g = true};
+    r.state.cs = {.base = 0,
+                  .limit = 0xffffffff,
+                  .selector = 8,
+                  .type = 0xb,
+                  .present = true,
+                  .s = true,
+                  .l = true,
+                  .g = true};
     r.state.rip = 0xffffffff80100000;
     r.state.rax = 1, r.state.r15 = 15, r.state.rflags = 0x246;
     r.state.fs.base = 0x1234000;
@@ -61,8 +67,12 @@ TEST(RegisterMap, RoundTripKeepsEveryField) {
 
 TEST(RegisterMap, RealModePcIsLinearAndWritesMoveIp) {
     VcpuRegisters r;
-    r.state.cs = {.base = 0x7c00 << 4, .limit = 0xffff, .selector = 0x7c00, .type = 0xb,
-                  .present = true, .s = true};
+    r.state.cs = {.base = 0x7c00 << 4,
+                  .limit = 0xffff,
+                  .selector = 0x7c00,
+                  .type = 0xb,
+                  .present = true,
+                  .s = true};
     r.state.rip = 0x10;
     RegisterFile f = to_gdb(r);
     EXPECT_EQ(f.get(Rip), 0x7c010u);

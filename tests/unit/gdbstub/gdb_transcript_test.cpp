@@ -9,9 +9,10 @@ namespace {
 TEST(GdbTranscript, RegistersMemoryThreadsAndStep) {
     if (!have_gdb()) GTEST_SKIP() << "gdb is not installed";
     GdbFixture f;
-    std::string out = f.run_gdb({"info registers", "info registers cr3 efer fs_base",
-                                 "p/x $cs_base", "p/x $cs_limit", "x/4xw 0x1000", "stepi",
-                                 "p/x $pc", "info threads", "monitor hello", "monitor frob", "detach"});
+    std::string out =
+        f.run_gdb({"info registers", "info registers cr3 efer fs_base", "p/x $cs_base",
+                   "p/x $cs_limit", "x/4xw 0x1000", "stepi", "p/x $pc", "info threads",
+                   "monitor hello", "monitor frob", "detach"});
     SCOPED_TRACE(out);
     EXPECT_NE(out.find("unknown monitor command 'frob'"), std::string::npos);
     EXPECT_NE(out.find("rax            0x1111"), std::string::npos);

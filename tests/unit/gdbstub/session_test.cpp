@@ -247,9 +247,9 @@ TEST(Session, MonitorCommands) {
     Harness h;
     EXPECT_EQ(h.send("qRcmd," + encode_hex("hello")), encode_hex("hello from svm\n"));
     EXPECT_EQ(h.send("qRcmd," + encode_hex("quiet")), "OK");
-    EXPECT_EQ(h.send_all("qRcmd," + encode_hex("frob")),
-              (std::vector<std::string>{"O" + encode_hex("unknown monitor command 'frob'\n"),
-                                        "E01"}));
+    EXPECT_EQ(
+        h.send_all("qRcmd," + encode_hex("frob")),
+        (std::vector<std::string>{"O" + encode_hex("unknown monitor command 'frob'\n"), "E01"}));
     EXPECT_EQ(h.send("qRcmd,4"), "E16");
     // Output longer than a packet goes out as O packets, then OK.
     auto replies = h.send_all("qRcmd," + encode_hex("big"));

@@ -20,7 +20,8 @@ TEST(Vfile, OpenPreadFstatCloseTheExecFile) {
     std::string name = protocol::encode_hex(std::string_view("/k/kernel.elf"));
     EXPECT_EQ(h.send("vFile:open:" + name + ",0,1c0"), "F3");
     // Binary data comes back unescaped after decoding: '#', '$', '}' and '*' survive.
-    EXPECT_EQ(h.send("vFile:pread:3,100,0"), std::string("F9;\x7f" "ELF#$}*\x09"));
+    EXPECT_EQ(h.send("vFile:pread:3,100,0"), std::string("F9;\x7f"
+                                                         "ELF#$}*\x09"));
     EXPECT_EQ(h.send("vFile:pread:3,2,3"), "F2;F#");
     EXPECT_EQ(h.send("vFile:pread:3,10,20"), "F0;");
     std::string st = h.send("vFile:fstat:3");
