@@ -83,13 +83,14 @@ Result<void> Kvm::create_vm(const GuestMemory& memory) {
     // MMIO hole where no RAM lives (api.rst 4.40 KVM_SET_TSS_ADDR).
     if (ioctl(fd, KVM_SET_TSS_ADDR, 0xfffbd000ul) < 0)
         return error("KVM_SET_TSS_ADDR failed: {}", std::strerror(errno));
+    TRY(set_page_access(memory, {}));
     if (ioctl(fd, KVM_CREATE_IRQCHIP, 0) < 0)
         return error("KVM_CREATE_IRQCHIP failed: {}", std::strerror(errno));
     kvm_pit_config pit{};
     pit.flags = KVM_PIT_SPEAKER_DUMMY;  // port 0x61 reads as a PC speaker that is off
     if (ioctl(fd, KVM_CREATE_PIT2, &pit) < 0)
         return error("KVM_CREATE_PIT2 failed: {}", std::strerror(errno));
-    return set_page_access(memory, {});
+    return {};
 }
 
 void Kvm::set_irq_line(uint32_t gsi, bool level) const {
