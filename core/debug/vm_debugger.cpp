@@ -117,12 +117,20 @@ bool VmDebugger::on_debug_exit(Vcpu& vcpu) {
             return false;
         }
         reason.detail = StopReason::Detail::SwBreak;
-    } else if (debug.dr6 & 0xf) {  // B0-B3: a hardware breakpoint
+    } else if (debug.dr6 & 0xf) {  // B0-B3: a hardware breakpoint or data breakpoint
         std::lock_guard lock(mutex_);
         int i = __builtin_ctz(static_cast<unsigned>(debug.dr6 & 0xf));
-        reason.detail = hardware_[static_cast<size_t>(i)].from_software
-                            ? StopReason::Detail::SwBreak
-                            : StopReason::Detail::HwBreak;
+        const HardwareBreakpoint& hw = hardware_[static_cast<size_t>(i)];
+        using Kind = HardwareBreakpoint::Kind;
+        if (hw.kind == Kind::Execute) {
+            reason.detail = hw.from_software ? StopReason::Detail::SwBreak
+                                             : StopReason::Detail::HwBreak;
+        } else {
+            // A data breakpoint traps after the access (SDM Vol. 3B, 17.3.1.2), as gdb expects.
+            reason.detail =
+                hw.kind == Kind::Write ? StopReason::Detail::Watch : StopReason::Detail::AWatch;
+            reason.watch_address = hw.addr;
+        }
     } else if (!(debug.dr6 & kDr6SingleStep) && !self.stepping) {
         return false;  // nothing svm asked for
     }
@@ -244,16 +252,7 @@ void VmDebugger::kill() {
 }
 
 std::array<uint64_t, 8> VmDebugger::debug_registers() const {
-    // DR7: L0-L3 enable, R/W = 00 (execute), LEN = 00 (SDM Vol. 3B, 17.2.4).
-    std::array<uint64_t, 8> dr{};
-    uint64_t dr7 = 0;
-    for (size_t i = 0; i < hardware_.size(); ++i) {
-        if (!hardware_[i].used) continue;
-        dr[i] = hardware_[i].addr;
-        dr7 |= 1ull << (2 * i);
-    }
-    dr[7] = dr7;
-    return dr;
+    return debug_register_values(hardware_);
 }
 
 uint32_t VmDebugger::debug_control(const VcpuDebug& d) const {

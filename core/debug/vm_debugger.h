@@ -22,6 +22,7 @@
 #include "core/kvm/kvm.h"
 #include "core/kvm/vcpu.h"
 #include "core/loader/kernel_image.h"
+#include "core/x86_64/debug_registers.h"
 #include "core/x86_64/page_walker.h"
 #include "gdbstub/debug_target.h"
 
@@ -36,6 +37,9 @@ public:
         const KernelImage& image;
         std::string kernel_path;
         std::function<void()> kill;  // ends svm ('k')
+        // The host delivers debug-register data breakpoints (host_honours_data_breakpoints):
+        // then small aligned write and access watchpoints use free debug registers first.
+        bool data_breakpoints = false;
     };
     // Sends a stop to gdb; `after` runs once it is sent (or at once with no client).
     using NotifyStop = std::function<void(gdb::StopReason, std::function<void()> after)>;
@@ -91,11 +95,11 @@ public:
     std::optional<uint64_t> exec_file_size() override;
 
 private:
-    struct HardwareBreakpoint {
-        uint64_t addr = 0;
-        bool used = false;
-        bool from_software = false;  // a `break` whose address was not mapped yet
-    };
+    using HardwareBreakpoint = DebugRegisterSlot;
+    // Puts a write or access watchpoint in a free debug register if the host honours data
+    // breakpoints and the range fits one (1, 2, 4 or 8 bytes, aligned). Returns whether it did.
+    bool insert_data_breakpoint(gdb::BreakpointType type, uint64_t addr, uint64_t length);
+    bool remove_data_breakpoint(gdb::BreakpointType type, uint64_t addr, uint64_t length);
     struct VcpuDebug {
         bool stepping = false;
         bool debug_dirty = true;  // guest-debug settings to apply before the next entry

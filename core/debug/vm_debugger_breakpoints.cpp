@@ -72,6 +72,7 @@ TargetResult<void> VmDebugger::insert_breakpoint(gdb::BreakpointType type, uint6
         }
         default: {
             if (kind == 0 || kind > (1u << 20)) return target_error(kEInval, "bad watch length");
+            if (insert_data_breakpoint(type, addr, kind)) return {};
             auto pg = physical_ ? TargetResult<PagingRegs>(PagingRegs{}) : paging(thread);
             if (!pg) return std::unexpected(pg.error());
             std::vector<Watchpoints::Piece> pieces;
@@ -126,6 +127,7 @@ TargetResult<void> VmDebugger::remove_breakpoint(gdb::BreakpointType type, uint6
             return target_error(kEInval, fmt::format("no hardware breakpoint at {:#x}", addr));
         }
         default: {
+            if (remove_data_breakpoint(type, addr, kind)) return {};
             WatchType wt = to_watch_type(type);
             {
                 std::lock_guard lock(mutex_);
@@ -147,6 +149,41 @@ TargetResult<void> VmDebugger::apply_page_access() {
     // so that the server thread never touches KVM.
     return to_target(deps_.vcpus[0]->run_on_thread(
         [&](Vcpu&) { return deps_.kvm.set_page_access(deps_.memory, pages); }));
+}
+
+bool VmDebugger::insert_data_breakpoint(gdb::BreakpointType type, uint64_t addr,
+                                        uint64_t length) {
+    // x86 debug registers watch 1, 2, 4 or 8 naturally aligned bytes, for writes (R/W = 01) or
+    // any access (11) — there is no read-only kind, so rwatch always uses page protection.
+    if (!deps_.data_breakpoints || type == gdb::BreakpointType::Read) return false;
+    if ((length != 1 && length != 2 && length != 4 && length != 8) || addr % length) return false;
+    std::lock_guard lock(mutex_);
+    for (auto& hw : hardware_) {
+        if (hw.used) continue;
+        hw = {addr, true, false,
+              type == gdb::BreakpointType::Write ? HardwareBreakpoint::Kind::Write
+                                                 : HardwareBreakpoint::Kind::Access,
+              static_cast<uint8_t>(length)};
+        for (auto& d : vcpu_debug_) d.debug_dirty = true;
+        return true;
+    }
+    return false;  // all four in use: page protection takes it
+}
+
+bool VmDebugger::remove_data_breakpoint(gdb::BreakpointType type, uint64_t addr,
+                                        uint64_t length) {
+    const auto kind = type == gdb::BreakpointType::Write ? HardwareBreakpoint::Kind::Write
+                                                         : HardwareBreakpoint::Kind::Access;
+    std::lock_guard lock(mutex_);
+    for (auto& hw : hardware_) {
+        if (hw.used && hw.kind == kind && hw.addr == addr && hw.length == length &&
+            type != gdb::BreakpointType::Read) {
+            hw = {};
+            for (auto& d : vcpu_debug_) d.debug_dirty = true;
+            return true;
+        }
+    }
+    return false;
 }
 
 }  // namespace svm

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "core/kvm/data_breakpoint_probe.h"
 #include "core/log.h"
 #include "core/machine/acpi.h"
 #include "core/machine/boot_cpu.h"
@@ -101,11 +102,15 @@ Result<void> Machine::create_debugger() {
     auto endpoint = gdb::Server::parse_endpoint(*config_.gdb_endpoint);
     if (!endpoint)
         return with_exit_code(Error{"--gdb: " + endpoint.error().message}, exit_code::kUsage);
-    debugger_ = std::make_unique<VmDebugger>(
-        VmDebugger::Deps{memory_, *kvm_, vcpus_, image_, config_.kernel_path, [this] {
-                             request_stop({RunOutcome::Kind::Killed, exit_code::kKilled,
-                                           "killed from the debugger", ""});
-                         }});
+    const bool data_breakpoints = host_honours_data_breakpoints(*kvm_);
+    log::verbose("debugger: watchpoints use {}",
+                 data_breakpoints ? "debug registers first, then page protection"
+                                  : "page protection (the host ignores data breakpoints)");
+    auto kill = [this] {
+        request_stop({RunOutcome::Kind::Killed, exit_code::kKilled, "killed from the debugger", ""});
+    };
+    debugger_ = std::make_unique<VmDebugger>(VmDebugger::Deps{
+        memory_, *kvm_, vcpus_, image_, config_.kernel_path, kill, data_breakpoints});
     gdb::ServerOptions options;
     options.session.log = [](std::string_view line) { log::verbose("gdb: {}", line); };
     if (log::enabled(log::Level::Debug))
