@@ -19,6 +19,7 @@
 #include <iterator>
 #include <string_view>
 
+#include "bench/bench_util.h"
 #include "bench/raw_kvm_runner.h"
 #include "bench/stats.h"
 #include "bench/timed_child.h"
@@ -49,13 +50,7 @@ Result<void> patch_iterations(std::vector<uint8_t>& image, uint32_t iterations) 
 
 // Writes `image` to a new temporary file for svm to load. Returns its path.
 Result<std::string> write_temp_image(const std::vector<uint8_t>& image) {
-    char path[] = "/tmp/svm-bench-exit-loop-XXXXXX.bin";
-    int fd = mkstemps(path, 4);
-    if (fd < 0) return error("cannot create a temporary file: {}", std::strerror(errno));
-    UniqueFd owner(fd);
-    if (::write(fd, image.data(), image.size()) != static_cast<ssize_t>(image.size()))
-        return error("cannot write {}: {}", path, std::strerror(errno));
-    return std::string(path);
+    return write_temp_file(image, "exit-loop", ".bin");
 }
 
 struct Sample {

@@ -17,6 +17,7 @@
 #include <optional>
 #include <regex>
 
+#include "bench/bench_util.h"
 #include "bench/gdb_session.h"
 #include "bench/stats.h"
 #include "bench/timed_child.h"
@@ -205,17 +206,10 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0, CPU_SETSIZE - 1));
     CLI11_PARSE(app, argc, argv);
     if (cpu >= 0) {
-        // Children inherit the affinity (sched_setaffinity(2)): every thread of gdb and of the
-        // VMM then shares one CPU, so a hand-off between them needs no cross-CPU wake-up.
-        cpu_set_t set;
-        CPU_ZERO(&set);
-        CPU_SET(cpu, &set);
-        if (sched_setaffinity(0, sizeof set, &set) != 0) {
-            fmt::print(stderr, "gdb_roundtrip: cannot pin to CPU {}: {}\n", cpu,
-                       std::strerror(errno));
+        if (auto pinned = pin_to_cpu(cpu, "gdb_roundtrip"); !pinned) {
+            fmt::print(stderr, "%s\n", pinned.error().message);
             return 1;
         }
-        fmt::print("gdb_roundtrip: pinned to CPU {}\n", cpu);
     }
     // Guest RAM: the dumped range [1 MiB, 1 MiB + dump) plus room, at least the 64 MiB.
     c.workload.memory_mib = std::max(64, c.workload.dump_mib + 16);

@@ -21,6 +21,7 @@
 #include <sstream>
 #include <thread>
 
+#include "bench/bench_util.h"
 #include "bench/gdb_session.h"
 #include "bench/stats.h"
 #include "bench/timed_child.h"
@@ -246,16 +247,10 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0, CPU_SETSIZE - 1));
     CLI11_PARSE(app, argc, argv);
     if (cpu >= 0) {
-        // Children inherit the affinity (sched_setaffinity(2)).
-        cpu_set_t set;
-        CPU_ZERO(&set);
-        CPU_SET(cpu, &set);
-        if (sched_setaffinity(0, sizeof set, &set) != 0) {
-            fmt::print(stderr, "stop_latency: cannot pin to CPU {}: {}\n", cpu,
-                       std::strerror(errno));
+        if (auto pinned = pin_to_cpu(cpu, "stop_latency"); !pinned) {
+            fmt::print(stderr, "%s\n", pinned.error().message);
             return 1;
         }
-        fmt::print("stop_latency: pinned to CPU {}\n", cpu);
     }
     return run(c);
 }

@@ -18,6 +18,7 @@
 #include <iterator>
 #include <regex>
 
+#include "bench/bench_util.h"
 #include "bench/stats.h"
 #include "bench/timed_child.h"
 #include "core/unique_fd.h"
@@ -56,15 +57,9 @@ Result<void> patch_params(std::vector<uint8_t>& image, uint32_t count, uint32_t 
     return {};
 }
 
-// Writes `image` to a new temporary ELF file for svm to load. Returns its path.
+// Writes `image` to a new temporary file for svm to load. Returns its path.
 Result<std::string> write_temp_image(const std::vector<uint8_t>& image) {
-    char path[] = "/tmp/svm-bench-timer-period-XXXXXX.elf";
-    int fd = mkstemps(path, 4);
-    if (fd < 0) return error("cannot create a temporary file: {}", std::strerror(errno));
-    UniqueFd owner(fd);
-    if (::write(fd, image.data(), image.size()) != static_cast<ssize_t>(image.size()))
-        return error("cannot write {}: {}", path, std::strerror(errno));
-    return std::string(path);
+    return write_temp_file(image, "timer-period", ".elf");
 }
 
 struct Measurement {
