@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <sstream>
 #include <vector>
 
 #include "core/unique_fd.h"
@@ -33,6 +34,19 @@ Result<std::string> write_temp_file(std::span<const uint8_t> bytes, std::string_
     if (::write(fd, bytes.data(), bytes.size()) != static_cast<ssize_t>(bytes.size()))
         return error("cannot write {}: {}", path.data(), std::strerror(errno));
     return std::string(path.data());
+}
+
+std::optional<std::string> find_in_path(const std::string& name) {
+    if (name.find('/') != std::string::npos) return name;
+    const char* path = std::getenv("PATH");
+    if (!path) return std::nullopt;
+    std::stringstream dirs(path);
+    std::string dir;
+    while (std::getline(dirs, dir, ':')) {
+        std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+        if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    }
+    return std::nullopt;
 }
 
 }  // namespace svm::bench

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -18,5 +19,8 @@ Result<void> pin_to_cpu(int cpu, std::string_view tool);
 // Writes `bytes` to a new file /tmp/svm-bench-<name>-XXXXXX<suffix>. Returns its path.
 Result<std::string> write_temp_file(std::span<const uint8_t> bytes, std::string_view name,
                                     std::string_view suffix);
+
+// Returns `name` if it is a path (contains '/'), else its full path in PATH, or nullopt.
+std::optional<std::string> find_in_path(const std::string& name);
 
 }  // namespace svm::bench

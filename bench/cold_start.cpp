@@ -12,6 +12,7 @@
 #include <optional>
 #include <sstream>
 
+#include "bench/bench_util.h"
 #include "bench/stats.h"
 #include "bench/timed_child.h"
 
@@ -29,19 +30,6 @@ struct Series {
     std::string name;
     std::vector<double> first_byte_ms;
 };
-
-// Returns the full path of `name` in PATH, or nullopt.
-std::optional<std::string> find_in_path(const std::string& name) {
-    const char* path = std::getenv("PATH");
-    if (!path) return std::nullopt;
-    std::stringstream dirs(path);
-    std::string dir;
-    while (std::getline(dirs, dir, ':')) {
-        std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-        if (access(candidate.c_str(), X_OK) == 0) return candidate;
-    }
-    return std::nullopt;
-}
 
 // One svm boot: milliseconds to the first console byte. The run must end with exit code 0.
 Result<double> svm_once(const std::string& svm, const std::string& kernel) {
@@ -101,9 +89,7 @@ int run(const std::string& svm, const std::string& kernel, int runs, bool use_qe
                svm_median < kTargetMs ? "met" : "MISSED");
 
     std::optional<std::string> qemu;
-    if (use_qemu)
-        qemu = qemu_name.find('/') == std::string::npos ? find_in_path(qemu_name)
-                                                        : std::optional(qemu_name);
+    if (use_qemu) qemu = find_in_path(qemu_name);
     if (!qemu) {
         fmt::print("QEMU comparison skipped: {}\n",
                    use_qemu ? qemu_name + " is not on PATH" : std::string("--no-qemu"));

@@ -60,17 +60,4 @@ Result<GdbTimes> run_gdb_session(const std::string& gdb, const std::string& kern
     return GdbTimes{std::stod(m[1].str()), std::stod(m[2].str()), std::stod(m[3].str())};
 }
 
-std::optional<std::string> find_in_path(const std::string& name) {
-    if (name.find('/') != std::string::npos) return name;
-    const char* path = std::getenv("PATH");
-    if (!path) return std::nullopt;
-    std::stringstream dirs(path);
-    std::string dir;
-    while (std::getline(dirs, dir, ':')) {
-        std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-        if (access(candidate.c_str(), X_OK) == 0) return candidate;
-    }
-    return std::nullopt;
-}
-
 }  // namespace svm::bench

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "bench/bench_util.h"
 #include "core/result.h"
 
 namespace svm::bench {
@@ -33,8 +34,5 @@ struct GdbTimes {
 Result<GdbTimes> run_gdb_session(const std::string& gdb, const std::string& kernel,
                                  const std::string& script, const std::string& address,
                                  const GdbWorkload& workload);
-
-// Returns the full path of `name` if it is a path (contains '/') or is found in PATH, or nullopt.
-std::optional<std::string> find_in_path(const std::string& name);
 
 }  // namespace svm::bench
