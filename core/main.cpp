@@ -16,6 +16,8 @@ constexpr const char* kExitCodesHelp = R"(Exit codes:
   70       internal error of svm     71  host set-up error (/dev/kvm)
   112      triple fault              113 every vCPU halted with interrupts disabled
   114      emulation failure         115 KVM could not enter the guest
+  116      the guest asked for a reset (without --reboot)
+  0        also: the guest powered off (ACPI S5 and the other power-off ports)
   124      --timeout expired         130 stopped by SIGINT/SIGTERM/SIGHUP
   137      killed from gdb)";
 
@@ -73,6 +75,41 @@ int main(int argc, char** argv) {
     app.add_flag("--gdb-nowait", gdb_nowait,
                  "With --gdb: run at once; gdb may attach later (attaching stops the guest)");
 
+    // PC conventions (docs/machine.md, "Running a kernel written for QEMU or GRUB").
+    app.add_option("--display", config.display,
+                   "Where the VGA text screen shows: auto (printed at the end if the guest wrote "
+                   "to it), text (mirrored live in the terminal) or none")
+        ->check(CLI::IsMember({"auto", "text", "none"}))
+        ->capture_default_str();
+    std::string screen_text;
+    app.add_option("--screen-text", screen_text,
+                   "Write the final VGA text screen to FILE as 25 lines of UTF-8, however the run "
+                   "ends");
+    std::string stdin_target = "serial";
+    app.add_option("--stdin", stdin_target,
+                   "Where standard input goes: serial (COM1) or keyboard (PS/2 scan codes)")
+        ->check(CLI::IsMember({"serial", "keyboard"}))
+        ->capture_default_str();
+    std::string rtc = "utc";
+    app.add_option("--rtc", rtc, "CMOS clock time base: utc or localtime")
+        ->check(CLI::IsMember({"utc", "localtime"}))
+        ->capture_default_str();
+    app.add_flag("--reboot", config.reboot,
+                 "Restart the kernel when the guest asks for a reset (default: end the run)");
+    std::string triple_fault = "report";
+    app.add_option("--triple-fault", triple_fault,
+                   "report: stop with a crash report (default); reset: treat it as a reset request")
+        ->check(CLI::IsMember({"report", "reset"}))
+        ->capture_default_str();
+    app.add_option("--compat", config.compat,
+                   "Port ABI of a seed hypervisor's guests: mini-kvm or symphony")
+        ->check(CLI::IsMember({"mini-kvm", "symphony"}));
+    std::vector<std::string> load_files;
+    app.add_option("--load-file", load_files,
+                   "Copy FILE to guest-physical ADDR before the kernel starts: FILE@ADDR "
+                   "(repeatable)")
+        ->allow_extra_args(false);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -109,6 +146,18 @@ int main(int argc, char** argv) {
         config.load.modules.push_back({path, args.empty() ? path : path + " " + args});
     }
     if (timeout > 0) config.timeout_seconds = timeout;
+    if (!screen_text.empty()) config.screen_text_path = screen_text;
+    config.stdin_keyboard = stdin_target == "keyboard";
+    config.rtc_localtime = rtc == "localtime";
+    config.triple_fault_resets = triple_fault == "reset";
+    for (const std::string& spec : load_files) {
+        auto at = spec.rfind('@');
+        if (at == std::string::npos || at == 0 || at + 1 == spec.size())
+            fail(exit_code::kUsage, "--load-file needs FILE@ADDR, e.g. --load-file stage2.bin@0x100000");
+        auto address = parse_address(spec.substr(at + 1));
+        if (!address) fail(exit_code::kUsage, "--load-file: " + address.error().message);
+        config.load_files.push_back({spec.substr(0, at), *address});
+    }
     if (gdb_nowait && gdb.empty()) fail(exit_code::kUsage, "--gdb-nowait needs --gdb");
     if (!gdb.empty()) config.gdb_endpoint = gdb;
     config.gdb_wait = !gdb_nowait;

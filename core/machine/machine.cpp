@@ -128,17 +128,6 @@ Result<void> Machine::create_debugger() {
     return {};
 }
 
-Result<void> Machine::load(std::span<const uint8_t> kernel) {
-    // ACPI first: the Multiboot 2 information carries a copy of the RSDP.
-    acpi_ = TRY(write_acpi_tables(memory_, config_.cpus));
-    LoadOptions options = config_.load;
-    options.acpi_rsdp = acpi_.rsdp_bytes;
-    image_ = TRY(with_context(load_kernel(config_.kernel_path, kernel, memory_, options),
-                              config_.kernel_path));
-    TRY(write_boot_gdt(memory_));
-    return {};
-}
-
 Result<void> Machine::create_devices() {
     console_ = TRY(Console::create(config_.serial));
     OutputSink sink = [this](std::span<const uint8_t> bytes) { console_->write(bytes); };
@@ -178,18 +167,13 @@ Result<void> Machine::create_devices() {
                              return start_cpu(caller, regs, state);
                          }});
 
-    MachineDescription desc;
-    desc.ram_size = memory_.size();
-    desc.memory = machine_memory_map(memory_.size(), image_.loaded);
-    desc.devices = device_entries_;
-    desc.cmdline = config_.load.cmdline;
-    desc.acpi_rsdp = acpi_.rsdp;
-    for (int i = 0; i < config_.cpus; ++i) {
-        uint32_t index = static_cast<uint32_t>(i);
-        desc.cpus.push_back({index, index, i == 0 ? SVM_CPU_BSP : 0u, 0});
-    }
-    TRY(write_machine_table(memory_, desc));
-    return {};
+    stdin_sink_ = [this](std::span<const uint8_t> bytes) { uart_->receive(bytes); };
+
+    TRY(create_platform_devices());
+    TRY(create_input_devices());
+    TRY(create_display());
+    TRY(create_compat_devices());
+    return write_boot_tables();
 }
 
 bool Machine::record_outcome(RunOutcome outcome) {
@@ -226,7 +210,7 @@ RunOutcome Machine::run() {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     UniqueFd signal_fd(signalfd(-1, &signals, SFD_CLOEXEC));
 
-    console_->start_input([this](std::span<const uint8_t> bytes) { uart_->receive(bytes); });
+    console_->start_input([this](std::span<const uint8_t> bytes) { stdin_sink_(bytes); });
     for (auto& vcpu : vcpus_) vcpu->start(*exits_);
     if (gdb_server_) {
         gdb_server_->start();
@@ -296,8 +280,13 @@ RunOutcome Machine::run() {
         gdb_server_->stop();
     }
     console_->stop_input();
-    std::lock_guard lock(stop_mutex_);
-    return *outcome_;
+    RunOutcome outcome;
+    {
+        std::lock_guard lock(stop_mutex_);
+        outcome = *outcome_;
+    }
+    for (auto& hook : at_end_) hook(outcome);
+    return outcome;
 }
 
 }  // namespace svm

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -44,6 +45,24 @@ struct MachineConfig {
     std::optional<std::string> gdb_endpoint;
     bool gdb_wait = true;
     int cpus = 1;
+
+    // PC conventions (docs/machine.md, "Running a kernel written for QEMU or GRUB").
+    // --display auto|text|none: where the VGA text screen is shown. auto: printed once when the
+    // run ends if the guest wrote to it; text: mirrored live in the terminal; none: never.
+    std::string display = "auto";
+    std::optional<std::string> screen_text_path;  // --screen-text FILE: the final screen, UTF-8
+    bool stdin_keyboard = false;                  // --stdin keyboard: stdin feeds the i8042
+    bool rtc_localtime = false;                   // --rtc localtime (default UTC)
+    bool reboot = false;                          // --reboot: a reset request restarts the kernel
+    bool triple_fault_resets = false;             // --triple-fault reset: treat it as a reset
+    // --compat mini-kvm|symphony: the seed hypervisors' port ABIs. Empty = svm's own.
+    std::string compat;
+    // --load-file FILE@ADDR (repeatable): raw files copied to guest-physical ADDR before start.
+    struct LoadFile {
+        std::string path;
+        uint64_t address = 0;
+    };
+    std::vector<LoadFile> load_files;
 };
 
 class Machine {
@@ -78,6 +97,15 @@ private:
 
     Result<void> load(std::span<const uint8_t> kernel);
     Result<void> create_devices();
+    // The PC devices, one function (and one file) per family, called by create_devices() in this
+    // order. Each registers its bus ranges and appends its machine-table entries.
+    Result<void> create_platform_devices();  // machine_platform.cpp: PCI, power, reset, fw_cfg,
+                                             // POST/A20 ports, ACPI PM timer, HPET
+    Result<void> create_input_devices();     // machine_input.cpp: i8042 keyboard/mouse, CMOS/RTC
+    Result<void> create_display();           // machine_display.cpp: VGA text screen and CRTC
+    Result<void> create_compat_devices();    // machine_compat.cpp: --compat, --load-file
+    // Writes what svm hands the guest once every device exists: the machine table (machine_boot.cpp).
+    Result<void> write_boot_tables();
     Result<void> create_vcpus();
     Result<void> create_debugger();
     // SVM_HC_START_CPU from vCPU `caller` (on its thread). Returns 0 or an SVM_E_* error.
@@ -105,6 +133,12 @@ private:
     std::unique_ptr<VcpuExits> exits_;
     std::vector<std::unique_ptr<Vcpu>> vcpus_;
     std::vector<svm_device> device_entries_;
+    // Where bytes typed on svm's standard input go (COM1 unless --stdin keyboard). Set by
+    // create_devices() and the create_* functions; called on the console input thread.
+    std::function<void(std::span<const uint8_t>)> stdin_sink_;
+    // Run when the run ends, however it ends, after every vCPU stopped, in registration order (the
+    // final text screen, --screen-text). Main thread.
+    std::vector<std::function<void(const RunOutcome&)>> at_end_;
 
     std::mutex stop_mutex_;  // guards outcome_
     std::optional<RunOutcome> outcome_;

@@ -14,6 +14,7 @@ constexpr int kTripleFault = 112;       // the guest triple-faulted (KVM_EXIT_SH
 constexpr int kHalted = 113;            // every vCPU halted with interrupts disabled
 constexpr int kEmulationFailure = 114;  // KVM could not emulate a guest instruction
 constexpr int kEntryFailure = 115;      // KVM refused to enter the guest (invalid CPU state)
+constexpr int kReset = 116;             // the guest asked for a reset (without --reboot)
 constexpr int kTimeout = 124;           // --timeout expired (as timeout(1))
 constexpr int kInterrupted = 130;       // SIGINT / SIGTERM / SIGHUP
 constexpr int kKilled = 137;            // the debugger killed the guest ('kill' in gdb)
@@ -22,6 +23,8 @@ constexpr int kKilled = 137;            // the debugger killed the guest ('kill'
 struct RunOutcome {
     enum class Kind {
         GuestExit,  // SVM_HC_EXIT or isa-debug-exit: exit code chosen by the guest
+        PowerOff,   // ACPI S5 or another power-off port: exit code 0
+        Reset,      // a reset request (0xCF9, i8042 0xFE, a triple fault with --triple-fault reset)
         Timeout,
         TripleFault,
         Halted,
