@@ -169,11 +169,29 @@ Result<void> Machine::create_devices() {
 
     stdin_sink_ = [this](std::span<const uint8_t> bytes) { uart_->receive(bytes); };
 
-    TRY(create_platform_devices());
-    TRY(create_input_devices());
-    TRY(create_display());
-    TRY(create_compat_devices());
+    DeviceContext ctx = device_context();
+    TRY(add_platform_devices(ctx, pc_));
+    TRY(add_input_devices(ctx, pc_));
+    TRY(add_display(ctx, pc_));
+    TRY(add_compat_devices(ctx, pc_));
     return write_boot_tables();
+}
+
+DeviceContext Machine::device_context() {
+    return DeviceContext{
+        config_,
+        memory_,
+        io_bus_,
+        mmio_bus_,
+        [kvm = kvm_.get()](uint32_t irq, bool level) { kvm->set_irq_line(irq, level); },
+        [this](RunOutcome outcome) { request_stop(std::move(outcome)); },
+        device_entries_,
+        [this](std::span<const uint8_t> bytes) { console_->write(bytes); },
+        stdin_sink_,
+        at_end_,
+        config_.cpus,
+        [this] { return memory_map_; },
+    };
 }
 
 bool Machine::record_outcome(RunOutcome outcome) {

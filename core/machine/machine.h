@@ -21,6 +21,8 @@
 #include "core/loader/kernel_image.h"
 #include "core/machine/acpi.h"
 #include "core/machine/console.h"
+#include "core/machine/device_context.h"
+#include "core/machine/machine_config.h"
 #include "core/machine/exit_stats.h"
 #include "core/machine/hypercalls.h"
 #include "core/machine/run_outcome.h"
@@ -32,38 +34,6 @@
 namespace svm {
 
 class Uart16550;
-
-struct MachineConfig {
-    std::string kernel_path;
-    uint64_t memory_size = 128ull << 20;
-    LoadOptions load;
-    std::string serial = "stdio";
-    std::optional<double> timeout_seconds;
-    bool trace_exits = false;
-    // --gdb ENDPOINT: serve the GDB remote protocol there. With gdb_wait the guest does not run
-    // until a debugger attaches and continues it.
-    std::optional<std::string> gdb_endpoint;
-    bool gdb_wait = true;
-    int cpus = 1;
-
-    // PC conventions (docs/machine.md, "Running a kernel written for QEMU or GRUB").
-    // --display auto|text|none: where the VGA text screen is shown. auto: printed once when the
-    // run ends if the guest wrote to it; text: mirrored live in the terminal; none: never.
-    std::string display = "auto";
-    std::optional<std::string> screen_text_path;  // --screen-text FILE: the final screen, UTF-8
-    bool stdin_keyboard = false;                  // --stdin keyboard: stdin feeds the i8042
-    bool rtc_localtime = false;                   // --rtc localtime (default UTC)
-    bool reboot = false;                          // --reboot: a reset request restarts the kernel
-    bool triple_fault_resets = false;             // --triple-fault reset: treat it as a reset
-    // --compat mini-kvm|symphony: the seed hypervisors' port ABIs. Empty = svm's own.
-    std::string compat;
-    // --load-file FILE@ADDR (repeatable): raw files copied to guest-physical ADDR before start.
-    struct LoadFile {
-        std::string path;
-        uint64_t address = 0;
-    };
-    std::vector<LoadFile> load_files;
-};
 
 class Machine {
 public:
@@ -97,13 +67,8 @@ private:
 
     Result<void> load(std::span<const uint8_t> kernel);
     Result<void> create_devices();
-    // The PC devices, one function (and one file) per family, called by create_devices() in this
-    // order. Each registers its bus ranges and appends its machine-table entries.
-    Result<void> create_platform_devices();  // machine_platform.cpp: PCI, power, reset, fw_cfg,
-                                             // POST/A20 ports, ACPI PM timer, HPET
-    Result<void> create_input_devices();     // machine_input.cpp: i8042 keyboard/mouse, CMOS/RTC
-    Result<void> create_display();           // machine_display.cpp: VGA text screen and CRTC
-    Result<void> create_compat_devices();    // machine_compat.cpp: --compat, --load-file
+    // The context the PC device families (core/machine/pc/) are wired through.
+    DeviceContext device_context();
     // Writes what svm hands the guest once every device exists: the machine table (machine_boot.cpp).
     Result<void> write_boot_tables();
     Result<void> create_vcpus();
@@ -133,12 +98,10 @@ private:
     std::unique_ptr<VcpuExits> exits_;
     std::vector<std::unique_ptr<Vcpu>> vcpus_;
     std::vector<svm_device> device_entries_;
-    // Where bytes typed on svm's standard input go (COM1 unless --stdin keyboard). Set by
-    // create_devices() and the create_* functions; called on the console input thread.
-    std::function<void(std::span<const uint8_t>)> stdin_sink_;
-    // Run when the run ends, however it ends, after every vCPU stopped, in registration order (the
-    // final text screen, --screen-text). Main thread.
-    std::vector<std::function<void(const RunOutcome&)>> at_end_;
+    std::function<void(std::span<const uint8_t>)> stdin_sink_;  // see DeviceContext
+    std::vector<std::function<void(const RunOutcome&)>> at_end_;  // see DeviceContext
+    PcDevices pc_;
+    std::vector<svm_mem_range> memory_map_;  // written by write_boot_tables()  // what the PC device families expose to the rest of svm
 
     std::mutex stop_mutex_;  // guards outcome_
     std::optional<RunOutcome> outcome_;

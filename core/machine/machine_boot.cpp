@@ -21,6 +21,7 @@ Result<void> Machine::write_boot_tables() {
     MachineDescription desc;
     desc.ram_size = memory_.size();
     desc.memory = machine_memory_map(memory_.size(), image_.loaded);
+    memory_map_ = desc.memory;
     desc.devices = device_entries_;
     desc.cmdline = config_.load.cmdline;
     desc.acpi_rsdp = acpi_.rsdp;

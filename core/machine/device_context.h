@@ -1,0 +1,66 @@
+// What a family of PC devices needs to wire itself into a machine, without KVM: the buses, an
+// interrupt line per ISA IRQ, a way to end the run, the machine-table entries, the console, and
+// hooks for standard input and the end of the run. Machine builds one; unit tests build one on
+// plain buses and drive the devices port by port as a guest would.
+#pragma once
+
+#include <svm/machine.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "core/bus.h"
+#include "core/guest_memory.h"
+#include "core/machine/machine_config.h"
+#include "core/machine/run_outcome.h"
+#include "devices/bus_device.h"
+
+namespace svm {
+
+class TextScreen;
+
+struct DeviceContext {
+    const MachineConfig& config;
+    GuestMemory& memory;
+    Bus& io_bus;
+    Bus& mmio_bus;
+    // Drives ISA IRQ / GSI `irq` (level: true = asserted). Thread-safe.
+    std::function<void(uint32_t irq, bool level)> set_irq;
+    // Ends the run with an outcome; the first one wins. Thread-safe.
+    std::function<void(RunOutcome)> stop;
+    // Entries for the machine table, appended in wiring order.
+    std::vector<svm_device>& device_entries;
+    // Where the guest's console output goes (serial, 0xE9, hypercalls share it).
+    OutputSink console;
+    // Where bytes typed on svm's standard input go; COM1 by default, replaced by the keyboard with
+    // --stdin keyboard. Called on the console input thread.
+    std::function<void(std::span<const uint8_t>)>& stdin_sink;
+    // Run on the main thread when the run ends, however it ends, after every vCPU stopped, in
+    // registration order (the final text screen, --screen-text).
+    std::vector<std::function<void(const RunOutcome&)>>& at_end;
+    // Number of vCPUs (fw_cfg, MP table).
+    int cpus = 1;
+    // The memory map svm hands the guest (machine table, Multiboot, E820, fw_cfg etc/e820), valid
+    // once the machine is built: call it when the guest asks, not while wiring.
+    std::function<std::vector<svm_mem_range>()> memory_map;
+};
+
+// What the PC device families give the rest of svm (the debugger's `monitor screen`, the run
+// summary). Null where a family is not wired.
+struct PcDevices {
+    std::shared_ptr<TextScreen> text_screen;
+};
+
+// One function per family (core/machine/pc/*.cpp), called by Machine::create_devices() in this
+// order. Each registers its ranges on the buses and appends its machine-table entries. Returns an
+// error (exit code 64/71 decided by the caller) if a range is taken or a back-end cannot be set up.
+Result<void> add_platform_devices(DeviceContext& ctx, PcDevices& out);  // PCI, power, reset,
+                                                                       // fw_cfg, 0x80/0x92, PM timer, HPET
+Result<void> add_input_devices(DeviceContext& ctx, PcDevices& out);    // i8042, CMOS/RTC
+Result<void> add_display(DeviceContext& ctx, PcDevices& out);          // VGA text screen, CRTC
+Result<void> add_compat_devices(DeviceContext& ctx, PcDevices& out);   // --compat
+
+}  // namespace svm

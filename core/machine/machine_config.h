@@ -1,0 +1,45 @@
+// The configuration of one VM: what the command line (or a test) asks for.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/loader/kernel_image.h"
+
+namespace svm {
+
+struct MachineConfig {
+    std::string kernel_path;
+    uint64_t memory_size = 128ull << 20;
+    LoadOptions load;
+    std::string serial = "stdio";
+    std::optional<double> timeout_seconds;
+    bool trace_exits = false;
+    // --gdb ENDPOINT: serve the GDB remote protocol there. With gdb_wait the guest does not run
+    // until a debugger attaches and continues it.
+    std::optional<std::string> gdb_endpoint;
+    bool gdb_wait = true;
+    int cpus = 1;
+
+    // PC conventions (docs/machine.md, "Running a kernel written for QEMU or GRUB").
+    // --display auto|text|none: where the VGA text screen is shown. auto: printed once when the
+    // run ends if the guest wrote to it; text: mirrored live in the terminal; none: never.
+    std::string display = "auto";
+    std::optional<std::string> screen_text_path;  // --screen-text FILE: the final screen, UTF-8
+    bool stdin_keyboard = false;                  // --stdin keyboard: stdin feeds the i8042
+    bool rtc_localtime = false;                   // --rtc localtime (default UTC)
+    bool reboot = false;                          // --reboot: a reset request restarts the kernel
+    bool triple_fault_resets = false;             // --triple-fault reset: treat it as a reset
+    // --compat mini-kvm|symphony: the seed hypervisors' port ABIs. Empty = svm's own.
+    std::string compat;
+    // --load-file FILE@ADDR (repeatable): raw files copied to guest-physical ADDR before start.
+    struct LoadFile {
+        std::string path;
+        uint64_t address = 0;
+    };
+    std::vector<LoadFile> load_files;
+};
+
+}  // namespace svm

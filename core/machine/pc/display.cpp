@@ -1,0 +1,8 @@
+// The display device family (see core/machine/device_context.h).
+#include "core/machine/device_context.h"
+
+namespace svm {
+
+Result<void> add_display(DeviceContext& /*ctx*/, PcDevices& /*out*/) { return {}; }
+
+}  // namespace svm

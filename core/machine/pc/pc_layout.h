@@ -1,0 +1,58 @@
+// Where the PC devices sit: the I/O ports, MMIO addresses and ISA IRQs that svm's PC device
+// families register and that the ACPI tables, the MP table and the machine table describe. One
+// list, so the tables and the devices cannot disagree. The values are those of QEMU's PC machines
+// and real chipsets, which is what kernels written on QEMU expect.
+#pragma once
+
+#include <cstdint>
+
+namespace svm::pc {
+
+// ISA IRQs (also the I/O APIC pins, identity-mapped except IRQ 0 -> GSI 2 in the MADT/MP table).
+constexpr uint32_t kIrqTimer = 0;
+constexpr uint32_t kIrqKeyboard = 1;
+constexpr uint32_t kIrqCom1 = 4;
+constexpr uint32_t kIrqRtc = 8;
+constexpr uint32_t kIrqSci = 9;  // ACPI system control interrupt (FADT SCI_INT)
+constexpr uint32_t kIrqMouse = 12;
+
+// i8042 PS/2 controller.
+constexpr uint16_t kI8042Data = 0x60;
+constexpr uint16_t kI8042Command = 0x64;  // status on read
+// CMOS/RTC: index (bit 7 = NMI disable) and data.
+constexpr uint16_t kCmosIndex = 0x70;
+constexpr uint16_t kCmosData = 0x71;
+constexpr uint8_t kCmosCentury = 0x32;  // FADT CENTURY
+// POST code port and System Control Port A (fast A20, bit 0 = fast reset).
+constexpr uint16_t kPostPort = 0x80;
+constexpr uint16_t kPort92 = 0x92;
+// VGA: attribute/sequencer/graphics/CRTC registers 0x3C0-0x3DF; text buffer.
+constexpr uint16_t kVgaPortsBase = 0x3c0;
+constexpr uint16_t kVgaPortsSize = 0x20;
+constexpr uint64_t kVgaTextBase = 0xb8000;
+constexpr uint64_t kVgaTextSize = 80 * 25 * 2;
+// QEMU firmware configuration interface.
+constexpr uint16_t kFwCfgSelector = 0x510;
+constexpr uint16_t kFwCfgData = 0x511;
+constexpr uint16_t kFwCfgDma = 0x514;  // 8 bytes, big-endian address of a FWCfgDmaAccess
+// PCI configuration mechanism #1.
+constexpr uint16_t kPciConfigAddress = 0xcf8;
+constexpr uint16_t kPciConfigData = 0xcfc;
+constexpr uint16_t kResetControl = 0xcf9;  // byte register inside the 0xCF8 dword
+// ACPI fixed hardware (FADT): PM1a event block (status, enable), control block, PM timer.
+constexpr uint16_t kAcpiPmBase = 0x600;
+constexpr uint16_t kAcpiPm1aEvent = kAcpiPmBase;         // 4 bytes: PM1_STS, PM1_EN
+constexpr uint16_t kAcpiPm1aControl = kAcpiPmBase + 4;   // 2 bytes: PM1_CNT
+constexpr uint16_t kAcpiPmTimer = kAcpiPmBase + 8;       // 4 bytes, 24-bit counter
+constexpr uint32_t kAcpiPmTimerHz = 3579545;
+constexpr uint8_t kAcpiSlpTypS5 = 0;  // \_S5 package value; PM1_CNT.SLP_TYP for soft-off
+// Other power-off ports kernels use: PIIX4 PM1a control (QEMU i440fx) and the Bochs/VirtualBox one.
+constexpr uint16_t kPiix4Pm1aControl = 0xb004;
+constexpr uint16_t kBochsPowerOff = 0x4004;
+// HPET.
+constexpr uint64_t kHpetBase = 0xfed00000;
+constexpr uint64_t kHpetSize = 0x400;
+constexpr int kHpetTimers = 3;
+constexpr uint64_t kHpetPeriodFs = 10000000;  // 100 MHz main counter (period in femtoseconds)
+
+}  // namespace svm::pc
