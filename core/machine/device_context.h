@@ -46,6 +46,9 @@ struct DeviceContext {
     // The memory map svm hands the guest (machine table, Multiboot, E820, fw_cfg etc/e820), valid
     // once the machine is built: call it when the guest asks, not while wiring.
     std::function<std::vector<svm_mem_range>()> memory_map;
+    // Objects that must live as long as the machine (timer threads, back-ends). They are destroyed
+    // after every vCPU stopped, in reverse order of insertion. A bus keeps its devices alive itself.
+    std::vector<std::shared_ptr<void>>& owned;
 };
 
 // What the PC device families give the rest of svm (the debugger's `monitor screen`, the run

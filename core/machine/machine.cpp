@@ -95,6 +95,7 @@ Machine::~Machine() {
     for (auto& vcpu : vcpus_) vcpu->stop();
     if (gdb_server_) gdb_server_->stop();
     if (console_) console_->stop_input();
+    while (!owned_.empty()) owned_.pop_back();
 }
 
 Result<void> Machine::create_debugger() {
@@ -191,6 +192,7 @@ DeviceContext Machine::device_context() {
         at_end_,
         config_.cpus,
         [this] { return memory_map_; },
+        owned_,
     };
 }
 

@@ -101,6 +101,7 @@ private:
     std::function<void(std::span<const uint8_t>)> stdin_sink_;  // see DeviceContext
     std::vector<std::function<void(const RunOutcome&)>> at_end_;  // see DeviceContext
     PcDevices pc_;
+    std::vector<std::shared_ptr<void>> owned_;  // see DeviceContext::owned
     std::vector<svm_mem_range> memory_map_;  // written by write_boot_tables()  // what the PC device families expose to the rest of svm
 
     std::mutex stop_mutex_;  // guards outcome_

@@ -20,6 +20,9 @@ public:
         : config_(std::move(config)), memory_(GuestMemory::create(ram).value()) {
         config_.memory_size = ram;
     }
+    ~PcHarness() {
+        while (!owned_.empty()) owned_.pop_back();
+    }
 
     DeviceContext& ctx() { return ctx_; }
     GuestMemory& memory() { return memory_; }
@@ -98,6 +101,7 @@ private:
     std::vector<svm_mem_range> map_;
     std::function<void(std::span<const uint8_t>)> stdin_sink_ = [](std::span<const uint8_t>) {};
     std::vector<std::function<void(const RunOutcome&)>> at_end_;
+    std::vector<std::shared_ptr<void>> owned_;
     DeviceContext ctx_{
         config_,
         memory_,
@@ -122,6 +126,7 @@ private:
         at_end_,
         1,
         [this] { return map_; },
+        owned_,
     };
 };
 
