@@ -1,6 +1,8 @@
 // svm: boot a hobby-OS kernel on KVM. Parses the command line, builds the machine, runs it and
 // turns the way it ended into the process exit code (docs/machine.md, "Exit codes").
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <string>
 
@@ -162,18 +164,39 @@ int main(int argc, char** argv) {
     if (!gdb.empty()) config.gdb_endpoint = gdb;
     config.gdb_wait = !gdb_nowait;
 
-    auto machine = Machine::create(config);
-    if (!machine)
-        fail(machine.error().exit_code ? machine.error().exit_code : exit_code::kInternal,
-             machine.error().message);
-    log::verbose("{}: {} kernel, entry {:#x} in {} mode", config.kernel_path,
-                 (*machine)->image().format, (*machine)->image().entry,
-                 to_string((*machine)->image().mode));
+    // --reboot: a reset request ends this machine and builds a fresh one from the same files,
+    // as a PC reboots into the same kernel. --timeout counts across reboots.
+    using Clock = std::chrono::steady_clock;
+    const auto started = Clock::now();
+    for (int boot = 0;; ++boot) {
+        MachineConfig run_config = config;
+        if (config.timeout_seconds) {
+            double left = *config.timeout_seconds -
+                          std::chrono::duration<double>(Clock::now() - started).count();
+            run_config.timeout_seconds = std::max(left, 0.001);
+        }
+        // After a reboot the guest runs on; gdb may attach again (--gdb-nowait semantics).
+        if (boot > 0) run_config.gdb_wait = false;
+        auto machine = Machine::create(run_config);
+        if (!machine)
+            fail(machine.error().exit_code ? machine.error().exit_code : exit_code::kInternal,
+                 machine.error().message);
+        log::verbose("{}: {} kernel, entry {:#x} in {} mode", config.kernel_path,
+                     (*machine)->image().format, (*machine)->image().entry,
+                     to_string((*machine)->image().mode));
 
-    RunOutcome outcome = (*machine)->run();
-    if (!outcome.report.empty()) std::fprintf(stderr, "\n%s\n", outcome.report.c_str());
-    if (outcome.kind != RunOutcome::Kind::GuestExit || log::enabled(log::Level::Verbose))
-        std::fprintf(stderr, "svm: %s (exit code %d)\n", outcome.summary.c_str(), outcome.code);
-    if (config.trace_exits) std::fprintf(stderr, "%s", (*machine)->stats().format_table().c_str());
-    return outcome.code;
+        RunOutcome outcome = (*machine)->run();
+        if (config.trace_exits)
+            std::fprintf(stderr, "%s", (*machine)->stats().format_table().c_str());
+        if (outcome.kind == RunOutcome::Kind::Reset && config.reboot) {
+            std::fprintf(stderr, "svm: %s: restarting the kernel (--reboot)\n",
+                         outcome.summary.c_str());
+            continue;
+        }
+        if (!outcome.report.empty()) std::fprintf(stderr, "\n%s\n", outcome.report.c_str());
+        if (outcome.kind != RunOutcome::Kind::GuestExit || log::enabled(log::Level::Verbose))
+            std::fprintf(stderr, "svm: %s (exit code %d)\n", outcome.summary.c_str(),
+                         outcome.code);
+        return outcome.code;
+    }
 }
