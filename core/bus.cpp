@@ -45,7 +45,7 @@ bool Bus::read(uint64_t addr, std::span<uint8_t> data) {
         return true;
     }
     std::fill(data.begin(), data.end(), 0xff);
-    log_unclaimed(addr, data.size(), false);
+    note_unclaimed(addr, data.size(), false);
     return false;
 }
 
@@ -54,19 +54,53 @@ bool Bus::write(uint64_t addr, std::span<const uint8_t> data) {
         range->device->write(addr - range->base, data);
         return true;
     }
-    log_unclaimed(addr, data.size(), true);
+    note_unclaimed(addr, data.size(), true);
     return false;
 }
 
-void Bus::log_unclaimed(uint64_t addr, size_t size, bool is_write) {
-    std::lock_guard lock(log_mutex_);
-    if (logged_.size() > kMaxLoggedAddresses || !logged_.insert(addr).second) return;
-    if (logged_.size() > kMaxLoggedAddresses) {
-        log::info("{}: more unclaimed addresses; no longer logging them", name_);
+void Bus::note_unclaimed(uint64_t addr, size_t size, bool is_write) {
+    const uint64_t key = addr + 1;  // an address of ~0 shares slot key 0's meaning: never counted
+    if (key == 0) return;
+    // Fibonacci hashing spreads nearby ports (0x1F0-0x1F7) over the table.
+    const size_t start = static_cast<size_t>((addr * 0x9E3779B97F4A7C15ull) >> 58) % kCounterSlots;
+    for (size_t probe = 0; probe < kCounterSlots; ++probe) {
+        CounterSlot& slot = counters_[(start + probe) % kCounterSlots];
+        uint64_t seen = slot.key.load(std::memory_order_acquire);
+        bool claimed_now = false;
+        if (seen == 0) {
+            claimed_now = slot.key.compare_exchange_strong(seen, key, std::memory_order_acq_rel);
+            if (claimed_now) seen = key;
+        }
+        if (seen != key) continue;
+        (is_write ? slot.writes : slot.reads).fetch_add(1, std::memory_order_relaxed);
+        slot.size.store(static_cast<uint8_t>(size), std::memory_order_relaxed);
+        if (!claimed_now) return;
+        // First access at this address: log it, for the first kMaxLoggedAddresses addresses.
+        const size_t used = counters_used_.fetch_add(1, std::memory_order_relaxed) + 1;
+        if (used == kMaxLoggedAddresses + 1)
+            log::info("{}: more unclaimed addresses; no longer logging them", name_);
+        if (used <= kMaxLoggedAddresses)
+            log::info("{}: guest {} {} byte(s) at {:#x}, where no device is ({})", name_,
+                      is_write ? "wrote" : "read", size, addr,
+                      is_write ? "ignored" : "reads as all-ones");
         return;
     }
-    log::info("{}: guest {} {} byte(s) at {:#x}, where no device is ({})", name_,
-              is_write ? "wrote" : "read", size, addr, is_write ? "ignored" : "reads as all-ones");
+    overflow_.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::vector<UnclaimedAccess> Bus::unclaimed_accesses() const {
+    std::vector<UnclaimedAccess> out;
+    for (const CounterSlot& slot : counters_) {
+        uint64_t key = slot.key.load(std::memory_order_acquire);
+        if (key == 0) continue;
+        out.push_back({key - 1, slot.reads.load(std::memory_order_relaxed),
+                       slot.writes.load(std::memory_order_relaxed),
+                       slot.size.load(std::memory_order_relaxed)});
+    }
+    std::sort(out.begin(), out.end(), [](const UnclaimedAccess& a, const UnclaimedAccess& b) {
+        return a.total() != b.total() ? a.total() > b.total() : a.addr < b.addr;
+    });
+    return out;
 }
 
 }  // namespace svm

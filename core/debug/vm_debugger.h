@@ -40,6 +40,8 @@ public:
         // The host delivers debug-register data breakpoints (host_honours_data_breakpoints):
         // then small aligned write and access watchpoints use free debug registers first.
         bool data_breakpoints = false;
+        // `monitor screen`: the VGA text screen as 25 lines of UTF-8; empty if there is none.
+        std::function<std::string()> screen_text;
     };
     // Sends a stop to gdb; `after` runs once it is sent (or at once with no client).
     using NotifyStop = std::function<void(gdb::StopReason, std::function<void()> after)>;

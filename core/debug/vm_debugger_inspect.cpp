@@ -137,11 +137,16 @@ std::optional<std::string> VmDebugger::monitor(std::string_view command) {
             "  monitor phys on|off      m/M/X/Z addresses are guest-physical (on) or virtual "
             "(off)\n"
             "  monitor translate ADDR   walk the current thread's page tables for ADDR\n"
+            "  monitor screen           the VGA text screen (80x25, as --screen-text writes it)\n"
             "  monitor help             this text\n");
     if (words == "phys on" || words == "phys off") {
         physical_ = words == "phys on";
         return fmt::format("memory addresses are now guest-{}\n",
                            physical_ ? "physical" : "virtual");
+    }
+    if (words == "screen") {
+        if (!deps_.screen_text) return std::string("this machine has no VGA text screen\n");
+        return deps_.screen_text();
     }
     if (words == "phys") return fmt::format("phys is {}\n", physical_ ? "on" : "off");
     if (words.starts_with("translate ")) {

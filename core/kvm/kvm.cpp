@@ -100,6 +100,21 @@ void Kvm::set_irq_line(uint32_t gsi, bool level) const {
     ioctl(vm_fd_.get(), KVM_IRQ_LINE, &irq);
 }
 
+Result<kvm_pit_state2> Kvm::get_pit2() const {
+    kvm_pit_state2 state{};
+    if (ioctl(vm_fd_.get(), KVM_GET_PIT2, &state) < 0)
+        return error("KVM_GET_PIT2 failed: {}", std::strerror(errno));
+    return state;
+}
+
+Result<kvm_irqchip> Kvm::get_irqchip(uint32_t chip) const {
+    kvm_irqchip state{};
+    state.chip_id = chip;
+    if (ioctl(vm_fd_.get(), KVM_GET_IRQCHIP, &state) < 0)
+        return error("KVM_GET_IRQCHIP {} failed: {}", chip, std::strerror(errno));
+    return state;
+}
+
 Result<void> Kvm::set_page_access(const GuestMemory& memory,
                                   const std::map<uint64_t, PageAccess>& pages) {
     // The wanted layout: runs of read/write RAM between the special pages.

@@ -38,6 +38,12 @@ public:
     // routing sends GSI n to I/O APIC pin n (and, below 16, to the PIC). Thread-safe.
     void set_irq_line(uint32_t gsi, bool level) const;
 
+    // KVM_GET_PIT2 (api.rst 4.72): the in-kernel 8254's state. KVM_GET_IRQCHIP (api.rst 4.26):
+    // `chip` is KVM_IRQCHIP_PIC_MASTER, KVM_IRQCHIP_PIC_SLAVE or KVM_IRQCHIP_IOAPIC. Any thread.
+    // Return an error if KVM refuses (no in-kernel irqchip or PIT).
+    Result<kvm_pit_state2> get_pit2() const;
+    Result<kvm_irqchip> get_irqchip(uint32_t chip) const;
+
     // Re-lays out the memory slots so that each page in `pages` (4 KiB-aligned guest-physical
     // addresses) is mapped as given and all other RAM is read/write. Only while no vCPU is inside
     // KVM_RUN (the debugger calls it with every vCPU paused). Returns an error if KVM refuses.

@@ -335,6 +335,13 @@ Result<void> Vcpu::set_mp_state(uint32_t state) {
     return {};
 }
 
+Result<kvm_lapic_state> Vcpu::get_lapic() {
+    kvm_lapic_state state{};
+    if (ioctl(fd_.get(), KVM_GET_LAPIC, &state) < 0)
+        return error("KVM_GET_LAPIC failed: {}", std::strerror(errno));
+    return state;
+}
+
 kvm_mp_state Vcpu::mp_state() {
     kvm_mp_state state{};
     ioctl(fd_.get(), KVM_GET_MP_STATE, &state);

@@ -96,6 +96,8 @@ public:
     Result<void> set_guest_debug(uint32_t control, const std::array<uint64_t, 8>& debugreg);
     kvm_mp_state mp_state();
     Result<void> set_mp_state(uint32_t state);
+    // KVM_GET_LAPIC (api.rst 4.57): the in-kernel local APIC's register page (xAPIC layout).
+    Result<kvm_lapic_state> get_lapic();
     // KVM_TRANSLATE (api.rst 4.38): KVM's own walk of the guest page tables, for cross-checks.
     // Returns the guest-physical address, or an error if KVM says the address is not mapped.
     Result<uint64_t> kvm_translate(uint64_t linear);

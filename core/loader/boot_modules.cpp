@@ -1,5 +1,6 @@
 #include "core/loader/boot_modules.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -21,7 +22,8 @@ Result<std::vector<PlacedModule>> load_boot_modules(const std::vector<LoadOption
     constexpr uint64_t kPage = 4096;
     constexpr uint64_t k4GiB = uint64_t(1) << 32;
     std::vector<PlacedModule> placed;
-    uint64_t next = placer.kernel_end();
+    // GRUB's lowest module address for Multiboot 1 is 1 MiB (grub-core/loader/multiboot.c).
+    uint64_t next = std::max<uint64_t>(placer.kernel_end(), 0x100000);
     for (size_t i = 0; i < modules.size(); ++i) {
         const auto& module = modules[i];
         auto bytes = TRY(read_module(module.path));

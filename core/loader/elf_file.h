@@ -46,8 +46,8 @@ public:
     uint16_t shstrndx() const { return shstrndx_; }
 
     // Copies every segment's p_filesz bytes to p_paddr and zeroes the rest up to p_memsz.
-    // Returns an error naming the segment if it lies outside RAM, overlaps svm's reserved range
-    // or another segment.
+    // Returns an error naming the segment if it lies outside RAM, in the VGA window or overlaps
+    // another segment (ImagePlacer::check).
     Result<void> load(std::span<const uint8_t> file, ImagePlacer& placer) const;
 
     // The entry point for a start with paging off: e_entry, translated to p_paddr when it falls

@@ -1,7 +1,5 @@
 #include "core/loader/image_placer.h"
 
-#include <svm/machine.h>
-
 #include <algorithm>
 
 namespace svm {
@@ -11,6 +9,9 @@ std::string describe_ram(uint64_t ram_size) {
     return fmt::format("{:#x} bytes", ram_size);
 }
 
+constexpr uint64_t kVgaWindowStart = 0xA0000;
+constexpr uint64_t kVgaWindowEnd = 0xC0000;
+
 // Half-open ranges [a, a + a_size) and [b, b + b_size) overlap. Callers guarantee no overflow.
 static bool overlaps(uint64_t a, uint64_t a_size, uint64_t b, uint64_t b_size) {
     return a_size != 0 && b_size != 0 && a < b + b_size && b < a + a_size;
@@ -19,9 +20,11 @@ static bool overlaps(uint64_t a, uint64_t a_size, uint64_t b, uint64_t b_size) {
 Result<void> ImagePlacer::check(const std::string& what, uint64_t base, uint64_t size) const {
     if (!memory_.contains(base, size))
         return error("{} lies outside the {} of RAM", what, describe_ram(memory_.size()));
-    if (overlaps(base, size, SVM_RESERVED_START, SVM_LEGACY_HOLE_END - SVM_RESERVED_START))
-        return error("{} overlaps svm's reserved range [{:#x}, {:#x}); load it at or above {:#x}",
-                     what, SVM_RESERVED_START, SVM_LEGACY_HOLE_END, SVM_LEGACY_HOLE_END);
+    // The VGA window is device memory (OSDev wiki "Memory Map (x86)"): bytes loaded there would
+    // land in the text buffer, not in RAM.
+    if (overlaps(base, size, kVgaWindowStart, kVgaWindowEnd - kVgaWindowStart))
+        return error("{} overlaps the VGA memory window [{:#x}, {:#x}), which is not RAM", what,
+                     kVgaWindowStart, kVgaWindowEnd);
     for (size_t i = 0; i < loaded_.size(); ++i) {
         if (overlaps(base, size, loaded_[i].base, loaded_[i].size))
             return error("{} overlaps {}", what, names_[i]);
@@ -39,6 +42,12 @@ Result<void> ImagePlacer::place(const std::string& what, uint64_t base,
     loaded_.push_back(LoadedRange{base, mem_size, is_module});
     names_.push_back(what);
     return {};
+}
+
+void ImagePlacer::record(const std::string& what, const LoadedRange& range) {
+    if (range.size == 0) return;
+    loaded_.push_back(range);
+    names_.push_back(what);
 }
 
 uint64_t ImagePlacer::kernel_end() const {

@@ -1,6 +1,8 @@
-// Places kernel segments and boot modules in guest RAM, enforcing the rules every format shares:
-// a range must lie inside RAM, outside svm's reserved range [SVM_RESERVED_START,
-// SVM_LEGACY_HOLE_END), and must not overlap a range placed before it.
+// Places kernel segments, boot modules and --load-file contents in guest RAM, enforcing the rules
+// every format shares, as a boot loader does: a range must lie inside RAM, outside the VGA memory
+// window [0xA0000, 0xC0000) (device memory on a PC, the VGA text buffer on svm), and must not
+// overlap a range placed before it. Anything else in RAM is allowed, including 0x500-0x100000:
+// svm places its own structures around the loaded ranges afterwards (plan_boot_layout).
 #pragma once
 
 #include <cstdint>
@@ -18,7 +20,7 @@ class ImagePlacer {
 public:
     explicit ImagePlacer(GuestMemory& memory) : memory_(memory) {}
 
-    // Returns success if [base, base + size) may be filled: inside RAM, outside the reserved range
+    // Returns success if [base, base + size) may be filled: inside RAM, outside the VGA window
     // and not overlapping a placed range. Otherwise returns an error that starts with `what`
     // (e.g. "segment 2 (p_paddr 0x100000, p_memsz 0x2000)") and names the problem.
     Result<void> check(const std::string& what, uint64_t base, uint64_t size) const;
@@ -29,6 +31,10 @@ public:
     // reject p_filesz > p_memsz as a file error first.
     Result<void> place(const std::string& what, uint64_t base, std::span<const uint8_t> data,
                        uint64_t mem_size, bool is_module);
+
+    // Records a range filled elsewhere (by an earlier loader) so later ranges are checked against
+    // it; `what` names it in overlap messages. Writes nothing.
+    void record(const std::string& what, const LoadedRange& range);
 
     // The ranges placed so far, in placement order. Empty ranges are not recorded.
     const std::vector<LoadedRange>& loaded() const { return loaded_; }

@@ -2,23 +2,28 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "core/guest_memory.h"
+#include "core/loader/boot_layout.h"
+#include "core/loader/loaded_range.h"
 #include "core/result.h"
 #include "core/x86_64/cpu_mode.h"
 #include "core/x86_64/virtual_mapping.h"
 
 namespace svm {
 
-// A guest-physical range the loader filled, for the machine table and for overlap checks.
-struct LoadedRange {
-    uint64_t base;
-    uint64_t size;
-    bool is_module;  // false: kernel image
+// What the Multiboot boot information needs from the rest of svm once the layout is planned.
+struct BootInfoInputs {
+    uint64_t address = 0;                   // where it goes (BootLayout::boot_info)
+    uint64_t capacity = 0;                  // bytes available there
+    uint64_t machine_table = 0;             // for svm's Multiboot 2 machine tag
+    std::vector<svm_mem_range> memory_map;  // base_memory_map of the layout (RAM / reserved)
+    std::span<const uint8_t> acpi_rsdp;     // the 36-byte RSDP for Multiboot 2 tags 14/15; or empty
 };
 
 struct KernelImage {
@@ -36,6 +41,11 @@ struct KernelImage {
     // ELF images: each segment whose virtual address differs from its physical one, in every
     // mode. The debugger uses them to place breakpoints before the kernel enables paging.
     std::vector<VirtualMapping> debug_mappings;
+    // Multiboot only: writes the boot information described by the inputs. Set by place_kernel();
+    // write_boot_info() calls it once the layout is known.
+    std::function<Result<void>(GuestMemory&, const BootInfoInputs&)> boot_info_writer;
+    // Where svm's own structures go (plan_boot_layout over `loaded`); set by the caller.
+    BootLayout layout;
 };
 
 struct LoadOptions {
@@ -50,15 +60,26 @@ struct LoadOptions {
         std::string args;  // the module's string: "PATH ARGS" as GRUB passes it
     };
     std::vector<Module> modules;
-    // The ACPI RSDP svm wrote (36 bytes), copied into the Multiboot 2 ACPI tags; empty = none.
-    std::vector<uint8_t> acpi_rsdp;
 };
 
 // Detects the format of `file` (Multiboot 2 / Multiboot 1 header within the first 32 KiB, then
-// ELF64 / ELF32, else flat) and loads it into `memory`, with any Multiboot modules and boot
-// information. Returns an error of one line naming the problem for malformed, truncated or
-// hostile images (bad headers, sizes that overflow, segments outside RAM or overlapping svm's
-// reserved ranges); the caller prefixes `path` (with_context). docs/loaders.md has the rules.
+// ELF64 / ELF32, else flat) and places it in `memory`, with any Multiboot modules. `path` is the
+// kernel's name as the user gave it (the first word of the Multiboot 1 command line). For
+// Multiboot images the boot information is not written yet: image.boot_info_writer holds it.
+// Returns an error of one line naming the problem for malformed, truncated or hostile images
+// (bad headers, sizes that overflow, segments outside RAM or overlapping each other); the caller
+// prefixes `path` (with_context). docs/loaders.md has the rules.
+Result<KernelImage> place_kernel(const std::string& path, std::span<const uint8_t> file,
+                                 GuestMemory& memory, const LoadOptions& options);
+
+// Writes the Multiboot boot information of `image` at image.layout.boot_info and points EBX at
+// it; does nothing for other formats. `acpi_rsdp` (36 bytes or empty) feeds the Multiboot 2 ACPI
+// tags. Returns an error if the information does not fit its area or a requested part is missing.
+Result<void> write_boot_info(KernelImage& image, GuestMemory& memory,
+                             std::span<const uint8_t> acpi_rsdp);
+
+// place_kernel, then plan_boot_layout over what was loaded (no MP table), then write_boot_info
+// without ACPI: the whole load for callers that add nothing else (tests, tools).
 Result<KernelImage> load_kernel(const std::string& path, std::span<const uint8_t> file,
                                 GuestMemory& memory, const LoadOptions& options);
 

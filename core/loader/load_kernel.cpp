@@ -3,6 +3,7 @@
 #include "core/loader/elf_file.h"
 #include "core/loader/image_placer.h"
 #include "core/loader/kernel_image.h"
+#include "core/loader/memory_map.h"
 #include "core/loader/multiboot1_loader.h"
 #include "core/loader/multiboot2_header.h"
 #include "core/loader/multiboot2_loader.h"
@@ -50,19 +51,41 @@ static Result<KernelImage> load_elf(std::span<const uint8_t> file, GuestMemory& 
     return image;
 }
 
-Result<KernelImage> load_kernel(const std::string& /*path*/, std::span<const uint8_t> file,
-                                GuestMemory& memory, const LoadOptions& options) {
+Result<KernelImage> place_kernel(const std::string& path, std::span<const uint8_t> file,
+                                 GuestMemory& memory, const LoadOptions& options) {
     if (file.empty()) return error("the kernel file is empty");
     if (auto offset = TRY(find_multiboot2_header(file)))
         return load_multiboot2(file, *offset, memory, options);
     if (auto offset = TRY(find_multiboot1_header(file)))
-        return load_multiboot1(file, *offset, memory, options);
+        return load_multiboot1(path, file, *offset, memory, options);
     if (!options.modules.empty())
         return error(
             "boot modules are passed only to Multiboot kernels, and this image has no "
             "Multiboot header");
     if (has_elf_magic(file)) return load_elf(file, memory);
     return load_flat(file, memory, options);
+}
+
+Result<void> write_boot_info(KernelImage& image, GuestMemory& memory,
+                             std::span<const uint8_t> acpi_rsdp) {
+    if (!image.boot_info_writer) return {};
+    BootInfoInputs inputs;
+    inputs.address = image.layout.boot_info;
+    inputs.capacity = kBootInfoSize;
+    inputs.machine_table = image.layout.machine_table;
+    inputs.memory_map = base_memory_map(memory.size(), image.layout.reserved);
+    inputs.acpi_rsdp = acpi_rsdp;
+    TRY(image.boot_info_writer(memory, inputs));
+    image.ebx = static_cast<uint32_t>(image.layout.boot_info);
+    return {};
+}
+
+Result<KernelImage> load_kernel(const std::string& path, std::span<const uint8_t> file,
+                                GuestMemory& memory, const LoadOptions& options) {
+    auto image = TRY(place_kernel(path, file, memory, options));
+    image.layout = TRY(plan_boot_layout(memory.size(), image.loaded, 0));
+    TRY(write_boot_info(image, memory, {}));
+    return image;
 }
 
 }  // namespace svm

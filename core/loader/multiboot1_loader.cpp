@@ -2,6 +2,8 @@
 
 #include <svm/machine.h>
 
+#include <memory>
+
 #include "core/loader/boot_info_blob.h"
 #include "core/loader/boot_modules.h"
 #include "core/loader/checked_reader.h"
@@ -44,18 +46,19 @@ static Result<void> check_required_flags(uint32_t flags) {
     return {};
 }
 
-// Section 3.3: the information structure first, then what it points to.
+// Section 3.3: the information structure first, then what it points to. `cmdline` is the whole
+// command line (kernel name first).
 static Result<void> write_info(const MultibootKernel& kernel, std::span<const uint8_t> file,
-                               const std::vector<PlacedModule>& modules, GuestMemory& memory,
-                               const LoadOptions& options) {
-    BootInfoBlob blob(SVM_BOOT_INFO_ADDR, SVM_BOOT_INFO_END - SVM_BOOT_INFO_ADDR);
+                               const std::vector<PlacedModule>& modules, const std::string& cmdline,
+                               GuestMemory& memory, const BootInfoInputs& in) {
+    BootInfoBlob blob(in.address, in.capacity);
     mb1::Info info{};
     size_t info_offset = blob.append_obj(info);
     info.flags = mb1::kInfoMemory | mb1::kInfoCmdline | mb1::kInfoMods | mb1::kInfoMemoryMap |
                  mb1::kInfoBootLoaderName;
-    info.mem_lower = SVM_RESERVED_START / 1024;
-    info.mem_upper = multiboot_mem_upper_kib(memory.size());
-    info.cmdline = blob.address(blob.append_string(options.cmdline));
+    info.mem_lower = multiboot_mem_lower_kib(in.memory_map);
+    info.mem_upper = multiboot_mem_upper_kib(in.memory_map);
+    info.cmdline = blob.address(blob.append_string(cmdline));
     info.boot_loader_name = blob.address(blob.append_string("svm"));
 
     std::vector<mb1::Module> entries;
@@ -70,7 +73,7 @@ static Result<void> write_info(const MultibootKernel& kernel, std::span<const ui
 
     blob.align(4);
     info.mmap_addr = blob.address(blob.size());
-    for (const auto& range : base_memory_map(memory.size())) {
+    for (const auto& range : in.memory_map) {
         uint32_t type = range.type == SVM_MEM_RAM ? 1 : 2;
         blob.append_obj(mb1::MmapEntry{20, range.base, range.length, type});
     }
@@ -93,8 +96,16 @@ static Result<void> write_info(const MultibootKernel& kernel, std::span<const ui
     return blob.commit(memory);
 }
 
-Result<KernelImage> load_multiboot1(std::span<const uint8_t> file, uint64_t header_offset,
-                                    GuestMemory& memory, const LoadOptions& options) {
+// The Multiboot 1 command line as `qemu -kernel FILE -append ARGS` passes it (QEMU
+// hw/i386/multiboot.c: "%s %s" of the kernel file name and the arguments): kernels written on
+// QEMU take the first word as argv[0] and their options after it.
+std::string multiboot1_cmdline(const std::string& kernel_path, const std::string& args) {
+    return args.empty() ? kernel_path : kernel_path + " " + args;
+}
+
+Result<KernelImage> load_multiboot1(const std::string& path, std::span<const uint8_t> file,
+                                    uint64_t header_offset, GuestMemory& memory,
+                                    const LoadOptions& options) {
     CheckedReader reader(file);
     uint32_t flags = *reader.read<uint32_t>(header_offset + 4);  // find_multiboot1_header checked
     TRY(check_required_flags(flags));
@@ -116,7 +127,6 @@ Result<KernelImage> load_multiboot1(std::span<const uint8_t> file, uint64_t head
     ImagePlacer placer(memory);
     auto kernel = TRY(load_multiboot_kernel(file, header_offset, kludge, entry_addr, placer));
     auto modules = TRY(load_boot_modules(options.modules, placer));
-    TRY(write_info(kernel, file, modules, memory, options));
 
     KernelImage image;
     image.format = "multiboot1";
@@ -124,9 +134,16 @@ Result<KernelImage> load_multiboot1(std::span<const uint8_t> file, uint64_t head
     image.entry = kernel.entry;
     image.loaded = placer.loaded();
     image.eax = mb1::kBootMagic;
-    image.ebx = SVM_BOOT_INFO_ADDR;
     image.is_elf = kernel.elf.has_value();
     if (kernel.elf) image.debug_mappings = kernel.elf->debug_mappings();
+    // The information is written once svm knows where its areas go (write_boot_info); keep a
+    // copy of the file for the ELF section table.
+    auto copy = std::make_shared<const std::vector<uint8_t>>(file.begin(), file.end());
+    image.boot_info_writer = [kernel, copy, modules,
+                              cmdline = multiboot1_cmdline(path, options.cmdline)](
+                                 GuestMemory& memory, const BootInfoInputs& in) {
+        return write_info(kernel, *copy, modules, cmdline, memory, in);
+    };
     return image;
 }
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 
 #include "core/guest_memory.h"
 #include "core/loader/kernel_image.h"
@@ -16,12 +17,17 @@ namespace svm {
 // whose checksum is wrong and no valid header.
 Result<std::optional<uint64_t>> find_multiboot1_header(std::span<const uint8_t> file);
 
-// Loads the Multiboot 1 kernel whose header is at `header_offset`, its modules, and writes the
-// Multiboot information at SVM_BOOT_INFO_ADDR. Returns the image (mode Protected, EAX 0x2BADB002,
-// EBX the information address), or an error naming the problem: a required feature svm does not
-// support, a truncated header, bad a.out-kludge fields, an image that is not ELF without the
-// kludge, unreadable modules, boot information larger than the boot info area.
-Result<KernelImage> load_multiboot1(std::span<const uint8_t> file, uint64_t header_offset,
-                                    GuestMemory& memory, const LoadOptions& options);
+// Loads the Multiboot 1 kernel whose header is at `header_offset` and its modules. Returns the
+// image (mode Protected, EAX 0x2BADB002, a boot_info_writer for the information, whose command
+// line is multiboot1_cmdline(path, options.cmdline)), or an error naming the problem: a required
+// feature svm does not support, a truncated header, bad a.out-kludge fields, an image that is not
+// ELF without the kludge, unreadable modules. The writer fails if the information exceeds its area.
+Result<KernelImage> load_multiboot1(const std::string& path, std::span<const uint8_t> file,
+                                    uint64_t header_offset, GuestMemory& memory,
+                                    const LoadOptions& options);
+
+// "PATH ARGS" (just PATH without arguments): the Multiboot 1 command line `qemu -kernel PATH
+// -append ARGS` passes, which svm copies (docs/loaders.md, "Command line").
+std::string multiboot1_cmdline(const std::string& kernel_path, const std::string& args);
 
 }  // namespace svm

@@ -3,6 +3,7 @@
 #include <svm/machine.h>
 
 #include <cstddef>
+#include <memory>
 
 #include "core/loader/boot_info_blob.h"
 #include "core/loader/boot_modules.h"
@@ -41,15 +42,19 @@ private:
     BootInfoBlob& blob_;
 };
 
+// `cmdline` is the --cmdline text alone: GRUB 2's `multiboot2 FILE ARGS` skips the file name
+// (grub-core/loader/multiboot.c, grub_cmd_multiboot: "Skip filename", init_mbi(argc - 1, argv +
+// 1)).
 Result<void> write_info(const MultibootKernel& kernel, const Multiboot2Header& header,
                         std::span<const uint8_t> file, const std::vector<PlacedModule>& modules,
-                        uint32_t load_base, GuestMemory& memory, const LoadOptions& options) {
-    BootInfoBlob blob(SVM_BOOT_INFO_ADDR, SVM_BOOT_INFO_END - SVM_BOOT_INFO_ADDR);
+                        uint32_t load_base, const std::string& cmdline, GuestMemory& memory,
+                        const BootInfoInputs& in) {
+    BootInfoBlob blob(in.address, in.capacity);
     TagWriter tags(blob);
     blob.append_obj(uint32_t{0});  // total_size, patched below
     blob.append_obj(uint32_t{0});  // reserved
 
-    tags.string_tag(mb2::kInfoCmdline, options.cmdline);
+    tags.string_tag(mb2::kInfoCmdline, cmdline);
     tags.string_tag(mb2::kInfoBootLoaderName, "svm");
     for (const auto& module : modules) {
         size_t tag = tags.begin(mb2::kInfoModule);
@@ -60,25 +65,25 @@ Result<void> write_info(const MultibootKernel& kernel, const Multiboot2Header& h
     }
 
     size_t meminfo = tags.begin(mb2::kInfoBasicMeminfo);
-    blob.append_obj(uint32_t{SVM_RESERVED_START / 1024});
-    blob.append_obj(multiboot_mem_upper_kib(memory.size()));
+    blob.append_obj(multiboot_mem_lower_kib(in.memory_map));
+    blob.append_obj(multiboot_mem_upper_kib(in.memory_map));
     tags.end(meminfo);
 
     size_t mmap = tags.begin(mb2::kInfoMemoryMap);
     blob.append_obj(uint32_t{sizeof(mb2::MmapEntry)});  // entry_size
     blob.append_obj(uint32_t{0});                       // entry_version
-    for (const auto& range : base_memory_map(memory.size()))
+    for (const auto& range : in.memory_map)
         blob.append_obj(
             mb2::MmapEntry{range.base, range.length, range.type == SVM_MEM_RAM ? 1u : 2u, 0});
     tags.end(mmap);
 
     // ACPI (sections 3.6.15, 3.6.16): copies of the RSDP, version 1 (20 bytes) and 2 (36 bytes).
-    if (options.acpi_rsdp.size() >= 36) {
+    if (in.acpi_rsdp.size() >= 36) {
         size_t old_rsdp = tags.begin(mb2::kInfoAcpiOld);
-        blob.append(std::span(options.acpi_rsdp).first(20));
+        blob.append(in.acpi_rsdp.first(20));
         tags.end(old_rsdp);
         size_t new_rsdp = tags.begin(mb2::kInfoAcpiNew);
-        blob.append(std::span(options.acpi_rsdp).first(36));
+        blob.append(in.acpi_rsdp.first(36));
         tags.end(new_rsdp);
     }
 
@@ -109,7 +114,7 @@ Result<void> write_info(const MultibootKernel& kernel, const Multiboot2Header& h
 
     blob.align(8);
     blob.append_obj(svm_multiboot2_machine_tag{
-        SVM_MULTIBOOT2_TAG_MACHINE, sizeof(svm_multiboot2_machine_tag), SVM_MACHINE_TABLE_ADDR});
+        SVM_MULTIBOOT2_TAG_MACHINE, sizeof(svm_multiboot2_machine_tag), in.machine_table});
     blob.align(8);
     blob.append_obj(mb2::InfoTag{mb2::kInfoEnd, sizeof(mb2::InfoTag)});
     blob.patch(0, static_cast<uint32_t>(blob.size()));
@@ -131,7 +136,6 @@ Result<KernelImage> load_multiboot2(std::span<const uint8_t> file, uint64_t head
     // svm places every module page-aligned, which satisfies the module alignment tag.
     auto modules = TRY(load_boot_modules(options.modules, placer));
     auto load_base = static_cast<uint32_t>(placer.kernel_start());
-    TRY(write_info(kernel, header, file, modules, load_base, memory, options));
 
     KernelImage image;
     image.format = "multiboot2";
@@ -139,9 +143,15 @@ Result<KernelImage> load_multiboot2(std::span<const uint8_t> file, uint64_t head
     image.entry = kernel.entry;
     image.loaded = placer.loaded();
     image.eax = mb2::kBootMagic;
-    image.ebx = SVM_BOOT_INFO_ADDR;
     image.is_elf = kernel.elf.has_value();
     if (kernel.elf) image.debug_mappings = kernel.elf->debug_mappings();
+    // Written once svm knows where its areas go (write_boot_info); the writer keeps a copy of the
+    // file for the ELF section table.
+    auto copy = std::make_shared<const std::vector<uint8_t>>(file.begin(), file.end());
+    image.boot_info_writer = [kernel, header, copy, modules, load_base, cmdline = options.cmdline](
+                                 GuestMemory& memory, const BootInfoInputs& in) {
+        return write_info(kernel, header, *copy, modules, load_base, cmdline, memory, in);
+    };
     return image;
 }
 

@@ -11,10 +11,11 @@
 namespace svm {
 
 // Loads the Multiboot 2 kernel whose header is at `header_offset` (find_multiboot2_header), its
-// modules, and writes the Multiboot 2 information at SVM_BOOT_INFO_ADDR. Returns the image (mode
-// Protected, EAX 0x36D76289, EBX the information address), or an error naming the problem: a
-// header tag svm cannot honour, bad address-tag fields, an image that is neither ELF nor loaded
-// by an address tag, unreadable modules, boot information larger than the boot info area.
+// modules. Returns the image (mode Protected, EAX 0x36D76289, a boot_info_writer for the Multiboot
+// 2 information, whose command line is options.cmdline alone, as GRUB 2 passes it), or an error
+// naming the problem: a header tag svm cannot honour, bad address-tag fields, an image that is
+// neither ELF nor loaded by an address tag, unreadable modules. The writer fails if the
+// information exceeds its area or ELF sections are required but missing.
 Result<KernelImage> load_multiboot2(std::span<const uint8_t> file, uint64_t header_offset,
                                     GuestMemory& memory, const LoadOptions& options);
 

@@ -2,71 +2,22 @@
 
 #include <svm/machine.h>
 
-#include <cstring>
-#include <string_view>
+#include "core/machine/acpi_builder.h"
+#include "core/machine/acpi_fixed.h"
 
 namespace svm {
 
+using acpi::Table;
+
 namespace {
 
-// A little-endian byte builder for ACPI structures.
-class Table {
-public:
-    void bytes(std::string_view s) { data_.insert(data_.end(), s.begin(), s.end()); }
-    template <typename T>
-    void le(T value) {
-        for (size_t i = 0; i < sizeof(T); ++i)
-            data_.push_back(static_cast<uint8_t>(value >> (8 * i)));
-    }
-    void put_le32(size_t offset, uint32_t value) {
-        for (size_t i = 0; i < 4; ++i) data_[offset + i] = static_cast<uint8_t>(value >> (8 * i));
-    }
-    // Sets data_[offset] so that bytes [from, to) sum to zero.
-    void checksum(size_t offset, size_t from, size_t to) {
-        data_[offset] = 0;
-        uint8_t sum = 0;
-        for (size_t i = from; i < to; ++i) sum = static_cast<uint8_t>(sum + data_[i]);
-        data_[offset] = static_cast<uint8_t>(-sum);
-    }
-    size_t size() const { return data_.size(); }
-    std::vector<uint8_t>& data() { return data_; }
-
-private:
-    std::vector<uint8_t> data_;
-};
-
-// The 36-byte header of every system description table (ACPI 6.5, 5.2.6); length and checksum
-// are filled in by finish_sdt().
-void sdt_header(Table& t, std::string_view signature, uint8_t revision) {
-    t.bytes(signature);
-    t.le<uint32_t>(0);  // length
-    t.le<uint8_t>(revision);
-    t.le<uint8_t>(0);     // checksum
-    t.bytes("SVM   ");    // OEM id (6)
-    t.bytes("SVMMACH ");  // OEM table id (8)
-    t.le<uint32_t>(1);    // OEM revision
-    t.bytes("SVM ");      // creator id
-    t.le<uint32_t>(1);    // creator revision
-}
-
-void finish_sdt(Table& t) {
-    t.put_le32(4, static_cast<uint32_t>(t.size()));
-    t.checksum(9, 0, t.size());
-}
-
-}  // namespace
-
-Result<AcpiLayout> write_acpi_tables(GuestMemory& memory, int cpu_count) {
-    const uint64_t rsdp_addr = SVM_ACPI_ADDR;
-    const uint64_t xsdt_addr = SVM_ACPI_ADDR + 0x40;
-    const uint64_t rsdt_addr = SVM_ACPI_ADDR + 0x80;
-    const uint64_t madt_addr = SVM_ACPI_ADDR + 0x100;
-
-    // MADT (5.2.12): local APIC address, PCAT_COMPAT (8259s present), one Processor Local APIC
-    // per CPU (type 0, enabled) and the I/O APIC (type 1, GSI base 0). No interrupt source
-    // overrides: ISA IRQ n is GSI n (KVM's default routing), which is what the ACPI default means.
+// MADT (5.2.12): local APIC address, PCAT_COMPAT (8259s present), one Processor Local APIC per CPU
+// (type 0, enabled) and the I/O APIC (type 1, GSI base 0). No interrupt source overrides: ISA IRQ
+// n is GSI n (KVM's default routing), which is what the ACPI default means; the MP table says the
+// same (mp_table.cpp).
+std::vector<uint8_t> build_madt(int cpu_count) {
     Table madt;
-    sdt_header(madt, "APIC", 5);
+    acpi::sdt_header(madt, "APIC", 5);
     madt.le<uint32_t>(SVM_LAPIC_ADDR);
     madt.le<uint32_t>(1);  // PCAT_COMPAT
     for (int i = 0; i < cpu_count; ++i) {
@@ -82,17 +33,42 @@ Result<AcpiLayout> write_acpi_tables(GuestMemory& memory, int cpu_count) {
     madt.le<uint8_t>(0);
     madt.le<uint32_t>(SVM_IOAPIC_ADDR);
     madt.le<uint32_t>(0);  // GSI base
-    finish_sdt(madt);
+    acpi::finish_sdt(madt);
+    return madt.data();
+}
 
+}  // namespace
+
+Result<AcpiLayout> write_acpi_tables(GuestMemory& memory, uint64_t base, int cpu_count) {
+    AcpiLayout at;
+    at.rsdp = base;
+    at.xsdt = base + 0x40;
+    at.rsdt = base + 0x80;
+    at.facs = base + 0xC0;  // 64-byte aligned (5.2.10)
+    at.fadt = base + 0x100;
+    at.dsdt = base + 0x240;
+    at.hpet = base + 0x280;
+    at.madt = base + 0x300;
+
+    auto madt = build_madt(cpu_count);
+    auto fadt = acpi::build_fadt(at.facs, at.dsdt);
+    auto facs = acpi::build_facs();
+    auto dsdt = acpi::build_dsdt();
+    auto hpet = acpi::build_hpet_table();
+    SVM_ASSERT(at.fadt + fadt.size() <= at.dsdt && at.dsdt + dsdt.size() <= at.hpet &&
+               at.hpet + hpet.size() <= at.madt);
+
+    // The MADT first: guests that look at the first entry only find the CPUs.
+    const uint64_t listed[] = {at.madt, at.fadt, at.hpet};
     Table xsdt;
-    sdt_header(xsdt, "XSDT", 1);
-    xsdt.le<uint64_t>(madt_addr);
-    finish_sdt(xsdt);
+    acpi::sdt_header(xsdt, "XSDT", 1);
+    for (uint64_t table : listed) xsdt.le<uint64_t>(table);
+    acpi::finish_sdt(xsdt);
 
     Table rsdt;
-    sdt_header(rsdt, "RSDT", 1);
-    rsdt.le<uint32_t>(static_cast<uint32_t>(madt_addr));
-    finish_sdt(rsdt);
+    acpi::sdt_header(rsdt, "RSDT", 1);
+    for (uint64_t table : listed) rsdt.le<uint32_t>(static_cast<uint32_t>(table));
+    acpi::finish_sdt(rsdt);
 
     // RSDP (5.2.5.3): revision 2, the first 20 bytes checksummed on their own, all 36 too.
     Table rsdp;
@@ -100,22 +76,28 @@ Result<AcpiLayout> write_acpi_tables(GuestMemory& memory, int cpu_count) {
     rsdp.le<uint8_t>(0);
     rsdp.bytes("SVM   ");
     rsdp.le<uint8_t>(2);
-    rsdp.le<uint32_t>(static_cast<uint32_t>(rsdt_addr));
+    rsdp.le<uint32_t>(static_cast<uint32_t>(at.rsdt));
     rsdp.le<uint32_t>(36);
-    rsdp.le<uint64_t>(xsdt_addr);
+    rsdp.le<uint64_t>(at.xsdt);
     rsdp.le<uint8_t>(0);  // extended checksum
     rsdp.le<uint8_t>(0), rsdp.le<uint8_t>(0), rsdp.le<uint8_t>(0);
     rsdp.checksum(8, 0, 20);
     rsdp.checksum(32, 0, 36);
 
-    if (madt_addr + madt.size() > SVM_PAGE_TABLES_ADDR)
-        return error("the ACPI MADT for {} CPUs does not fit in svm's reserved area", cpu_count);
-    TRY(memory.fill(SVM_ACPI_ADDR, 0, SVM_PAGE_TABLES_ADDR - SVM_ACPI_ADDR));
-    TRY(memory.write(rsdp_addr, rsdp.data()));
-    TRY(memory.write(xsdt_addr, xsdt.data()));
-    TRY(memory.write(rsdt_addr, rsdt.data()));
-    TRY(memory.write(madt_addr, madt.data()));
-    return AcpiLayout{rsdp_addr, rsdp.data()};
+    if (at.madt + madt.size() > base + kAcpiTablesMax)
+        return error("the ACPI MADT for {} CPUs does not fit in svm's {}-byte ACPI area", cpu_count,
+                     kAcpiTablesMax);
+    TRY(memory.fill(base, 0, kAcpiTablesMax));
+    TRY(memory.write(at.rsdp, rsdp.data()));
+    TRY(memory.write(at.xsdt, xsdt.data()));
+    TRY(memory.write(at.rsdt, rsdt.data()));
+    TRY(memory.write(at.facs, facs));
+    TRY(memory.write(at.fadt, fadt));
+    TRY(memory.write(at.dsdt, dsdt));
+    TRY(memory.write(at.hpet, hpet));
+    TRY(memory.write(at.madt, madt));
+    at.rsdp_bytes = rsdp.data();
+    return at;
 }
 
 }  // namespace svm

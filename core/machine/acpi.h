@@ -1,6 +1,6 @@
-// Minimal ACPI tables so that an OS finds its CPUs and I/O APIC the standard way: an RSDP
-// (revision 2), an XSDT and an RSDT that both list one MADT
-// (ACPI 6.5, 5.2.5, 5.2.7, 5.2.8, 5.2.12).
+// The ACPI tables svm hands every guest: an RSDP (revision 2), an XSDT and an RSDT that both list
+// the MADT, the FADT (with its FACS and DSDT) and the HPET table (ACPI 6.5, 5.2.5, 5.2.7, 5.2.8,
+// 5.2.9, 5.2.12; IA-PC HPET 1.0a 3.2.4). The RSDP copies in the BIOS area are bios_tables.cpp's.
 #pragma once
 
 #include <cstdint>
@@ -11,14 +11,20 @@
 
 namespace svm {
 
+// Where each table went (guest-physical), for the machine table, the Multiboot 2 ACPI tags, the
+// BIOS-area copies of the RSDP, and tests.
 struct AcpiLayout {
-    uint64_t rsdp = 0;                // guest-physical address of the RSDP
-    std::vector<uint8_t> rsdp_bytes;  // the 36-byte RSDP, for the Multiboot 2 ACPI tags
+    uint64_t rsdp = 0;
+    std::vector<uint8_t> rsdp_bytes;  // the 36-byte RSDP
+    uint64_t xsdt = 0, rsdt = 0, madt = 0, fadt = 0, facs = 0, dsdt = 0, hpet = 0;
 };
 
+// Bytes the tables may use from `base` (one page: BootLayout::acpi's area).
+constexpr uint64_t kAcpiTablesMax = 0x1000;
+
 // Writes the tables for `cpu_count` CPUs (APIC id = index) and the I/O APIC at SVM_IOAPIC_ADDR
-// into [SVM_ACPI_ADDR, SVM_PAGE_TABLES_ADDR). Returns where the RSDP is, or an error if the tables
-// do not fit (too many CPUs) or RAM does not reach them.
-Result<AcpiLayout> write_acpi_tables(GuestMemory& memory, int cpu_count);
+// into [base, base + kAcpiTablesMax). Returns where they are, or an error if they do not fit (too
+// many CPUs) or RAM does not reach them.
+Result<AcpiLayout> write_acpi_tables(GuestMemory& memory, uint64_t base, int cpu_count);
 
 }  // namespace svm

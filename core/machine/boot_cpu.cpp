@@ -8,8 +8,8 @@ namespace svm {
 
 namespace {
 
-constexpr uint64_t kTssAddr = SVM_GDT_ADDR + 0x100;
-constexpr uint32_t kTssLimit = 0x67;  // a 104-byte TSS with no I/O permission bitmap
+constexpr uint64_t kTssOffset = 0x100;  // the TSS follows the GDT in its page
+constexpr uint32_t kTssLimit = 0x67;    // a 104-byte TSS with no I/O permission bitmap
 
 // Segment descriptors (Intel SDM Vol. 3A, 3.4.5 "Segment Descriptors"): flat 4 GiB, DPL 0.
 constexpr uint64_t kCode64Desc = 0x00af9b000000ffff;  // L=1, P, S, type 0xB (exec/read, accessed)
@@ -41,10 +41,10 @@ Segment real_mode(uint16_t selector, uint8_t type) {
     return s;
 }
 
-Segment tss() {
+Segment tss(uint64_t address) {
     Segment s;
     s.selector = SVM_SEL_TSS;
-    s.base = kTssAddr;
+    s.base = address;
     s.limit = kTssLimit;
     s.type = 0xb;  // busy 32/64-bit TSS, as VM entry requires (SDM Vol. 3C, 27.3.1.2)
     s.present = true;
@@ -60,13 +60,14 @@ Segment unusable_ldt() {
 
 }  // namespace
 
-Result<void> write_boot_gdt(GuestMemory& memory) {
+Result<void> write_boot_gdt(GuestMemory& memory, uint64_t gdt_addr) {
+    const uint64_t kTssAddr = gdt_addr + kTssOffset;
     // A 64-bit TSS descriptor takes two GDT slots (SDM Vol. 3A, 8.2.3).
     uint64_t tss_low = kTssLimit | ((kTssAddr & 0xffffff) << 16) | (uint64_t{0x8b} << 40) |
                        (((kTssAddr >> 24) & 0xff) << 56);
     uint64_t tss_high = kTssAddr >> 32;
     std::array<uint64_t, 6> gdt = {0, kCode64Desc, kDataDesc, kCode32Desc, tss_low, tss_high};
-    TRY(memory.write_obj(SVM_GDT_ADDR, gdt));
+    TRY(memory.write_obj(gdt_addr, gdt));
     TRY(memory.fill(kTssAddr, 0, kTssLimit + 1));
     // The I/O map base points past the limit: no I/O permission bitmap.
     return memory.write_obj<uint16_t>(kTssAddr + 0x66, kTssLimit + 1);
@@ -75,23 +76,26 @@ Result<void> write_boot_gdt(GuestMemory& memory) {
 CpuState boot_cpu_state(const KernelImage& image, uint64_t cr3) {
     CpuState s;
     s.rflags = x86::RFLAGS_FIXED;  // interrupts disabled
-    s.tr = tss();
+    const BootLayout& at = image.layout;
+    s.tr = tss(at.gdt + kTssOffset);
     s.ldt = unusable_ldt();
-    s.gdt = {SVM_GDT_ADDR, 6 * 8 - 1};
+    s.gdt = {at.gdt, 6 * 8 - 1};
     s.idt = {0, 0};  // no IDT: an early exception triple-faults with a clear report
     s.rip = image.entry;
     s.rax = SVM_BOOT_MAGIC;
-    s.rbx = SVM_MACHINE_TABLE_ADDR;
+    s.rbx = at.machine_table;
     switch (image.mode) {
         case CpuMode::Real: {
             s.cr0 = x86::CR0_ET;
             s.idt = {0, 0x3ff};  // the real-mode interrupt vector table at 0
             s.cs = real_mode(0, 0xb);
             s.ds = s.es = s.fs = s.gs = real_mode(0, 0x3);
-            s.ss = real_mode(SVM_RESERVED_START >> 4, 0x3);  // SS:SP = 0x7000:0xfff0
-            s.rsp = 0xfff0;
-            s.rdi = 0;  // ES:DI = 0x8000:0000 is the machine table
-            s.es = real_mode(SVM_MACHINE_TABLE_ADDR >> 4, 0x3);
+            // Default SS:SP = 0x7000:0xfff0 and ES:DI = 0x8000:0000 (the machine table). The
+            // layout keeps both below 1 MiB unless loaded ranges fill all low memory.
+            s.ss = real_mode(static_cast<uint16_t>(at.stack_base >> 4), 0x3);
+            s.rsp = at.stack_top - at.stack_base - 0x10;
+            s.rdi = 0;
+            s.es = real_mode(static_cast<uint16_t>(at.machine_table >> 4), 0x3);
             s.tr.limit = 0xffff;
             break;
         }
@@ -99,8 +103,8 @@ CpuState boot_cpu_state(const KernelImage& image, uint64_t cr3) {
             s.cr0 = x86::CR0_PE | x86::CR0_ET;
             s.cs = flat(SVM_SEL_CODE32, 0xb, false, true);
             s.ds = s.es = s.fs = s.gs = s.ss = flat(SVM_SEL_DATA, 0x3, false, true);
-            s.rsp = SVM_BOOT_STACK_TOP;
-            s.rsi = SVM_MACHINE_TABLE_ADDR;
+            s.rsp = at.stack_top;
+            s.rsi = at.machine_table;
             break;
         }
         case CpuMode::Long: {
@@ -114,8 +118,8 @@ CpuState boot_cpu_state(const KernelImage& image, uint64_t cr3) {
             s.efer = x86::EFER_LME | x86::EFER_LMA;
             s.cs = flat(SVM_SEL_CODE64, 0xb, true, false);
             s.ds = s.es = s.fs = s.gs = s.ss = flat(SVM_SEL_DATA, 0x3, false, true);
-            s.rsp = SVM_BOOT_STACK_TOP;
-            s.rdi = SVM_MACHINE_TABLE_ADDR;
+            s.rsp = at.stack_top;
+            s.rdi = at.machine_table;
             break;
         }
     }

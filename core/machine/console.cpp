@@ -53,8 +53,9 @@ void enter_raw_mode() {
 
 }  // namespace
 
-Result<std::unique_ptr<Console>> Console::create(const std::string& spec) {
+Result<std::unique_ptr<Console>> Console::create(const std::string& spec, bool read_stdin) {
     std::unique_ptr<Console> console(new Console());
+    console->has_input_ = read_stdin;
     if (spec == "stdio") {
         console->out_ = stdout;
         console->has_input_ = true;

@@ -21,9 +21,10 @@ namespace svm {
 class Console {
 public:
     // `spec` is "stdio" (output to stdout, input from stdin), "file:PATH" (output to PATH, no
-    // input) or "none" (output discarded). Returns an error for an unknown spec or an unwritable
-    // file.
-    static Result<std::unique_ptr<Console>> create(const std::string& spec);
+    // input) or "none" (output discarded). With `read_stdin` (--stdin keyboard) stdin is read
+    // whatever the output spec. Returns an error for an unknown spec or an unwritable file.
+    static Result<std::unique_ptr<Console>> create(const std::string& spec,
+                                                   bool read_stdin = false);
     ~Console();
 
     // Writes `bytes` as one unit: output of concurrent callers never interleaves within a call.

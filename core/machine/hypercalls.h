@@ -41,6 +41,10 @@ public:
     void handle(HypercallRegs& regs, int vcpu_index,
                 const std::function<Result<CpuState>()>& cpu_state);
 
+    // The next byte typed on svm's standard input (COM1's receive queue), if any: SVM_HC_GETCHAR's
+    // source, shared with --compat mini-kvm's GETCHAR. Thread-safe.
+    std::optional<uint8_t> take_console_input() { return deps_.getchar(); }
+
     static constexpr uint64_t kMaxWrite = 1 << 20;
 
 private:

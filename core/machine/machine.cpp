@@ -18,9 +18,11 @@
 #include "core/machine/acpi.h"
 #include "core/machine/boot_cpu.h"
 #include "core/machine/machine_table.h"
+#include "core/machine/unclaimed_report.h"
 #include "core/x86_64/boot_page_tables.h"
 #include "devices/debug_console.h"
 #include "devices/debug_exit.h"
+#include "devices/display/text_screen.h"
 #include "devices/uart16550.h"
 
 namespace svm {
@@ -86,7 +88,9 @@ Result<std::unique_ptr<Machine>> Machine::create(const MachineConfig& config) {
     m->exits_ = std::make_unique<VcpuExits>(
         VcpuExits::Deps{m->memory_, m->io_bus_, m->mmio_bus_, *m->hypercalls_, m->stats_,
                         [raw = m.get()](RunOutcome o) { raw->request_stop(std::move(o)); },
-                        m->stopping_, static_cast<int>(m->vcpus_.size()), m->debugger_.get()});
+                        m->stopping_, static_cast<int>(m->vcpus_.size()), m->debugger_.get(),
+                        /*svm_hypercall_port=*/config.compat != "mini-kvm",
+                        /*triple_fault_resets=*/config.triple_fault_resets});
     return m;
 }
 
@@ -110,8 +114,13 @@ Result<void> Machine::create_debugger() {
     auto kill = [this] {
         request_stop({RunOutcome::Kind::Killed, exit_code::kKilled, "killed from the debugger", ""});
     };
-    debugger_ = std::make_unique<VmDebugger>(VmDebugger::Deps{
-        memory_, *kvm_, vcpus_, image_, config_.kernel_path, kill, data_breakpoints});
+    // monitor screen: the VGA text screen, as --screen-text writes it.
+    std::function<std::string()> screen_text;
+    if (pc_.text_screen)
+        screen_text = [screen = pc_.text_screen] { return screen->snapshot().text(); };
+    VmDebugger::Deps deps{memory_, *kvm_, vcpus_, image_, config_.kernel_path, kill,
+                          data_breakpoints, std::move(screen_text)};
+    debugger_ = std::make_unique<VmDebugger>(std::move(deps));
     gdb::ServerOptions options;
     options.session.log = [](std::string_view line) { log::verbose("gdb: {}", line); };
     if (log::enabled(log::Level::Debug))
@@ -130,7 +139,7 @@ Result<void> Machine::create_debugger() {
 }
 
 Result<void> Machine::create_devices() {
-    console_ = TRY(Console::create(config_.serial));
+    console_ = TRY(Console::create(config_.serial, config_.stdin_keyboard));
     OutputSink sink = [this](std::span<const uint8_t> bytes) { console_->write(bytes); };
 
     uart_ = std::make_shared<Uart16550>(
@@ -138,8 +147,11 @@ Result<void> Machine::create_devices() {
     TRY(io_bus_.add(kCom1Base, 8, uart_, "com1"));
     device_entries_.push_back(make_device(SVM_DEV_UART16550, "com1", kCom1Base, 8, kCom1Irq));
 
-    TRY(io_bus_.add(kDebugConsolePort, 1, std::make_shared<DebugConsole>(sink), "debugcon"));
-    device_entries_.push_back(make_device(SVM_DEV_DEBUGCON, "debugcon", kDebugConsolePort, 1));
+    // With --compat symphony, Hypervisor-Symphony's ports 0xE9-0xEF replace it (compat.cpp).
+    if (config_.compat != "symphony") {
+        TRY(io_bus_.add(kDebugConsolePort, 1, std::make_shared<DebugConsole>(sink), "debugcon"));
+        device_entries_.push_back(make_device(SVM_DEV_DEBUGCON, "debugcon", kDebugConsolePort, 1));
+    }
 
     auto on_debug_exit = [this](int code) {
         request_stop({RunOutcome::Kind::GuestExit, code & 0xff,
@@ -148,7 +160,9 @@ Result<void> Machine::create_devices() {
     };
     TRY(io_bus_.add(kDebugExitPort, 4, std::make_shared<DebugExit>(on_debug_exit), "debug-exit"));
     device_entries_.push_back(make_device(SVM_DEV_EXIT, "debug-exit", kDebugExitPort, 4));
-    device_entries_.push_back(make_device(SVM_DEV_HYPERCALL, "hypercall", SVM_HYPERCALL_PORT, 4));
+    if (config_.compat != "mini-kvm")
+        device_entries_.push_back(
+            make_device(SVM_DEV_HYPERCALL, "hypercall", SVM_HYPERCALL_PORT, 4));
     // KVM's in-kernel interrupt controllers and PIT (Kvm::create_vm).
     device_entries_.push_back(
         make_device(SVM_DEV_LAPIC, "lapic", 0, 0, SVM_IRQ_NONE, SVM_LAPIC_ADDR, 0x1000));
@@ -276,10 +290,12 @@ RunOutcome Machine::run() {
             continue;
         }
         if (r == 0) {
+            // What the guest was polling where no device is, if anything (unclaimed_report.h).
             request_stop({RunOutcome::Kind::Timeout, exit_code::kTimeout,
                           fmt::format("timeout: the guest was still running after {} s",
                                       *config_.timeout_seconds),
-                          ""});
+                          format_unclaimed_report(io_bus_.unclaimed_accesses(),
+                                                  mmio_bus_.unclaimed_accesses())});
             break;
         }
         if (fds[1].revents & POLLIN) {
@@ -288,7 +304,8 @@ RunOutcome Machine::run() {
             request_stop({RunOutcome::Kind::Interrupted, exit_code::kInterrupted,
                           fmt::format("stopped by signal {} ({})", info.ssi_signo,
                                       strsignal(static_cast<int>(info.ssi_signo))),
-                          ""});
+                          format_unclaimed_report(io_bus_.unclaimed_accesses(),
+                                                  mmio_bus_.unclaimed_accesses())});
         }
         break;
     }

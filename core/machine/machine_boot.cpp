@@ -1,26 +1,79 @@
-// Machine: loading the kernel and writing what svm hands the guest (ACPI tables, boot GDT,
-// machine table).
+// Machine: loading the kernel, its modules and --load-file contents, then writing what svm hands
+// the guest (ACPI tables, BIOS-area tables, Multiboot information, boot GDT, machine table) in
+// the places plan_boot_layout chose around what was loaded.
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "core/loader/image_placer.h"
+#include "core/loader/memory_map.h"
+#include "core/log.h"
+#include "core/machine/bios_tables.h"
 #include "core/machine/boot_cpu.h"
 #include "core/machine/machine.h"
 #include "core/machine/machine_table.h"
+#include "core/machine/mp_table.h"
 
 namespace svm {
 
+namespace {
+
+// Copies one --load-file to guest memory through `placer` (so it may not overlap the kernel, a
+// module or an earlier file). The size is checked against RAM and the other ranges before a byte
+// is read, so a huge file or a device node is refused without reading it.
+Result<void> load_raw_file(const MachineConfig::LoadFile& file, ImagePlacer& placer) {
+    std::error_code ec;
+    auto status = std::filesystem::status(file.path, ec);
+    if (ec) return error("--load-file {}: {}", file.path, ec.message());
+    if (!std::filesystem::is_regular_file(status))
+        return error("--load-file {}: not a regular file", file.path);
+    uint64_t size = std::filesystem::file_size(file.path, ec);
+    if (ec) return error("--load-file {}: {}", file.path, ec.message());
+    auto what = fmt::format("--load-file {} ({} bytes at {:#x})", file.path, size, file.address);
+    TRY(placer.check(what, file.address, size));
+    std::vector<uint8_t> bytes(size);
+    std::ifstream in(file.path, std::ios::binary);
+    if (!in || !in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size)))
+        return error("cannot read --load-file {}: {}", file.path, std::strerror(errno));
+    return placer.place(what, file.address, bytes, size, false);
+}
+
+}  // namespace
+
 Result<void> Machine::load(std::span<const uint8_t> kernel) {
-    // ACPI first: the Multiboot 2 information carries a copy of the RSDP.
-    acpi_ = TRY(write_acpi_tables(memory_, config_.cpus));
-    LoadOptions options = config_.load;
-    options.acpi_rsdp = acpi_.rsdp_bytes;
-    image_ = TRY(with_context(load_kernel(config_.kernel_path, kernel, memory_, options),
+    // 1. Everything the user asked to load: kernel segments, modules, raw files.
+    image_ = TRY(with_context(place_kernel(config_.kernel_path, kernel, memory_, config_.load),
                               config_.kernel_path));
-    TRY(write_boot_gdt(memory_));
+    if (!config_.load_files.empty()) {
+        ImagePlacer placer(memory_);
+        for (const auto& range : image_.loaded)
+            placer.record(range.is_module ? "a boot module" : "the kernel", range);
+        for (const auto& file : config_.load_files) TRY(load_raw_file(file, placer));
+        image_.loaded = placer.loaded();
+    }
+    // 2. svm's own areas around it.
+    image_.layout =
+        TRY(plan_boot_layout(memory_.size(), image_.loaded, mp_config_table_size(config_.cpus)));
+    // 3. What goes there. ACPI first: the BIOS-area copies and Multiboot 2 carry its RSDP.
+    acpi_ = TRY(write_acpi_tables(memory_, image_.layout.acpi, config_.cpus));
+    auto base_map = base_memory_map(memory_.size(), image_.layout.reserved);
+    TRY(write_bios_tables(memory_, image_.layout, config_.cpus, acpi_.rsdp_bytes, base_map));
+    TRY(with_context(write_boot_info(image_, memory_, acpi_.rsdp_bytes), config_.kernel_path));
+    TRY(write_boot_gdt(memory_, image_.layout.gdt));
+    const auto& at = image_.layout;
+    log::verbose(
+        "boot layout: stack {:#x}-{:#x}, machine table {:#x}, GDT {:#x}, boot info {:#x}, ACPI "
+        "{:#x}, page tables {:#x}",
+        at.stack_base, at.stack_top, at.machine_table, at.gdt, at.boot_info, at.acpi,
+        at.page_tables);
     return {};
 }
 
 Result<void> Machine::write_boot_tables() {
     MachineDescription desc;
     desc.ram_size = memory_.size();
-    desc.memory = machine_memory_map(memory_.size(), image_.loaded);
+    desc.memory = machine_memory_map(memory_.size(), image_.layout.reserved, image_.loaded);
     memory_map_ = desc.memory;
     desc.devices = device_entries_;
     desc.cmdline = config_.load.cmdline;
@@ -29,7 +82,7 @@ Result<void> Machine::write_boot_tables() {
         uint32_t index = static_cast<uint32_t>(i);
         desc.cpus.push_back({index, index, i == 0 ? SVM_CPU_BSP : 0u, 0});
     }
-    return write_machine_table(memory_, desc);
+    return write_machine_table(memory_, desc, image_.layout.machine_table);
 }
 
 }  // namespace svm

@@ -1,9 +1,13 @@
 // Machine: its vCPUs — creation, SVM_HC_START_CPU, and noticing that every vCPU sleeps for good.
 #include <svm/hypercall.h>
 
+#include <algorithm>
+#include <cstring>
+
 #include "core/log.h"
 #include "core/machine/boot_cpu.h"
 #include "core/machine/machine.h"
+#include "core/machine/wake_sources.h"
 #include "core/x86_64/boot_page_tables.h"
 #include "core/x86_64/crash_report.h"
 
@@ -32,13 +36,45 @@ bool waiting_for_sipi(uint32_t mp_state) {
     return mp_state == KVM_MP_STATE_UNINITIALIZED || mp_state == KVM_MP_STATE_INIT_RECEIVED;
 }
 
+// The parts of a local APIC's register page (kvm_lapic_state.regs, xAPIC layout; SDM Vol. 3A,
+// Table 11-1) that decide whether it can still take or raise an interrupt.
+LapicWakeState lapic_wake_state(const kvm_lapic_state& lapic, uint64_t apic_base) {
+    auto reg = [&](size_t offset) {
+        uint32_t v = 0;
+        std::memcpy(&v, lapic.regs + offset, sizeof v);
+        return v;
+    };
+    LapicWakeState out;
+    out.lvt_timer = reg(0x320);
+    out.lvt_lint0 = reg(0x350);
+    out.initial_count = reg(0x380);
+    out.current_count = reg(0x390);
+    for (size_t irr = 0x200; irr <= 0x270; irr += 0x10) out.irr_pending |= reg(irr) != 0;
+    out.hw_enabled = apic_base & (1u << 11);  // IA32_APIC_BASE.EN
+    return out;
+}
+
+// The report for a machine that sleeps for good: `explanation` and vCPU 0's state.
+std::string halt_report(Vcpu& vcpu0, const GuestMemory& memory, std::string title,
+                        std::string explanation) {
+    CpuState state;
+    if (!vcpu0.run_on_thread([&](Vcpu& v) -> Result<void> {
+            state = TRY(v.get_state());
+            return {};
+        }))
+        return explanation;
+    CrashInfo info{std::move(title), std::move(explanation), 0, state};
+    return format_crash_report(info, memory);
+}
+
 }  // namespace
 
 Result<void> Machine::create_vcpus() {
     uint64_t cr3 = 0;
     if (image_.mode == CpuMode::Long)
         cr3 = TRY(
-            with_context(build_boot_page_tables(memory_, image_.mappings), config_.kernel_path));
+            with_context(build_boot_page_tables(memory_, image_.mappings, image_.layout.page_tables,
+                                   kBootPageTablePages), config_.kernel_path));
     const CpuState boot = boot_cpu_state(image_, cr3);
     for (int i = 0; i < config_.cpus; ++i) {
         auto vcpu = TRY(Vcpu::create(*kvm_, i));
@@ -92,32 +128,72 @@ std::optional<RunOutcome> Machine::check_all_halted() {
     if (debugger_ && debugger_->attached()) return std::nullopt;
     for (auto& vcpu : vcpus_)
         if (vcpu->state() != VcpuState::Running) return std::nullopt;
+    // Every vCPU must sleep: for good (HLT with IF = 0, or waiting for a SIPI), or in HLT with
+    // IF = 1, waiting for an interrupt. For the latter, their local APICs are collected so that
+    // why_nothing_can_wake() can decide whether one can ever come.
+    bool waits_for_interrupt = false;
+    WakeSnapshot wake;
     for (auto& vcpu : vcpus_) {
-        bool forever = false;
+        bool asleep = false;
         auto r = vcpu->run_on_thread([&](Vcpu& v) -> Result<void> {
             uint32_t mp = v.mp_state().mp_state;
             auto regs = TRY(v.get_regs());
-            forever = waiting_for_sipi(mp) ||
-                      (mp == KVM_MP_STATE_HALTED && !(regs.rflags & x86::RFLAGS_IF));
+            const bool halted = mp == KVM_MP_STATE_HALTED;
+            const bool interruptible = halted && (regs.rflags & x86::RFLAGS_IF);
+            asleep = waiting_for_sipi(mp) || halted;
+            if (interruptible) waits_for_interrupt = true;
+            if (!asleep) return {};
+            auto lapic = TRY(v.get_lapic());
+            auto sregs = TRY(v.get_sregs());
+            wake.lapics.push_back(lapic_wake_state(lapic, sregs.apic_base));
             return {};
         });
-        if (!r || !forever) return std::nullopt;
+        if (!r || !asleep) return std::nullopt;
     }
+    if (!waits_for_interrupt) {
+        RunOutcome outcome{RunOutcome::Kind::Halted, exit_code::kHalted,
+                           "every vCPU halted with interrupts disabled", ""};
+        outcome.report = halt_report(
+            *vcpus_[0], memory_, "halted with interrupts disabled",
+            "Every vCPU executed HLT with RFLAGS.IF = 0 (or waits for a SIPI that no running CPU "
+            "can send): nothing can wake the machine. The state of vCPU 0 follows; RIP points "
+            "after its HLT.");
+        return outcome;
+    }
+    // Interrupts are enabled somewhere: end the run only if no interrupt source is armed.
+    auto pit = kvm_->get_pit2();
+    auto master = kvm_->get_irqchip(KVM_IRQCHIP_PIC_MASTER);
+    auto slave = kvm_->get_irqchip(KVM_IRQCHIP_PIC_SLAVE);
+    auto ioapic = kvm_->get_irqchip(KVM_IRQCHIP_IOAPIC);
+    if (!pit || !master || !slave || !ioapic) return std::nullopt;  // in doubt: keep running
+    wake.pit.mode = pit->channels[0].mode;
+    wake.controllers.pic_master_imr = master->chip.pic.imr;
+    wake.controllers.pic_slave_imr = slave->chip.pic.imr;
+    for (size_t pin = 0; pin < wake.controllers.ioapic_masked.size(); ++pin)
+        wake.controllers.ioapic_masked[pin] = ioapic->chip.ioapic.redirtbl[pin].fields.mask;
+    // Every ISA line a device of this machine drives (machine table), plus 0 and 8, which an HPET
+    // in legacy-replacement mode drives: a line of an existing device counts as a possible source.
+    wake.device_irqs = {0, 8};
+    for (const svm_device& d : device_entries_) {
+        if (d.irq == SVM_IRQ_NONE || d.type == SVM_DEV_LAPIC || d.type == SVM_DEV_IOAPIC ||
+            d.type == SVM_DEV_PIC || d.type == SVM_DEV_PIT)
+            continue;
+        if (std::find(wake.device_irqs.begin(), wake.device_irqs.end(), d.irq) ==
+            wake.device_irqs.end())
+            wake.device_irqs.push_back(d.irq);
+    }
+    std::sort(wake.device_irqs.begin(), wake.device_irqs.end());
+    std::optional<std::string> why = why_nothing_can_wake(wake);
+    if (!why) return std::nullopt;
     RunOutcome outcome{RunOutcome::Kind::Halted, exit_code::kHalted,
-                       "every vCPU halted with interrupts disabled", ""};
-    CpuState state;
-    if (vcpus_[0]->run_on_thread([&](Vcpu& v) -> Result<void> {
-            state = TRY(v.get_state());
-            return {};
-        })) {
-        CrashInfo info{"halted with interrupts disabled",
-                       fmt::format("Every vCPU executed HLT with RFLAGS.IF = 0 (or waits for a "
-                                   "SIPI that no running CPU can send): nothing can wake the "
-                                   "machine. The state of vCPU 0 follows; RIP points after its "
-                                   "HLT."),
-                       0, state};
-        outcome.report = format_crash_report(info, memory_);
-    }
+                       "every vCPU waits for an interrupt that nothing can raise", ""};
+    outcome.report = halt_report(
+        *vcpus_[0], memory_, "halted with interrupts enabled, but no interrupt source is armed",
+        fmt::format("Every vCPU executed HLT (some with RFLAGS.IF = 1), and nothing can ever "
+                    "interrupt them: interrupts enabled, but no interrupt source is armed: {}. "
+                    "Program a timer (the LAPIC timer, or the PIT with IRQ 0 unmasked) before "
+                    "waiting. The state of vCPU 0 follows; RIP points after its HLT.",
+                    *why));
     return outcome;
 }
 

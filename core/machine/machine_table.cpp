@@ -8,38 +8,9 @@
 namespace svm {
 
 std::vector<svm_mem_range> machine_memory_map(uint64_t ram_size,
+                                              std::span<const svm_mem_range> reserved,
                                               std::span<const LoadedRange> loaded) {
-    std::vector<svm_mem_range> out;
-    // Whole pages: a page allocator built from this map must not hand out the tail of a page
-    // that holds kernel bytes. Loaded ranges never overlap each other (the loader refuses that),
-    // but two can share a page; the first one there keeps it.
-    std::vector<LoadedRange> sorted;
-    for (LoadedRange l : loaded) {
-        if (l.size == 0) continue;
-        uint64_t end = (l.base + l.size + 0xfff) & ~0xfffull;
-        l.base &= ~0xfffull;
-        l.size = end - l.base;
-        sorted.push_back(l);
-    }
-    std::sort(sorted.begin(), sorted.end(),
-              [](const LoadedRange& a, const LoadedRange& b) { return a.base < b.base; });
-    for (const svm_mem_range& range : base_memory_map(ram_size)) {
-        if (range.type != SVM_MEM_RAM) {
-            out.push_back(range);
-            continue;
-        }
-        // Split RAM around the loaded images that fall inside it.
-        uint64_t cursor = range.base, end = range.base + range.length;
-        for (const LoadedRange& l : sorted) {
-            uint64_t lb = std::max(l.base, cursor), le = std::min(l.base + l.size, end);
-            if (l.size == 0 || lb >= le) continue;
-            if (lb > cursor) out.push_back({cursor, lb - cursor, SVM_MEM_RAM, 0});
-            out.push_back({lb, le - lb, l.is_module ? SVM_MEM_MODULE : SVM_MEM_KERNEL, 0});
-            cursor = le;
-        }
-        if (cursor < end) out.push_back({cursor, end - cursor, SVM_MEM_RAM, 0});
-    }
-    return out;
+    return overlay_loaded(base_memory_map(ram_size, reserved), loaded);
 }
 
 svm_device make_device(uint32_t type, const std::string& name, uint16_t io_base, uint16_t io_size,
@@ -101,14 +72,15 @@ std::vector<uint8_t> build_machine_table(const MachineDescription& desc, uint64_
     return out;
 }
 
-Result<void> write_machine_table(GuestMemory& memory, const MachineDescription& desc) {
-    auto bytes = build_machine_table(desc, SVM_MACHINE_TABLE_ADDR);
+Result<void> write_machine_table(GuestMemory& memory, const MachineDescription& desc,
+                                 uint64_t address) {
+    auto bytes = build_machine_table(desc, address);
     if (bytes.size() > SVM_MACHINE_TABLE_MAX)
         return error(
             "the machine table needs {} bytes, more than the {} reserved for it (is the "
             "command line too long?)",
             bytes.size(), SVM_MACHINE_TABLE_MAX);
-    return memory.write(SVM_MACHINE_TABLE_ADDR, bytes);
+    return memory.write(address, bytes);
 }
 
 }  // namespace svm

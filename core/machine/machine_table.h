@@ -23,9 +23,11 @@ struct MachineDescription {
     uint64_t acpi_rsdp = 0;  // 0 = no ACPI tables
 };
 
-// The memory map for the table: the base map of `ram_size` with the ranges in `loaded` carved
-// out of RAM as SVM_MEM_KERNEL / SVM_MEM_MODULE, widened to whole 4 KiB pages.
+// The memory map for the table: the base map of `ram_size` with `reserved` (BootLayout::reserved)
+// and the ranges in `loaded` painted over it as SVM_MEM_KERNEL / SVM_MEM_MODULE, widened to whole
+// 4 KiB pages (overlay_loaded).
 std::vector<svm_mem_range> machine_memory_map(uint64_t ram_size,
+                                              std::span<const svm_mem_range> reserved,
                                               std::span<const LoadedRange> loaded);
 
 // A device entry (name truncated to 15 characters).
@@ -35,8 +37,9 @@ svm_device make_device(uint32_t type, const std::string& name, uint16_t io_base,
 // Serialises the table with its checksum, placed at `address` (which the cmdline pointer needs).
 std::vector<uint8_t> build_machine_table(const MachineDescription& desc, uint64_t address);
 
-// Writes the table at SVM_MACHINE_TABLE_ADDR. Returns an error if it exceeds
+// Writes the table at `address` (BootLayout::machine_table). Returns an error if it exceeds
 // SVM_MACHINE_TABLE_MAX bytes (too many devices or too long a command line).
-Result<void> write_machine_table(GuestMemory& memory, const MachineDescription& desc);
+Result<void> write_machine_table(GuestMemory& memory, const MachineDescription& desc,
+                                 uint64_t address = SVM_MACHINE_TABLE_ADDR);
 
 }  // namespace svm

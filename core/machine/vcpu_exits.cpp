@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "core/kvm/host_kind.h"
 #include "core/log.h"
 #include "core/x86_64/crash_report.h"
 #include "core/x86_64/disassembler.h"
@@ -11,7 +12,33 @@
 
 namespace svm {
 
+namespace {
+
+thread_local const CurrentExit* t_current_exit = nullptr;
+
+// Sets the calling thread's current exit for one dispatch.
+class CurrentExitScope {
+public:
+    explicit CurrentExitScope(const CurrentExit& exit) : previous_(t_current_exit) {
+        t_current_exit = &exit;
+    }
+    ~CurrentExitScope() { t_current_exit = previous_; }
+    CurrentExitScope(const CurrentExitScope&) = delete;
+    CurrentExitScope& operator=(const CurrentExitScope&) = delete;
+
+private:
+    const CurrentExit* previous_;
+};
+
+}  // namespace
+
+const CurrentExit* current_exit() {
+    return t_current_exit;
+}
+
 VcpuExitHandler::Action VcpuExits::handle_exit(Vcpu& vcpu) {
+    const CurrentExit exit{vcpu, deps_.stats, deps_.hypercalls};
+    CurrentExitScope scope(exit);
     Action action = dispatch(vcpu);
     // A device or hypercall may have ended the run (the guest's exit): this vCPU must not execute
     // another instruction, so it parks now rather than when the main thread gets to it.
@@ -37,6 +64,12 @@ VcpuExitHandler::Action VcpuExits::dispatch(Vcpu& vcpu) {
             return debugging() && deps_.debugger->on_debug_exit(vcpu) ? Action::Yield
                                                                       : Action::Continue;
         case KVM_EXIT_SHUTDOWN:
+            if (deps_.triple_fault_resets && !debugging()) {
+                // --triple-fault reset: what a PC does (main.cpp restarts with --reboot).
+                deps_.stop({RunOutcome::Kind::Reset, exit_code::kReset,
+                            "guest requested a reset (triple fault)", ""});
+                return Action::Park;
+            }
             return crash(vcpu, RunOutcome::Kind::TripleFault, exit_code::kTripleFault,
                          "triple fault",
                          "The guest raised an exception while delivering a double fault "
@@ -68,9 +101,10 @@ VcpuExitHandler::Action VcpuExits::handle_io(Vcpu& vcpu) {
     kvm_run* run = vcpu.run();
     const auto& io = run->io;
     deps_.stats.count_port(io.port);
-    if (io.port == SVM_HYPERCALL_PORT && io.direction == KVM_EXIT_IO_OUT && io.size == 4 &&
-        io.count == 1)
+    const bool hypercall_port = deps_.svm_hypercall_port && io.port == SVM_HYPERCALL_PORT;
+    if (hypercall_port && io.direction == KVM_EXIT_IO_OUT && io.size == 4 && io.count == 1)
         return handle_hypercall(vcpu);
+    if (hypercall_port && io.size != 4) explain_hypercall_port(*run);
     // `rep ins/outs` arrive as `count` items of `size` bytes each at data_offset (api.rst,
     // KVM_EXIT_IO).
     auto* data = reinterpret_cast<uint8_t*>(run) + io.data_offset;
@@ -78,12 +112,24 @@ VcpuExitHandler::Action VcpuExits::handle_io(Vcpu& vcpu) {
         std::span<uint8_t> item(data + size_t{i} * io.size, io.size);
         if (io.direction == KVM_EXIT_IO_OUT)
             deps_.io_bus.write(io.port, item);
-        else if (io.port == SVM_HYPERCALL_PORT && io.size == 4)
+        else if (hypercall_port && io.size == 4)
             std::memcpy(item.data(), "!MVS", 4);  // reads as SVM_BOOT_MAGIC: the port exists
         else
             deps_.io_bus.read(io.port, item);
     }
     return after_instruction(vcpu);
+}
+
+void VcpuExits::explain_hypercall_port(const kvm_run& run) {
+    if (hypercall_port_explained_.exchange(true, std::memory_order_relaxed)) return;
+    log::info(
+        "the guest {} {} byte(s) at port {:#x}, svm's hypercall port. svm's ABI is 32-bit: "
+        "`out %eax, (%dx)` with DX = {:#x} and the function number in EAX, arguments in EBX, "
+        "ECX, ESI, EDI, the result in EAX (<svm/hypercall.h>, docs/guests.md); other access sizes "
+        "are ignored and read as all-ones. A mini-kvm guest (`out %al, (%dx)` with the function "
+        "in AL) runs with --compat mini-kvm.",
+        run.io.direction == KVM_EXIT_IO_OUT ? "wrote" : "read", run.io.size, run.io.port,
+        SVM_HYPERCALL_PORT);
 }
 
 void VcpuExits::log_exit(Vcpu& vcpu) {
@@ -196,6 +242,11 @@ VcpuExitHandler::Action VcpuExits::crash(Vcpu& vcpu, RunOutcome::Kind kind, int 
     outcome.summary = fmt::format("{} on vCPU {}", title, vcpu.index());
     if (auto state = vcpu.get_state()) {
         CrashInfo info{std::move(title), std::move(explanation), vcpu.index(), *state};
+        // A guest stopped by a limit of a nested KVM-PVM host (32-bit paging, 32-bit int n/iret)
+        // gets a hint that says so (crash_report.h, host_limit_hint).
+        info.host_hints =
+            kind == RunOutcome::Kind::TripleFault || kind == RunOutcome::Kind::EmulationFailure;
+        info.host = detect_host_kvm();
         outcome.report = format_crash_report(info, deps_.memory);
     } else {
         outcome.report =

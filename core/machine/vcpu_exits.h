@@ -16,6 +16,19 @@
 
 namespace svm {
 
+// The exit a vCPU thread is handling, for the few devices that need the vCPU itself: the seed
+// hypervisors' ports (--compat) read BL, write RAX, translate through the guest's page tables and
+// count exits. VcpuExits sets it on the vCPU thread for the duration of one exit's dispatch.
+struct CurrentExit {
+    Vcpu& vcpu;
+    const ExitStats& stats;
+    Hypercalls& hypercalls;  // console input (take_console_input)
+};
+
+// Returns the exit the calling thread is handling, or nullptr outside exit dispatch (a unit test,
+// the main thread). Bus devices are called from exit dispatch, so there it is never null.
+const CurrentExit* current_exit();
+
 class VcpuExits final : public VcpuExitHandler {
 public:
     struct Deps {
@@ -28,6 +41,10 @@ public:
         const std::atomic<bool>& stopping;     // set once the run is ending
         int vcpu_count;
         VmDebugger* debugger = nullptr;  // with --gdb
+        // False with --compat mini-kvm: port 0x500 then belongs to the I/O bus (compat.cpp).
+        bool svm_hypercall_port = true;
+        // --triple-fault reset: KVM_EXIT_SHUTDOWN ends the run as a reset request.
+        bool triple_fault_resets = false;
     };
     explicit VcpuExits(Deps deps) : deps_(std::move(deps)), halted_(deps_.vcpu_count) {}
 
@@ -49,8 +66,13 @@ private:
     Action crash(Vcpu& vcpu, RunOutcome::Kind kind, int code, std::string title,
                  std::string explanation);
 
+    // Explains svm's 32-bit hypercall ABI, once, when the guest touches port 0x500 with another
+    // access size (a mini-kvm guest's `out %al, (%dx)`).
+    void explain_hypercall_port(const kvm_run& run);
+
     Deps deps_;
     std::vector<std::atomic<bool>> halted_;  // vCPU halted with interrupts disabled
+    std::atomic<bool> hypercall_port_explained_{false};
 };
 
 }  // namespace svm

@@ -21,7 +21,7 @@ constexpr uint64_t LARGE = 2ull << 20;
 // the pool, so that running out of pool can report how many pages the mappings really need.
 class TableBuilder {
 public:
-    TableBuilder() { allocate(); }  // the PML4
+    explicit TableBuilder(uint64_t pool) : pool_(pool) { allocate(); }  // the PML4
 
     size_t page_count() const { return pages_.size(); }
     const std::array<uint64_t, 512>& page(size_t i) const { return pages_[i]; }
@@ -37,7 +37,7 @@ public:
     }
 
 private:
-    static uint64_t address(size_t index) { return SVM_PAGE_TABLES_ADDR + index * PAGE; }
+    uint64_t address(size_t index) const { return pool_ + index * PAGE; }
 
     size_t allocate() {
         pages_.emplace_back();
@@ -58,8 +58,7 @@ private:
     // addressed by index, not reference: allocate() may move them.
     size_t child(size_t table, size_t slot, int level) {
         const uint64_t entry = pages_[table][slot];
-        if ((entry & P) && !(entry & PS))
-            return ((entry & ADDR_MASK) - SVM_PAGE_TABLES_ADDR) / PAGE;
+        if ((entry & P) && !(entry & PS)) return ((entry & ADDR_MASK) - pool_) / PAGE;
         const size_t fresh = allocate();
         if (entry & PS) {
             // Split a large page into the next level's pages with the same physical range and
@@ -74,6 +73,7 @@ private:
         return fresh;
     }
 
+    uint64_t pool_;
     std::vector<std::array<uint64_t, 512>> pages_;
 };
 
@@ -107,12 +107,12 @@ Result<void> check_mapping(const VirtualMapping& m) {
 
 }  // namespace
 
-Result<uint64_t> build_boot_page_tables(GuestMemory& mem,
-                                        std::span<const VirtualMapping> mappings) {
+Result<uint64_t> build_boot_page_tables(GuestMemory& mem, std::span<const VirtualMapping> mappings,
+                                        uint64_t pool, uint64_t pool_pages) {
     for (const auto& m : mappings)
         if (m.size != 0) TRY(check_mapping(m));
 
-    TableBuilder tables;
+    TableBuilder tables(pool);
     for (uint64_t addr = 0; addr < (4ull << 30); addr += LARGE) tables.map_2m(addr, addr);
 
     for (const auto& m : mappings) {
@@ -135,20 +135,20 @@ Result<uint64_t> build_boot_page_tables(GuestMemory& mem,
     }
 
     const size_t used = tables.page_count();
-    if (used > kBootPageTablePoolPages)
+    if (used > pool_pages)
         return error(
             "boot page tables need {} pages, but svm's pool at {:#x}-{:#x} holds {}: map "
             "fewer or 2 MiB-aligned kernel segments",
-            used, SVM_PAGE_TABLES_ADDR, SVM_RESERVED_END, kBootPageTablePoolPages);
-    if (!mem.contains(SVM_PAGE_TABLES_ADDR, used * PAGE))
+            used, pool, pool + pool_pages * PAGE, pool_pages);
+    if (!mem.contains(pool, used * PAGE))
         return error("guest RAM ({:#x} bytes) does not hold the boot page tables at {:#x}",
-                     mem.size(), SVM_PAGE_TABLES_ADDR);
+                     mem.size(), pool);
     for (size_t i = 0; i < used; ++i) {
         const auto& page = tables.page(i);
-        TRY(mem.write(SVM_PAGE_TABLES_ADDR + i * PAGE,
+        TRY(mem.write(pool + i * PAGE,
                       std::span(reinterpret_cast<const uint8_t*>(page.data()), PAGE)));
     }
-    return uint64_t{SVM_PAGE_TABLES_ADDR};
+    return pool;
 }
 
 }  // namespace svm

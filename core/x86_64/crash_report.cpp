@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
+#include <optional>
+#include <string_view>
 #include <utility>
 
 #include "core/x86_64/disassembler.h"
@@ -166,10 +169,105 @@ std::string code_at_rip(const CrashInfo& info, const GuestMemory& mem, const Pag
         std::string hint = emulation_failure_hint(code, bits);
         if (!hint.empty()) out += fmt::format("hint: {}\n", hint);
     }
+    if (info.host_hints) {
+        std::string hint = host_limit_hint(s, mem, info.host);
+        if (!hint.empty()) out += fmt::format("hint: {}\n", hint);
+    }
     return out;
 }
 
+// The value of general register `name` (Intel syntax as Zydis prints it: "eax", "r8d", "rbx"),
+// or nothing for another operand.
+std::optional<uint64_t> register_value(const CpuState& s, std::string_view name) {
+    static constexpr std::array<std::pair<std::string_view, uint64_t CpuState::*>, 16> regs{{
+        {"ax", &CpuState::rax},
+        {"bx", &CpuState::rbx},
+        {"cx", &CpuState::rcx},
+        {"dx", &CpuState::rdx},
+        {"si", &CpuState::rsi},
+        {"di", &CpuState::rdi},
+        {"sp", &CpuState::rsp},
+        {"bp", &CpuState::rbp},
+        {"r8", &CpuState::r8},
+        {"r9", &CpuState::r9},
+        {"r10", &CpuState::r10},
+        {"r11", &CpuState::r11},
+        {"r12", &CpuState::r12},
+        {"r13", &CpuState::r13},
+        {"r14", &CpuState::r14},
+        {"r15", &CpuState::r15},
+    }};
+    // "eax"/"rax" -> "ax"; "r8d" -> "r8".
+    if (name.size() == 3 && (name[0] == 'e' || name[0] == 'r') && !std::isdigit(name[1]))
+        name.remove_prefix(1);
+    if (!name.empty() && name.back() == 'd' && name[0] == 'r') name.remove_suffix(1);
+    for (const auto& [n, member] : regs)
+        if (n == name) return s.*member;
+    return std::nullopt;
+}
+
+// The value a `mov cr0, reg` instruction loads, if `insn` is one.
+std::optional<uint64_t> cr0_load_value(const CpuState& s, const Instruction& insn) {
+    constexpr std::string_view kPrefix = "mov cr0, ";
+    if (!insn.valid || !insn.text.starts_with(kPrefix)) return std::nullopt;
+    return register_value(s, std::string_view(insn.text).substr(kPrefix.size()));
+}
+
+std::string_view host_phrase(HostKvm host) {
+    return host == HostKvm::Pvm ? "This host's KVM is nested KVM-PVM, which"
+                                : "If this host's KVM is nested KVM-PVM (no vmx/svm CPU flag, "
+                                  "module kvm_pvm), it";
+}
+
 }  // namespace
+
+std::string host_limit_hint(const CpuState& s, const GuestMemory& mem, HostKvm host) {
+    if (host == HostKvm::Hardware || !(s.cr0 & x86::CR0_PE)) return {};
+    const int bits = code_bits(s);
+    if (bits != 32) return {};
+    const PagingRegs regs = PagingRegs::from(s);
+    const uint64_t linear = (s.cs.base + (s.rip & 0xFFFF'FFFF)) & 0xFFFF'FFFF;
+    // Three bytes before RIP (a `mov cr0, r32` that already executed) and the instruction at RIP.
+    std::array<uint8_t, 18> bytes{};
+    const size_t back = linear >= 3 ? 3 : 0;
+    auto got = read_linear(mem, regs, linear - back, bytes);
+    if (!got || *got <= back) return {};
+    auto at_rip = disassemble(std::span(bytes).subspan(back, *got - back), linear, bits, 1);
+    if (at_rip.empty()) return {};
+    const Instruction& insn = at_rip[0];
+
+    // 32-bit paging: PG requested with EFER.LME = 0 (with LME = 1 the same write enters long
+    // mode, which works on every host).
+    if (!(s.cr0 & x86::CR0_PG) && !(s.efer & x86::EFER_LME)) {
+        std::optional<uint64_t> loaded = cr0_load_value(s, insn);
+        bool just_before = false;
+        if (!loaded && back == 3) {
+            auto before = disassemble(std::span(bytes).first(3), linear - 3, bits, 1);
+            if (!before.empty() && before[0].length == 3) {
+                loaded = cr0_load_value(s, before[0]);
+                just_before = loaded.has_value();
+            }
+        }
+        if (loaded && (*loaded & x86::CR0_PG))
+            return fmt::format(
+                "the guest faulted {} enabling 32-bit paging (mov cr0 with PG set while EFER.LME "
+                "= 0). {} cannot run 32-bit (or PAE) paging: setting CR0.PG without long mode "
+                "raises #GP, a triple fault before an IDT exists. Hardware KVM (Intel VT-x, AMD-V) "
+                "and QEMU run this kernel; on this host, enter long mode instead (EFER.LME = 1 "
+                "before CR0.PG)",
+                just_before ? "just after" : "at", host_phrase(host));
+    }
+    // 32-bit interrupt delivery through a guest IDT.
+    if (s.idt.limit != 0 && insn.valid &&
+        (insn.text.starts_with("int") || insn.text.starts_with("iret")))
+        return fmt::format(
+            "`{}` in 32-bit protected mode with an IDT loaded. {} cannot emulate interrupt "
+            "delivery or iret in 32-bit protected mode, so a 32-bit kernel's int n, exceptions "
+            "and interrupt returns stop here. Hardware KVM (Intel VT-x, AMD-V) and QEMU run this "
+            "kernel; on this host, put interrupt-driven code in 64-bit long mode",
+            insn.text, host_phrase(host));
+    return {};
+}
 
 std::string describe_rflags(uint64_t rflags) {
     // SDM Vol. 1, 3.4.3 "EFLAGS Register".

@@ -95,6 +95,22 @@ const char* machine_device_type_name(uint32_t type) {
             return "8254 PIT";
         case SVM_DEV_PIC:
             return "8259 PIC";
+        case SVM_DEV_VGA_TEXT:
+            return "VGA text screen";
+        case SVM_DEV_PCI_HOST:
+            return "PCI host bridge";
+        case SVM_DEV_FW_CFG:
+            return "fw_cfg";
+        case SVM_DEV_ACPI_PM:
+            return "ACPI PM (PM1a, PM timer)";
+        case SVM_DEV_HPET:
+            return "HPET";
+        case SVM_DEV_RESET:
+            return "reset control (0xCF9)";
+        case SVM_DEV_I8042:
+            return "i8042 PS/2 controller";
+        case SVM_DEV_RTC:
+            return "CMOS/RTC";
         default:
             return "unknown";
     }

@@ -108,7 +108,7 @@ TEST_F(Multiboot, Multiboot1BareBonesKernel) {
     EXPECT_EQ(r.exit_code, 0) << r.err;
     expect_lines_in_order(
         r.out, {"multiboot1: hello from a Multiboot 1 kernel", "check multiboot magic: ok",
-                "check meminfo flag: ok", "cmdline: hello world", "check mmap entries: ok",
+                "check meminfo flag: ok", "cmdline: " + guest("multiboot1.elf") + " hello world", "check mmap entries: ok",
                 "boot loader: svm", "modules: 1", "check module page aligned: ok",
                 "check esi machine table: ok", "check machine table valid: ok", "SUCCESS"});
     EXPECT_NE(r.out.find("module 0: " + module_ + " args (0x"), std::string::npos) << r.out;
@@ -125,7 +125,7 @@ TEST_F(Multiboot, Multiboot2Elf64KernelSwitchesToLongModeItself) {
         {"--cmdline", "hello world", "--module", module_ + ",args", guest("multiboot2.elf")});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     expect_lines_in_order(
-        r.out, {"check multiboot2 magic: ok", "check efer.lma: ok", "cmdline: hello world",
+        r.out, {"check multiboot2 magic: ok", "check efer.lma: ok", "cmdline: " + guest("multiboot1.elf") + " hello world",
                 "boot loader: svm", "svm machine tag: table at 0x80000", "modules: 1",
                 "check end tag: ok", "check mmap entries: ok", "check machine tag: ok",
                 "check machine table valid: ok", "SUCCESS"});

@@ -8,7 +8,7 @@
 
 namespace svm::pc {
 
-// ISA IRQs (also the I/O APIC pins, identity-mapped except IRQ 0 -> GSI 2 in the MADT/MP table).
+// ISA IRQs (also the I/O APIC pins, identity-mapped (KVM's default routing; no MADT override, the MP table says the same)).
 constexpr uint32_t kIrqTimer = 0;
 constexpr uint32_t kIrqKeyboard = 1;
 constexpr uint32_t kIrqCom1 = 4;
@@ -54,5 +54,10 @@ constexpr uint64_t kHpetBase = 0xfed00000;
 constexpr uint64_t kHpetSize = 0x400;
 constexpr int kHpetTimers = 3;
 constexpr uint64_t kHpetPeriodFs = 10000000;  // 100 MHz main counter (period in femtoseconds)
+// --compat symphony: the read-only window where svm publishes the "exit counts by type" string
+// (port 0xED) instead of writing guest RAM. In the MMIO hole below the I/O APIC, which svm's boot
+// page tables identity-map.
+constexpr uint64_t kCompatStringWindow = 0xfeb00000;
+constexpr uint64_t kCompatStringWindowSize = 0x1000;
 
 }  // namespace svm::pc

@@ -15,9 +15,11 @@
 
 #include <stdint.h>
 
-/* Guest-physical layout. Everything svm places in guest memory lives in [SVM_RESERVED_START,
- * SVM_RESERVED_END); the legacy hole [0xA0000, 0x100000) is reserved too. Kernels load at or above
- * 1 MiB, flat binaries below SVM_RESERVED_START or above 1 MiB. */
+/* Guest-physical layout: the default addresses of what svm places in guest memory. When no kernel
+ * segment, module or --load-file covers them, svm uses exactly these (all in [SVM_RESERVED_START,
+ * SVM_RESERVED_END)); an area that a loaded range covers moves to free RAM instead, and the entry
+ * registers, the machine table and every memory map say where (docs/machine.md, "Memory").
+ * Everything svm writes and the legacy hole [0xA0000, 0x100000) are reserved in every map. */
 #define SVM_RESERVED_START      0x00070000u /* first byte svm owns */
 #define SVM_BOOT_STACK_TOP      0x00080000u /* initial stack pointer, stack grows down from here */
 #define SVM_MACHINE_TABLE_ADDR  0x00080000u /* this table, at most SVM_MACHINE_TABLE_MAX bytes */
@@ -26,7 +28,8 @@
 #define SVM_BOOT_INFO_ADDR      0x00083000u /* Multiboot information, command line, module names */
 #define SVM_BOOT_INFO_END       0x00090000u
 #define SVM_ACPI_ADDR           0x00090000u /* reserved for ACPI tables */
-#define SVM_PAGE_TABLES_ADDR    0x00091000u /* boot page tables, up to SVM_RESERVED_END */
+#define SVM_PAGE_TABLES_ADDR    0x00091000u /* boot page tables, up to the EBDA's page */
+#define SVM_EBDA_ADDR           0x0009FC00u /* extended BIOS data area (1 KiB), RSDP copy inside */
 #define SVM_RESERVED_END        0x000A0000u
 #define SVM_LEGACY_HOLE_END     0x00100000u /* [SVM_RESERVED_END, 1 MiB) is reserved (legacy) */
 
@@ -56,6 +59,7 @@ struct svm_multiboot2_machine_tag {
 #define SVM_MEM_RESERVED 2u /* RAM that svm uses or that is reserved by convention; do not touch */
 #define SVM_MEM_KERNEL   3u /* RAM that holds the loaded kernel image */
 #define SVM_MEM_MODULE   4u /* RAM that holds a boot module (--module) */
+/* (--load-file ranges are SVM_MEM_KERNEL: they are part of the image the user booted.) */
 
 /* Device types (struct svm_device.type). */
 #define SVM_DEV_UART16550 1u /* 16550A UART; io_base/io_size */
@@ -67,6 +71,21 @@ struct svm_multiboot2_machine_tag {
 #define SVM_DEV_PIT       7u /* 8254 PIT at ports 0x40-0x43; irq = its GSI (0) */
 #define SVM_DEV_PIC       8u /* 8259 PIC pair (0x20-0x21 master, 0xA0-0xA1 slave); masked by the
                                 guest when it uses the I/O APIC */
+#define SVM_DEV_VGA_TEXT  9u /* VGA text screen: io_base/size = the VGA registers 0x3C0-0x3DF,
+                                mmio_base/size = the 80x25 text buffer at 0xB8000 (plain RAM) */
+/* Platform devices (docs/devices.md): */
+#define SVM_DEV_PCI_HOST  10u /* PCI configuration mechanism #1 at 0xCF8-0xCFF (io_size 8) with
+                                a host bridge at 00:00.0 */
+#define SVM_DEV_FW_CFG    11u /* QEMU fw_cfg: selector 0x510, data 0x511, DMA address 0x514 */
+#define SVM_DEV_ACPI_PM   12u /* ACPI PM1a event/control and PM timer, 0x600-0x60B; irq = SCI */
+#define SVM_DEV_HPET      13u /* HPET: mmio_base/size; irq = SVM_IRQ_NONE (routed per timer) */
+#define SVM_DEV_RESET     14u /* reset control register 0xCF9 (a byte inside the PCI range) */
+/* Input devices (docs/devices.md): */
+#define SVM_DEV_I8042     15u /* i8042 PS/2 controller: data 0x60 and status/command 0x64 (the entry
+                                 spans 0x60-0x64; 0x61-0x63 are not its ports); irq = 1 (keyboard),
+                                 the mouse on its second port is IRQ 12 */
+#define SVM_DEV_RTC       16u /* CMOS RAM and MC146818 RTC: index 0x70 (bit 7 = NMI disable), data
+                                 0x71; irq = 8 */
 
 /* Interrupt controller addresses (also in the ACPI MADT at machine->acpi_rsdp). */
 #define SVM_LAPIC_ADDR  0xFEE00000u

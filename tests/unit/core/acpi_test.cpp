@@ -24,7 +24,7 @@ std::string sig(const GuestMemory& m, uint64_t addr, size_t len) {
 
 TEST(Acpi, RsdpXsdtRsdtAndMadtAreValidAndListEveryCpu) {
     auto memory = GuestMemory::create(2 << 20).value();
-    auto layout = write_acpi_tables(memory, 3).value();
+    auto layout = write_acpi_tables(memory, SVM_ACPI_ADDR, 3).value();
     ASSERT_EQ(layout.rsdp_bytes.size(), 36u);
     const uint64_t rsdp = layout.rsdp;
     EXPECT_EQ(sig(memory, rsdp, 8), "RSD PTR ");
@@ -65,8 +65,8 @@ TEST(Acpi, RsdpXsdtRsdtAndMadtAreValidAndListEveryCpu) {
 
 TEST(Acpi, TooManyCpusIsAnError) {
     auto memory = GuestMemory::create(2 << 20).value();
-    EXPECT_FALSE(write_acpi_tables(memory, 1000));
-    EXPECT_TRUE(write_acpi_tables(memory, 64));
+    EXPECT_FALSE(write_acpi_tables(memory, SVM_ACPI_ADDR, 1000));
+    EXPECT_TRUE(write_acpi_tables(memory, SVM_ACPI_ADDR, 64));
 }
 
 }  // namespace

@@ -61,6 +61,39 @@ TEST(BootCpu, MultibootHandoffRegisters) {
     EXPECT_FALSE(s.cr0 & x86::CR0_PG);
 }
 
+// A kernel that covered svm's default areas: every entry register follows the layout.
+TEST(BootCpu, EntryRegistersFollowAMovedLayout) {
+    KernelImage image;
+    image.layout.stack_base = 0x1000;
+    image.layout.stack_top = 0x11000;
+    image.layout.machine_table = 0x11000;
+    image.layout.gdt = 0x13000;
+    image.mode = CpuMode::Long;
+    CpuState s = boot_cpu_state(image, 0);
+    EXPECT_EQ(s.rdi, 0x11000u);
+    EXPECT_EQ(s.rbx, 0x11000u);
+    EXPECT_EQ(s.rsp, 0x11000u);
+    EXPECT_EQ(s.gdt.base, 0x13000u);
+    EXPECT_EQ(s.tr.base, 0x13100u);
+    image.mode = CpuMode::Protected;
+    s = boot_cpu_state(image, 0);
+    EXPECT_EQ(s.rsi, 0x11000u);
+    EXPECT_EQ(s.rsp, 0x11000u);
+    image.mode = CpuMode::Real;
+    s = boot_cpu_state(image, 0);
+    EXPECT_EQ(s.ss.base + s.rsp, 0x10ff0u);
+    EXPECT_EQ(s.ss.selector, 0x100);
+    EXPECT_EQ(s.es.base + s.rdi, 0x11000u);
+}
+
+TEST(BootCpu, GdtAtAMovedAddress) {
+    auto memory = GuestMemory::create(1 << 20).value();
+    ASSERT_TRUE(write_boot_gdt(memory, 0x5000));
+    uint64_t tss = memory.read_obj<uint64_t>(0x5000 + SVM_SEL_TSS).value();
+    EXPECT_EQ(((tss >> 16) & 0xffffff) | (((tss >> 56) & 0xff) << 24), 0x5100u);
+    EXPECT_EQ(memory.read_obj<uint64_t>(SVM_GDT_ADDR + SVM_SEL_CODE64).value(), 0u);
+}
+
 TEST(BootCpu, GdtDescriptorsMatchTheSegmentsLoaded) {
     auto memory = GuestMemory::create(1 << 20).value();
     ASSERT_TRUE(write_boot_gdt(memory));

@@ -14,7 +14,8 @@ MachineDescription sample() {
     LoadedRange kernel{0x100000, 0x2f01, false};  // widened to 0x3000
     LoadedRange module{0x104010, 0xff0, true};    // widened to 0x104000-0x105000
     std::vector<LoadedRange> loaded{module, kernel};
-    d.memory = machine_memory_map(d.ram_size, loaded);
+    d.memory =
+        machine_memory_map(d.ram_size, plan_boot_layout(d.ram_size, loaded, 0)->reserved, loaded);
     d.devices.push_back(make_device(SVM_DEV_UART16550, "com1", 0x3f8, 8, 4));
     d.devices.push_back(make_device(SVM_DEV_DEBUGCON, "a-very-long-device-name", 0xe9, 1));
     d.cpus.push_back({0, 0, SVM_CPU_BSP, 0});

@@ -153,9 +153,28 @@ TEST_F(ElfTest, SegmentOutsideRamIsAnError) {
                     "segment 1 (p_paddr 0x3fff000, p_memsz 0x2000) lies outside the 64 MiB of RAM");
 }
 
-TEST_F(ElfTest, SegmentInTheReservedRangeIsAnError) {
+TEST_F(ElfTest, SegmentInTheVgaWindowIsAnError) {
     EXPECT_CONTAINS(load_error(test::make_elf32({{0xA0000, 0xA0000, {1}, 0x1000}}, 0xA0000)),
-                    "segment 0 (p_paddr 0xa0000, p_memsz 0x1000) overlaps svm's reserved range");
+                    "segment 0 (p_paddr 0xa0000, p_memsz 0x1000) overlaps the VGA memory window");
+}
+
+TEST_F(ElfTest, GnuLdHeaderSegmentBelowOneMiBLoads) {
+    // ld -Ttext=0x100000 puts the ELF and program headers in a PT_LOAD at 0xFF000.
+    std::vector<TestSegment> segments{{0xFF000, 0xFF000, {0x7f, 'E'}, 0x100},
+                                      {0x100000, 0x100000, {1}, 0x1000}};
+    auto image = load(test::make_elf32(segments, 0x100000));
+    ASSERT_TRUE(image) << image.error().message;
+    EXPECT_EQ(test::peek<uint8_t>(memory_, 0xFF000), 0x7f);
+    EXPECT_EQ(image->layout.machine_table, uint64_t{SVM_MACHINE_TABLE_ADDR});
+}
+
+TEST_F(ElfTest, SegmentsOnSvmsDefaultAreasLoad) {
+    for (uint64_t at : {0x500ull, 0x70000ull, 0x80000ull, 0x83000ull, 0x90000ull, 0x91000ull}) {
+        std::vector<TestSegment> segments{{at, at, {0x5A}, 0x800}};
+        auto image = load(test::make_elf64(segments, at));
+        ASSERT_TRUE(image) << image.error().message;
+        EXPECT_EQ(test::peek<uint8_t>(memory_, at), 0x5A);
+    }
 }
 
 TEST_F(ElfTest, OverlappingSegmentsAreAnError) {

@@ -62,14 +62,26 @@ TEST_F(FlatTest, BinaryTooBigForRamIsAnError) {
         << image.error().message;
 }
 
-TEST_F(FlatTest, BinaryOverlappingTheReservedRangeIsAnError) {
+TEST_F(FlatTest, BinaryOverSvmsDefaultAreasLoadsAndSvmMovesAside) {
     LoadOptions options;
-    options.load_address = 0x6F000;  // runs into 0x70000
+    options.load_address = 0x6F000;  // runs into 0x70000, svm's default stack
+    options.entry = 0x1000;
+    auto image = load(test::pattern(0x2000, 1), options);
+    ASSERT_TRUE(image) << image.error().message;
+    EXPECT_EQ(test::peek<uint8_t>(memory_, 0x70000), test::pattern(0x2000, 1)[0x1000]);
+    EXPECT_NE(image->layout.stack_base, uint64_t{SVM_RESERVED_START});
+    EXPECT_EQ(image->layout.machine_table, uint64_t{SVM_MACHINE_TABLE_ADDR});
+}
+
+TEST_F(FlatTest, BinaryInTheVgaWindowIsAnError) {
+    LoadOptions options;
+    options.load_address = 0x9F000;  // runs into 0xA0000
     auto image = load(test::pattern(0x2000, 1), options);
     ASSERT_FALSE(image);
-    EXPECT_NE(image.error().message.find("reserved range [0x70000, 0x100000)"), std::string::npos)
+    EXPECT_NE(image.error().message.find("overlaps the VGA memory window [0xa0000, 0xc0000)"),
+              std::string::npos)
         << image.error().message;
-    EXPECT_EQ(test::peek<uint8_t>(memory_, 0x6F000), 0xCC);  // nothing was written
+    EXPECT_EQ(test::peek<uint8_t>(memory_, 0x9F000), 0xCC);  // nothing was written
 }
 
 TEST_F(FlatTest, RealModeEntryBeyond64KiBIsAnError) {

@@ -57,7 +57,8 @@ TEST_F(Multiboot1Test, ElfKernelGetsTheMultibootHandoff) {
     EXPECT_EQ(flags & (1u << 11 | 1u << 12 | 1u << 10 | 1u << 7), 0u);  // no video/APM/drives
     EXPECT_EQ(info(4), 0x70000u / 1024);                                // mem_lower
     EXPECT_EQ(info(8), (64u << 20) / 1024 - 1024);                      // mem_upper
-    EXPECT_EQ(test::peek_string(memory_, info(16)), "console=com1 debug");
+    // The kernel's name first, as qemu -kernel passes it.
+    EXPECT_EQ(test::peek_string(memory_, info(16)), "kernel console=com1 debug");
     EXPECT_EQ(info(20), 0u);  // mods_count
     EXPECT_EQ(test::peek_string(memory_, info(64)), "svm");
 }
@@ -79,7 +80,7 @@ TEST_F(Multiboot1Test, MemoryMapMatchesTheBaseMap) {
 TEST_F(Multiboot1Test, EmptyCommandLineIsStillPassed) {
     ASSERT_TRUE(load(elf32_kernel(0)));
     EXPECT_TRUE(info(0) & (1u << 2));
-    EXPECT_EQ(test::peek_string(memory_, info(16)), "");
+    EXPECT_EQ(test::peek_string(memory_, info(16)), "kernel");
 }
 
 TEST_F(Multiboot1Test, ModulesArePageAlignedAfterTheKernelInOrder) {
@@ -224,6 +225,42 @@ TEST_F(Multiboot1Test, HeaderBeyondTheFirst8KiBIsNotFound) {
 TEST_F(Multiboot1Test, BootInfoLargerThanItsAreaIsAnError) {
     options_.cmdline = std::string(0x10000, 'x');
     EXPECT_CONTAINS(load_error(elf32_kernel(0)), "boot info area");
+}
+
+}  // namespace
+}  // namespace svm
+
+namespace svm {
+namespace {
+
+// A kernel segment on svm's default boot information area: the information moves to free RAM,
+// EBX follows it, and the memory map marks the new place reserved and the segment usable.
+TEST(Multiboot1Layout, BootInfoMovesAroundASegmentAt0x83000) {
+    GuestMemory memory = test::garbage_memory();
+    Bytes code = test::concat(test::mb1_header(0x3), test::pattern(0x100, 9));
+    Bytes file = test::make_elf32(
+        {{0x100000, 0x100000, code, 0x1000}, {0x83000, 0x83000, test::pattern(0x10, 3), 0x1000}},
+        0x10000C);
+    auto image = load_kernel("k", file, memory, LoadOptions{});
+    ASSERT_TRUE(image) << image.error().message;
+    ASSERT_TRUE(image->ebx);
+    const uint32_t info = *image->ebx;
+    EXPECT_NE(info, uint32_t{SVM_BOOT_INFO_ADDR});
+    EXPECT_EQ(info, image->layout.boot_info);
+    EXPECT_EQ(peek<uint8_t>(memory, 0x83000), test::pattern(0x10, 3)[0]);  // segment intact
+    EXPECT_EQ(test::peek_string(memory, peek<uint32_t>(memory, info + 16)), "k");
+    // mem_lower ends at the first reserved byte: the relocated information at 0x1000.
+    EXPECT_EQ(peek<uint32_t>(memory, info + 4), info / 1024);
+    uint32_t mmap = peek<uint32_t>(memory, info + 48), mmap_len = peek<uint32_t>(memory, info + 44);
+    bool info_reserved = false, segment_usable = false;
+    for (uint32_t p = mmap; p < mmap + mmap_len; p += 24) {
+        uint64_t base = peek<uint64_t>(memory, p + 4), len = peek<uint64_t>(memory, p + 12);
+        uint32_t type = peek<uint32_t>(memory, p + 20);
+        if (base <= info && info < base + len) info_reserved = type == 2;
+        if (base <= 0x83000 && 0x83000 < base + len) segment_usable = type == 1;
+    }
+    EXPECT_TRUE(info_reserved);
+    EXPECT_TRUE(segment_usable);
 }
 
 }  // namespace

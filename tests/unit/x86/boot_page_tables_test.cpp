@@ -37,7 +37,7 @@ protected:
 };
 
 TEST_F(BootPageTables, IdentityMapsLow4GiBWith2MiBPages) {
-    ASSERT_TRUE(mem.fill(SVM_PAGE_TABLES_ADDR, 0xff, SVM_RESERVED_END - SVM_PAGE_TABLES_ADDR));
+    ASSERT_TRUE(mem.fill(SVM_PAGE_TABLES_ADDR, 0xff, kBootPageTablePoolPages * 4096));
     auto regs = build({});
     for (uint64_t addr = 0; addr < (4ull << 30); addr += MiB2) {
         auto first = translate(mem, regs, addr);
@@ -127,9 +127,18 @@ TEST_F(BootPageTables, SaysHowManyPagesWhenThePoolRunsOut) {
         maps[i] = {0xFFFF'8000'0000'0000 + i * (1ull << 39), 0x10'0000, 0x1000};
     auto message = fails(maps);
     EXPECT_NE(message.find("need 21 pages"), std::string::npos) << message;
-    EXPECT_NE(message.find("holds 15"), std::string::npos) << message;
-    // Three fit exactly: 6 + 9 = 15 pages.
-    EXPECT_TRUE(build_boot_page_tables(mem, std::span(maps).first(3)));
+    EXPECT_NE(message.find("holds 14"), std::string::npos) << message;
+    // Two fit (6 + 6 = 12 pages); three need 15, one more than the pool below the EBDA's page.
+    EXPECT_TRUE(build_boot_page_tables(mem, std::span(maps).first(2)));
+    EXPECT_FALSE(build_boot_page_tables(mem, std::span(maps).first(3)));
+}
+
+TEST_F(BootPageTables, AMovedPoolHoldsTheTablesAndCr3PointsThere) {
+    auto cr3 = build_boot_page_tables(mem, {}, 0x200000, 14);
+    ASSERT_TRUE(cr3) << cr3.error().message;
+    EXPECT_EQ(*cr3, 0x200000u);
+    // PML4[0] -> the PDPT in the next pool page.
+    EXPECT_EQ(mem.read_obj<uint64_t>(0x200000).value() & ~0xfffull, 0x201000u);
 }
 
 }  // namespace

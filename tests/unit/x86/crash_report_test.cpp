@@ -163,6 +163,91 @@ TEST_F(CrashReport, ProtectedAndCompatibilityModes) {
     EXPECT_TRUE(has(report, "mov eax, 0x01")) << report;
 }
 
+// A 32-bit protected-mode kernel with flat segments, no paging yet, RIP at 1 MiB.
+CpuState protected_flat() {
+    CpuState s;
+    s.cr0 = CR0_PE | CR0_ET;
+    s.cs = {.base = 0,
+            .limit = 0xFFFF'FFFF,
+            .selector = 0x08,
+            .type = 0xb,
+            .present = true,
+            .db = true,
+            .s = true,
+            .g = true};
+    s.rip = 0x100000;
+    s.rflags = RFLAGS_FIXED;
+    return s;
+}
+
+TEST_F(CrashReport, HostHintForEnabling32BitPagingAtRip) {
+    plant(0x100000, {0x0f, 0x22, 0xc0, 0xf4});  // mov cr0, eax; hlt
+    CrashInfo info;
+    info.title = "triple fault (KVM_EXIT_SHUTDOWN)";
+    info.state = protected_flat();
+    info.state.rax = 0x80000011;  // PG | ET | PE
+    info.state.cr3 = 0x200000;
+    info.host_hints = true;
+    info.host = HostKvm::Pvm;
+    std::string report = format_crash_report(info, mem);
+    EXPECT_TRUE(has(report, "hint: the guest faulted at enabling 32-bit paging")) << report;
+    EXPECT_TRUE(has(report, "This host's KVM is nested KVM-PVM")) << report;
+    EXPECT_TRUE(has(report, "Hardware KVM (Intel VT-x, AMD-V)")) << report;
+
+    info.host = HostKvm::Unknown;
+    report = format_crash_report(info, mem);
+    EXPECT_TRUE(has(report, "If this host's KVM is nested KVM-PVM")) << report;
+    info.host = HostKvm::Hardware;  // 32-bit paging works there: another cause
+    EXPECT_FALSE(has(format_crash_report(info, mem), "hint:"));
+    info.host = HostKvm::Pvm;
+    info.host_hints = false;
+    EXPECT_FALSE(has(format_crash_report(info, mem), "hint:"));
+}
+
+TEST_F(CrashReport, HostHintForEnabling32BitPagingJustBefore) {
+    plant(0x100000, {0x0f, 0x22, 0xc3, 0xeb, 0xfe});  // mov cr0, ebx; jmp $
+    CpuState s = protected_flat();
+    s.rip = 0x100003;
+    s.rbx = 0x80000001;
+    std::string hint = host_limit_hint(s, mem, HostKvm::Pvm);
+    EXPECT_TRUE(has(hint, "faulted just after enabling 32-bit paging")) << hint;
+}
+
+TEST_F(CrashReport, NoPagingHintWhenLongModeIsBeingEnteredOrPgIsClear) {
+    plant(0x100000, {0x0f, 0x22, 0xc0});
+    CpuState s = protected_flat();
+    s.rax = 0x80000011;
+    s.efer = EFER_LME;  // the way into long mode: works on every host
+    EXPECT_EQ(host_limit_hint(s, mem, HostKvm::Pvm), "");
+    s.efer = 0;
+    s.rax = 0x11;  // no PG
+    EXPECT_EQ(host_limit_hint(s, mem, HostKvm::Pvm), "");
+    plant(0x100000, {0x0f, 0x22, 0xd8});  // mov cr3, eax: not CR0
+    s.rax = 0x80000011;
+    EXPECT_EQ(host_limit_hint(s, mem, HostKvm::Pvm), "");
+}
+
+TEST_F(CrashReport, HostHintFor32BitInterruptsWithAnIdt) {
+    plant(0x100000, {0xcd, 0x80});  // int 0x80
+    CpuState s = protected_flat();
+    s.idt = {0x1000, 0x7ff};
+    std::string hint = host_limit_hint(s, mem, HostKvm::Pvm);
+    EXPECT_TRUE(has(hint, "`int 0x80` in 32-bit protected mode with an IDT loaded")) << hint;
+    EXPECT_TRUE(has(hint, "cannot emulate interrupt delivery")) << hint;
+    EXPECT_TRUE(has(hint, "Hardware KVM")) << hint;
+    plant(0x100000, {0xcf});  // iretd
+    EXPECT_TRUE(has(host_limit_hint(s, mem, HostKvm::Pvm), "iret")) << hint;
+    s.idt = {0, 0};  // no IDT: a plain guest bug, not a host limit
+    EXPECT_EQ(host_limit_hint(s, mem, HostKvm::Pvm), "");
+}
+
+TEST_F(CrashReport, NoHostHintsOutside32BitCode) {
+    plant(0x100000, {0xcd, 0x80});
+    auto info = long_mode();
+    info.state.idt = {0x1000, 0xfff};
+    EXPECT_EQ(host_limit_hint(info.state, mem, HostKvm::Pvm), "");
+}
+
 TEST(CrashReportBits, DecodesControlRegisterAndFlagBits) {
     EXPECT_EQ(describe_cr0(0x8001'0033), "PE MP ET NE WP PG");
     EXPECT_EQ(describe_cr4(CR4_PSE | CR4_PAE | CR4_LA57), "PSE PAE LA57");
