@@ -155,7 +155,8 @@ int main(int argc, char** argv) {
     for (const std::string& spec : load_files) {
         auto at = spec.rfind('@');
         if (at == std::string::npos || at == 0 || at + 1 == spec.size())
-            fail(exit_code::kUsage, "--load-file needs FILE@ADDR, e.g. --load-file stage2.bin@0x100000");
+            fail(exit_code::kUsage,
+                 "--load-file needs FILE@ADDR, e.g. --load-file stage2.bin@0x100000");
         auto address = parse_address(spec.substr(at + 1));
         if (!address) fail(exit_code::kUsage, "--load-file: " + address.error().message);
         config.load_files.push_back({spec.substr(0, at), *address});
@@ -195,8 +196,7 @@ int main(int argc, char** argv) {
         }
         if (!outcome.report.empty()) std::fprintf(stderr, "\n%s\n", outcome.report.c_str());
         if (outcome.kind != RunOutcome::Kind::GuestExit || log::enabled(log::Level::Verbose))
-            std::fprintf(stderr, "svm: %s (exit code %d)\n", outcome.summary.c_str(),
-                         outcome.code);
+            std::fprintf(stderr, "svm: %s (exit code %d)\n", outcome.summary.c_str(), outcome.code);
         return outcome.code;
     }
 }

@@ -47,7 +47,8 @@ struct DeviceContext {
     // once the machine is built: call it when the guest asks, not while wiring.
     std::function<std::vector<svm_mem_range>()> memory_map;
     // Objects that must live as long as the machine (timer threads, back-ends). They are destroyed
-    // after every vCPU stopped, in reverse order of insertion. A bus keeps its devices alive itself.
+    // after every vCPU stopped, in reverse order of insertion. A bus keeps its devices alive
+    // itself.
     std::vector<std::shared_ptr<void>>& owned;
 };
 
@@ -60,10 +61,11 @@ struct PcDevices {
 // One function per family (core/machine/pc/*.cpp), called by Machine::create_devices() in this
 // order. Each registers its ranges on the buses and appends its machine-table entries. Returns an
 // error (exit code 64/71 decided by the caller) if a range is taken or a back-end cannot be set up.
-Result<void> add_platform_devices(DeviceContext& ctx, PcDevices& out);  // PCI, power, reset,
-                                                                       // fw_cfg, 0x80/0x92, PM timer, HPET
-Result<void> add_input_devices(DeviceContext& ctx, PcDevices& out);    // i8042, CMOS/RTC
-Result<void> add_display(DeviceContext& ctx, PcDevices& out);          // VGA text screen, CRTC
-Result<void> add_compat_devices(DeviceContext& ctx, PcDevices& out);   // --compat
+Result<void> add_platform_devices(DeviceContext& ctx,
+                                  PcDevices& out);  // PCI, power, reset,
+                                                    // fw_cfg, 0x80/0x92, PM timer, HPET
+Result<void> add_input_devices(DeviceContext& ctx, PcDevices& out);   // i8042, CMOS/RTC
+Result<void> add_display(DeviceContext& ctx, PcDevices& out);         // VGA text screen, CRTC
+Result<void> add_compat_devices(DeviceContext& ctx, PcDevices& out);  // --compat
 
 }  // namespace svm

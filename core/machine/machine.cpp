@@ -112,14 +112,21 @@ Result<void> Machine::create_debugger() {
                  data_breakpoints ? "debug registers first, then page protection"
                                   : "page protection (the host ignores data breakpoints)");
     auto kill = [this] {
-        request_stop({RunOutcome::Kind::Killed, exit_code::kKilled, "killed from the debugger", ""});
+        request_stop(
+            {RunOutcome::Kind::Killed, exit_code::kKilled, "killed from the debugger", ""});
     };
     // monitor screen: the VGA text screen, as --screen-text writes it.
     std::function<std::string()> screen_text;
     if (pc_.text_screen)
         screen_text = [screen = pc_.text_screen] { return screen->snapshot().text(); };
-    VmDebugger::Deps deps{memory_, *kvm_, vcpus_, image_, config_.kernel_path, kill,
-                          data_breakpoints, std::move(screen_text)};
+    VmDebugger::Deps deps{memory_,
+                          *kvm_,
+                          vcpus_,
+                          image_,
+                          config_.kernel_path,
+                          kill,
+                          data_breakpoints,
+                          std::move(screen_text)};
     debugger_ = std::make_unique<VmDebugger>(std::move(deps));
     gdb::ServerOptions options;
     options.session.log = [](std::string_view line) { log::verbose("gdb: {}", line); };

@@ -22,9 +22,9 @@
 #include "core/machine/acpi.h"
 #include "core/machine/console.h"
 #include "core/machine/device_context.h"
-#include "core/machine/machine_config.h"
 #include "core/machine/exit_stats.h"
 #include "core/machine/hypercalls.h"
+#include "core/machine/machine_config.h"
 #include "core/machine/run_outcome.h"
 #include "core/machine/vcpu_exits.h"
 #include "core/result.h"
@@ -69,7 +69,8 @@ private:
     Result<void> create_devices();
     // The context the PC device families (core/machine/pc/) are wired through.
     DeviceContext device_context();
-    // Writes what svm hands the guest once every device exists: the machine table (machine_boot.cpp).
+    // Writes what svm hands the guest once every device exists: the machine table
+    // (machine_boot.cpp).
     Result<void> write_boot_tables();
     Result<void> create_vcpus();
     Result<void> create_debugger();
@@ -98,11 +99,12 @@ private:
     std::unique_ptr<VcpuExits> exits_;
     std::vector<std::unique_ptr<Vcpu>> vcpus_;
     std::vector<svm_device> device_entries_;
-    std::function<void(std::span<const uint8_t>)> stdin_sink_;  // see DeviceContext
+    std::function<void(std::span<const uint8_t>)> stdin_sink_;    // see DeviceContext
     std::vector<std::function<void(const RunOutcome&)>> at_end_;  // see DeviceContext
     PcDevices pc_;
     std::vector<std::shared_ptr<void>> owned_;  // see DeviceContext::owned
-    std::vector<svm_mem_range> memory_map_;  // written by write_boot_tables()  // what the PC device families expose to the rest of svm
+    std::vector<svm_mem_range> memory_map_;     // written by write_boot_tables()  // what the PC
+                                                // device families expose to the rest of svm
 
     std::mutex stop_mutex_;  // guards outcome_
     std::optional<RunOutcome> outcome_;

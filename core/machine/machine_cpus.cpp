@@ -72,9 +72,10 @@ std::string halt_report(Vcpu& vcpu0, const GuestMemory& memory, std::string titl
 Result<void> Machine::create_vcpus() {
     uint64_t cr3 = 0;
     if (image_.mode == CpuMode::Long)
-        cr3 = TRY(
-            with_context(build_boot_page_tables(memory_, image_.mappings, image_.layout.page_tables,
-                                   kBootPageTablePages), config_.kernel_path));
+        cr3 =
+            TRY(with_context(build_boot_page_tables(memory_, image_.mappings,
+                                                    image_.layout.page_tables, kBootPageTablePages),
+                             config_.kernel_path));
     const CpuState boot = boot_cpu_state(image_, cr3);
     for (int i = 0; i < config_.cpus; ++i) {
         auto vcpu = TRY(Vcpu::create(*kvm_, i));

@@ -1,6 +1,9 @@
 /* port_garbage.elf: a hostile guest. It writes pseudo-random bytes, words and dwords to every I/O
- * port (except the exit ports 0xF4-0xF7 and the hypercall port 0x500-0x503, which would end the
- * run), reads every port back, and pokes unclaimed MMIO. svm must survive it: the guest then
+ * port except those whose job is to end the run or to make a device write guest RAM (the exit
+ * ports 0xF4-0xF7, the hypercall port 0x500-0x503, the i8042 0x60-0x64 whose command 0xFE and
+ * output port reset the machine, port 0x92's fast reset, fw_cfg's DMA 0x510-0x51B, the PCI/reset
+ * control ports 0xCF8-0xCFF, and the ACPI power-off ports 0x600-0x60B, 0xB000-0xB00F and 0x4004),
+ * reads every port back, and pokes unclaimed MMIO. svm must survive it: the guest then
  * prints `port_garbage: survived` through the hypercall console and exits 0. */
 #include <stdint.h>
 #include <svm/machine.h>
@@ -19,7 +22,14 @@ static uint32_t next_random(void) {
 }
 
 static int is_reserved(uint32_t port) {
-    return (port >= 0xf4 && port <= 0xf7) || (port >= 0x500 && port <= 0x503);
+    /* A word or dword access reaches up to 3 ports further: keep it clear of the ranges too. */
+    static const struct {
+        uint32_t first, last;
+    } ranges[] = {{0x60, 0x64},   {0x92, 0x92},   {0xf4, 0xf7},     {0x500, 0x503}, {0x510, 0x51b},
+                  {0xcf8, 0xcff}, {0x600, 0x60b}, {0xb000, 0xb00f}, {0x4004, 0x4005}};
+    for (unsigned i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
+        if (port + 3 >= ranges[i].first && port <= ranges[i].last) return 1;
+    return 0;
 }
 
 void kmain(const struct svm_machine* m) {

@@ -11,27 +11,6 @@
 namespace svm::test {
 namespace {
 
-// Asserts that every line in `lines` appears in `text` as a whole line, in this order.
-void expect_lines_in_order(const std::string& text, const std::vector<std::string>& lines) {
-    size_t pos = 0;
-    for (const std::string& line : lines) {
-        size_t found = std::string::npos;
-        for (size_t p = text.find(line, pos); p != std::string::npos; p = text.find(line, p + 1)) {
-            bool starts = p == 0 || text[p - 1] == '\n';
-            bool ends = p + line.size() == text.size() || text[p + line.size()] == '\n' ||
-                        text[p + line.size()] == '\r';
-            if (starts && ends) {
-                found = p;
-                break;
-            }
-        }
-        ASSERT_NE(found, std::string::npos)
-            << "missing line (in order): '" << line << "'\n--- output:\n"
-            << text;
-        pos = found + line.size();
-    }
-}
-
 class Boot : public ::testing::Test {
 protected:
     void SetUp() override { require_kvm(); }
@@ -108,9 +87,10 @@ TEST_F(Multiboot, Multiboot1BareBonesKernel) {
     EXPECT_EQ(r.exit_code, 0) << r.err;
     expect_lines_in_order(
         r.out, {"multiboot1: hello from a Multiboot 1 kernel", "check multiboot magic: ok",
-                "check meminfo flag: ok", "cmdline: " + guest("multiboot1.elf") + " hello world", "check mmap entries: ok",
-                "boot loader: svm", "modules: 1", "check module page aligned: ok",
-                "check esi machine table: ok", "check machine table valid: ok", "SUCCESS"});
+                "check meminfo flag: ok", "cmdline: " + guest("multiboot1.elf") + " hello world",
+                "check mmap entries: ok", "boot loader: svm", "modules: 1",
+                "check module page aligned: ok", "check esi machine table: ok",
+                "check machine table valid: ok", "SUCCESS"});
     EXPECT_NE(r.out.find("module 0: " + module_ + " args (0x"), std::string::npos) << r.out;
 }
 
@@ -125,10 +105,11 @@ TEST_F(Multiboot, Multiboot2Elf64KernelSwitchesToLongModeItself) {
         {"--cmdline", "hello world", "--module", module_ + ",args", guest("multiboot2.elf")});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     expect_lines_in_order(
-        r.out, {"check multiboot2 magic: ok", "check efer.lma: ok", "cmdline: " + guest("multiboot1.elf") + " hello world",
-                "boot loader: svm", "svm machine tag: table at 0x80000", "modules: 1",
-                "check end tag: ok", "check mmap entries: ok", "check machine tag: ok",
-                "check machine table valid: ok", "SUCCESS"});
+        r.out, {"check multiboot2 magic: ok", "check efer.lma: ok",
+                "cmdline: " + guest("multiboot1.elf") + " hello world", "boot loader: svm",
+                "svm machine tag: table at 0x80000", "modules: 1", "check end tag: ok",
+                "check mmap entries: ok", "check machine tag: ok", "check machine table valid: ok",
+                "SUCCESS"});
     // The ACPI RSDP copies (Multiboot 2 spec 3.6.15/3.6.16): 8 + 20 and 8 + 36 bytes.
     EXPECT_NE(r.out.find("tag type 14, 28 bytes"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("tag type 15, 44 bytes"), std::string::npos) << r.out;

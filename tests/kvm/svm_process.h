@@ -29,4 +29,7 @@ std::string guest(const std::string& name);
 // unless SVM_SKIP_KVM_TESTS=1 is set, which skips the test (and says so).
 void require_kvm();
 
+// Asserts (gtest) that every line in `lines` appears in `text` as a whole line, in this order.
+void expect_lines_in_order(const std::string& text, const std::vector<std::string>& lines);
+
 }  // namespace svm::test

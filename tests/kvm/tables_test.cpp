@@ -13,27 +13,6 @@
 namespace svm::test {
 namespace {
 
-// Asserts that every line in `lines` appears in `text` as a whole line, in this order.
-void expect_lines_in_order(const std::string& text, const std::vector<std::string>& lines) {
-    size_t pos = 0;
-    for (const std::string& line : lines) {
-        size_t found = std::string::npos;
-        for (size_t p = text.find(line, pos); p != std::string::npos; p = text.find(line, p + 1)) {
-            bool starts = p == 0 || text[p - 1] == '\n';
-            bool ends = p + line.size() == text.size() || text[p + line.size()] == '\n' ||
-                        text[p + line.size()] == '\r';
-            if (starts && ends) {
-                found = p;
-                break;
-            }
-        }
-        ASSERT_NE(found, std::string::npos)
-            << "missing line (in order): '" << line << "'\n--- output:\n"
-            << text;
-        pos = found + line.size();
-    }
-}
-
 class Tables : public ::testing::Test {
 protected:
     void SetUp() override { require_kvm(); }

@@ -8,7 +8,8 @@
 
 namespace svm::pc {
 
-// ISA IRQs (also the I/O APIC pins, identity-mapped (KVM's default routing; no MADT override, the MP table says the same)).
+// ISA IRQs (also the I/O APIC pins, identity-mapped (KVM's default routing; no MADT override, the
+// MP table says the same)).
 constexpr uint32_t kIrqTimer = 0;
 constexpr uint32_t kIrqKeyboard = 1;
 constexpr uint32_t kIrqCom1 = 4;
@@ -41,9 +42,9 @@ constexpr uint16_t kPciConfigData = 0xcfc;
 constexpr uint16_t kResetControl = 0xcf9;  // byte register inside the 0xCF8 dword
 // ACPI fixed hardware (FADT): PM1a event block (status, enable), control block, PM timer.
 constexpr uint16_t kAcpiPmBase = 0x600;
-constexpr uint16_t kAcpiPm1aEvent = kAcpiPmBase;         // 4 bytes: PM1_STS, PM1_EN
-constexpr uint16_t kAcpiPm1aControl = kAcpiPmBase + 4;   // 2 bytes: PM1_CNT
-constexpr uint16_t kAcpiPmTimer = kAcpiPmBase + 8;       // 4 bytes, 24-bit counter
+constexpr uint16_t kAcpiPm1aEvent = kAcpiPmBase;        // 4 bytes: PM1_STS, PM1_EN
+constexpr uint16_t kAcpiPm1aControl = kAcpiPmBase + 4;  // 2 bytes: PM1_CNT
+constexpr uint16_t kAcpiPmTimer = kAcpiPmBase + 8;      // 4 bytes, 24-bit counter
 constexpr uint32_t kAcpiPmTimerHz = 3579545;
 constexpr uint8_t kAcpiSlpTypS5 = 0;  // \_S5 package value; PM1_CNT.SLP_TYP for soft-off
 // Other power-off ports kernels use: PIIX4 PM1a control (QEMU i440fx) and the Bochs/VirtualBox one.
