@@ -11,6 +11,11 @@ namespace svm {
 namespace {
 
 constexpr int64_t kNsPerSecond = 1'000'000'000;
+// The times a guest may set: 1900-01-01 00:00:00 to 2199-12-31 23:59:59 UTC. The registers can
+// name years 0-16599 (BCD digits up to 15, binary up to 255), but RTC time is kept in int64
+// nanoseconds, which span only 1677-2262; clamping keeps every sum and product below in range.
+constexpr int64_t kMinSeconds = -2'208'988'800;
+constexpr int64_t kMaxSeconds = 7'258'118'399;
 
 // Register indices.
 constexpr uint8_t kSeconds = 0x00;
@@ -240,7 +245,8 @@ int64_t CmosRtc::seconds_of(const Fields& f) {
     tm.tm_mday = f.day;
     tm.tm_mon = f.month - 1;
     tm.tm_year = f.year - 1900;
-    return static_cast<int64_t>(timegm(&tm));  // normalises out-of-range guest values
+    // timegm normalises out-of-range guest values (month 15, day 0).
+    return std::clamp(static_cast<int64_t>(timegm(&tm)), kMinSeconds, kMaxSeconds);
 }
 
 CmosRtc::Fields CmosRtc::current_fields_locked(int64_t now) const {
@@ -397,10 +403,12 @@ void CmosRtc::write_time_field_locked(uint8_t index, uint8_t value, int64_t now)
         frozen_ = f;
         return;
     }
-    // Running: move the clock by the change, keeping the position within the second.
-    int64_t delta = (seconds_of(f) - floor_div(now, kNsPerSecond)) * kNsPerSecond;
-    offset_ns_ += delta;
-    last_ns_ += delta;
+    // Running: move the clock to the new time, keeping the position within the second. The
+    // jump itself (up to 300 years) does not fit in int64 nanoseconds; `x - now` is small.
+    int64_t target =
+        seconds_of(f) * kNsPerSecond + (now - floor_div(now, kNsPerSecond) * kNsPerSecond);
+    offset_ns_ = (offset_ns_ - now) + target;
+    last_ns_ = (last_ns_ - now) + target;
 }
 
 }  // namespace svm

@@ -6,7 +6,7 @@
 // The time comes from an injected clock, so tests control it. Not modelled: the square-wave
 // output (SQWE is stored), daylight saving (DSE is stored), the divider's effect (DV bits are
 // stored; the clock always runs), and guest-written day-of-week values (always derived from the
-// date).
+// date). A time the guest sets is clamped to 1900-01-01 .. 2199-12-31 23:59:59.
 #pragma once
 
 #include <array>

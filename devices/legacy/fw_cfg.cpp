@@ -14,6 +14,7 @@ constexpr uint64_t kDmaOffset = 4;       // 0x514 (high half), 0x518 (low half, 
 constexpr std::array<uint8_t, 8> kDmaSignature = {'Q', 'E', 'M', 'U', ' ', 'C', 'F', 'G'};
 constexpr uint16_t kWriteChannel = 0x4000;  // selector bit 14, no longer supported by QEMU
 constexpr size_t kDirEntrySize = 64;        // struct FWCfgFile
+constexpr size_t kDmaChunk = 4096;          // bytes copied per guest-memory write in a DMA read
 
 void put_be(std::vector<uint8_t>& out, uint64_t value, int bytes) {
     for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<uint8_t>(value >> (8 * i)));
@@ -125,15 +126,28 @@ void FwCfg::run_dma_locked(uint64_t address) {
     bool error = false;
     if (control & kDmaSelect) select_locked(static_cast<uint16_t>(control >> 16));
     if (control & kDmaRead) {
-        std::vector<uint8_t> bytes(length, 0);
+        // `length` is the guest's (up to 4 GiB): copy in bounded chunks rather than allocating
+        // it. The last byte is probed first so a buffer that runs out of RAM is refused before
+        // anything is written (RAM is one range from 0).
         size_t available = offset_ < current_.size() ? current_.size() - offset_ : 0;
         size_t n = std::min<size_t>(available, length);
-        std::copy_n(current_.begin() + static_cast<std::ptrdiff_t>(offset_), n, bytes.begin());
-        if (memory_.write && memory_.write(buffer, bytes)) {
-            offset_ += n;
-        } else {
-            error = true;
+        std::array<uint8_t, 1> probe{};
+        error =
+            !memory_.write || (length != 0 && (buffer + (length - 1) < buffer || !memory_.read ||
+                                               !memory_.read(buffer + (length - 1), probe)));
+        std::array<uint8_t, kDmaChunk> chunk{};
+        for (uint64_t done = 0; !error && done < length;) {
+            size_t size = static_cast<size_t>(std::min<uint64_t>(kDmaChunk, length - done));
+            size_t from_item = done < n ? std::min<size_t>(size, n - static_cast<size_t>(done)) : 0;
+            if (from_item != 0)
+                std::copy_n(current_.begin() + static_cast<std::ptrdiff_t>(offset_ + done),
+                            from_item, chunk.begin());
+            std::fill(chunk.begin() + static_cast<std::ptrdiff_t>(from_item),
+                      chunk.begin() + static_cast<std::ptrdiff_t>(size), 0);
+            error = !memory_.write(buffer + done, std::span(chunk).first(size));
+            done += size;
         }
+        if (!error) offset_ += n;
     } else if (control & kDmaWrite) {
         error = true;  // no writable items
     } else if (control & kDmaSkip) {

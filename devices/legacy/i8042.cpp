@@ -249,7 +249,7 @@ void I8042::write_output_port_locked(uint8_t value) {
 }
 
 void I8042::answer_locked(uint8_t byte, Source source) {
-    answers_.emplace_back(byte, source);
+    if (answers_.size() < kMaxAnswers) answers_.emplace_back(byte, source);
     refill_locked();
 }
 

@@ -91,7 +91,11 @@ private:
     Ps2Keyboard keyboard_;
     Ps2Mouse mouse_;
 
-    std::vector<std::pair<uint8_t, Source>> answers_;  // controller answers, sent first
+    // Controller answers, sent first. A guest that sends commands without reading the answers
+    // must not grow it without end: beyond kMaxAnswers, answers are dropped (the real 8042 has a
+    // one-byte output buffer; the longest legitimate backlog is a few bytes).
+    static constexpr size_t kMaxAnswers = 16;
+    std::vector<std::pair<uint8_t, Source>> answers_;
     bool obf_ = false;
     uint8_t out_ = 0;
     Source out_source_ = Source::Controller;

@@ -141,7 +141,7 @@ bool Ps2Keyboard::queue_key(KeyEvent event) {
 }
 
 void Ps2Keyboard::answer(uint8_t byte) {
-    answers_.push_back(byte);
+    if (answers_.size() < kAnswerCapacity) answers_.push_back(byte);
 }
 
 void Ps2Keyboard::set_defaults() {

@@ -61,7 +61,11 @@ private:
     void answer(uint8_t byte);
     void set_defaults();
 
-    std::deque<uint8_t> answers_;  // command answers, sent before any scan code
+    // Command answers, sent before any scan code. Bounded: a guest that sends commands without
+    // reading the answers loses the answers beyond kAnswerCapacity (one command answers at most
+    // three bytes).
+    static constexpr size_t kAnswerCapacity = 16;
+    std::deque<uint8_t> answers_;
     std::deque<uint8_t> scan_;     // bytes of the key event being sent
     std::deque<KeyEvent> events_;  // held key events, not yet turned into bytes
     size_t dropped_ = 0;

@@ -137,10 +137,7 @@ std::optional<uint8_t> Ps2Mouse::next_output() {
 bool Ps2Mouse::move(int dx, int dy, uint8_t buttons, int dz) {
     buttons_ = buttons & 0x07;
     if (!reporting_ || remote_) return false;
-    size_t size = id_ == 3 ? 4 : 3;
-    if (output_.size() + size > kOutputCapacity) return false;
-    push_packet(dx, dy, buttons_, dz);
-    return true;
+    return push_packet(dx, dy, buttons_, dz);
 }
 
 void Ps2Mouse::answer(uint8_t byte) {
@@ -156,7 +153,8 @@ void Ps2Mouse::set_defaults() {
     pending_command_ = 0;
 }
 
-void Ps2Mouse::push_packet(int dx, int dy, uint8_t buttons, int dz) {
+bool Ps2Mouse::push_packet(int dx, int dy, uint8_t buttons, int dz) {
+    if (output_.size() + (id_ == 3 ? 4 : 3) > kOutputCapacity) return false;
     // Byte 0: bit 0 left, 1 right, 2 middle, 3 always 1, 4 X sign, 5 Y sign, 6 X overflow,
     // 7 Y overflow; bytes 1-2: the low 8 bits of the 9-bit two's-complement deltas; byte 3 (ID 3):
     // the wheel delta, -8..7.
@@ -171,6 +169,7 @@ void Ps2Mouse::push_packet(int dx, int dy, uint8_t buttons, int dz) {
     output_.push_back(static_cast<uint8_t>(dx & 0xff));
     output_.push_back(static_cast<uint8_t>(dy & 0xff));
     if (id_ == 3) output_.push_back(static_cast<uint8_t>(std::clamp(dz, -8, 7) & 0xff));
+    return true;
 }
 
 }  // namespace svm

@@ -44,7 +44,9 @@ public:
 private:
     void answer(uint8_t byte);
     void set_defaults();
-    void push_packet(int dx, int dy, uint8_t buttons, int dz);
+    // Queues a movement packet; returns false (queues nothing) if it does not fit in
+    // kOutputCapacity.
+    bool push_packet(int dx, int dy, uint8_t buttons, int dz);
 
     std::deque<uint8_t> output_;
     uint8_t pending_command_ = 0;          // 0xF3 or 0xE8 while their data byte is awaited; else 0

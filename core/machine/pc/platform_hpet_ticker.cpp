@@ -53,6 +53,11 @@ void HpetTicker::run(const std::shared_ptr<State>& state, const std::shared_ptr<
             state->wake.wait(lock, changed);
         } else {
             std::chrono::steady_clock::time_point at{std::chrono::nanoseconds(*deadline)};
+            // A guest may program a period of a few nanoseconds: waking faster than this would
+            // burn a host core on interrupts no guest can take. Comparator matches due in between
+            // are delivered together at the next wake, as a late timer interrupt would be.
+            const auto earliest = std::chrono::steady_clock::now() + kMinTickInterval;
+            if (at < earliest) at = earliest;
             state->wake.wait_until(lock, at, changed);
         }
     }

@@ -3,6 +3,7 @@
 // No polling: with no enabled comparator it waits on a condition variable indefinitely.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -16,6 +17,10 @@ namespace svm {
 
 class HpetTicker {
 public:
+    // The shortest time between two wakes of the thread: an upper bound of 10 kHz on the HPET's
+    // interrupt rate, whatever period the guest programs.
+    static constexpr std::chrono::microseconds kMinTickInterval{100};
+
     // The clock the HPET and this thread share: steady_clock in nanoseconds since its epoch.
     static uint64_t now_ns();
 

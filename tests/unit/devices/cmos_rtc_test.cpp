@@ -278,5 +278,30 @@ TEST(CmosRtc, SetClearsUie) {
     EXPECT_EQ(h.get(0x0b), 0x82);
 }
 
+// The century and year registers can name years 0-16599, far outside what int64 nanoseconds
+// hold (1677-2262): a guest-set time is clamped to 1900-2199 instead of overflowing.
+TEST(CmosRtc, FarFutureAndPastTimesAreClampedNotOverflowed) {
+    Harness h;
+    h.set(0x32, 0x99);  // century 99: the year 9926
+    EXPECT_EQ(h.get(0x32), 0x21);
+    EXPECT_EQ(h.get(0x09), 0x99);
+    EXPECT_EQ(h.get(0x08), 0x12);
+    EXPECT_EQ(h.get(0x07), 0x31);
+    h.set(0x32, 0x00);  // the year 0099, then 0000
+    h.set(0x09, 0x00);
+    EXPECT_EQ(h.get(0x32), 0x19);
+    EXPECT_EQ(h.get(0x09), 0x00);
+    EXPECT_EQ(h.get(0x08), 0x01);
+    EXPECT_EQ(h.get(0x07), 0x01);
+    h.now += 2 * kSecond;  // and the clock runs on from there
+    EXPECT_EQ(h.get(0x00), 0x02);
+    // Binary mode, with SET: century 255.
+    h.set(0x0b, 0x86);
+    h.set(0x32, 0xff);
+    h.set(0x0b, 0x06);
+    EXPECT_EQ(h.get(0x32), 21);
+    EXPECT_EQ(h.get(0x09), 99);
+}
+
 }  // namespace
 }  // namespace svm

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -191,6 +192,48 @@ TEST(FwCfg, DmaReadsTheDirectory) {
     EXPECT_EQ(h.get_be32(0x2000), 1u);
     EXPECT_EQ(h.get_be32(0x2004), 40u);
     EXPECT_EQ(std::string(reinterpret_cast<char*>(&h.ram[0x200c])), "etc/e820");
+}
+
+// The DMA length is the guest's, up to 4 GiB: the device must not allocate it on the host, and
+// must refuse a buffer that does not fit in RAM without writing any of it.
+TEST(FwCfg, DmaReadOfAHugeLengthIsCopiedInBoundedPieces) {
+    FwCfgHarness h;
+    size_t largest_write = 0;
+    FwCfg fw{FwCfg::Memory{[&h](uint64_t gpa, std::span<uint8_t> out) {
+                               if (gpa > h.ram.size() || out.size() > h.ram.size() - gpa)
+                                   return false;
+                               std::memcpy(out.data(), h.ram.data() + gpa, out.size());
+                               return true;
+                           },
+                           [&h, &largest_write](uint64_t gpa, std::span<const uint8_t> in) {
+                               largest_write = std::max(largest_write, in.size());
+                               if (gpa > h.ram.size() || in.size() > h.ram.size() - gpa)
+                                   return false;
+                               std::memcpy(h.ram.data() + gpa, in.data(), in.size());
+                               return true;
+                           }}};
+    auto run = [&](uint32_t control, uint32_t length, uint64_t buffer) {
+        h.put_be(0x100, control, 4);
+        h.put_be(0x104, length, 4);
+        h.put_be(0x108, buffer, 8);
+        uint8_t high[4] = {0, 0, 0, 0}, low[4] = {0, 0, 0x01, 0x00};
+        fw.write(kDmaHigh, high);
+        fw.write(kDmaLow, low);
+        return h.get_be32(0x100);
+    };
+    uint32_t control = FwCfg::kSignature << 16 | FwCfg::kDmaSelect | FwCfg::kDmaRead;
+    // 48 KiB, all RAM: "QEMU" then zeros, written in pieces.
+    ASSERT_EQ(run(control, 0xc000, 0x1000), 0u);
+    EXPECT_EQ(std::string(reinterpret_cast<char*>(&h.ram[0x1000]), 4), "QEMU");
+    EXPECT_EQ(h.ram[0x1004], 0);
+    EXPECT_EQ(h.ram[0xcfff], 0);
+    EXPECT_EQ(h.ram[0xd000], 0xcc);
+    ASSERT_LE(largest_write, 4096u);
+    // 4 GiB - 1 into 64 KiB of RAM: refused at once, nothing written.
+    std::vector<uint8_t> before = h.ram;
+    EXPECT_EQ(run(control, 0xffff'ffff, 0x2000), FwCfg::kDmaError);
+    EXPECT_TRUE(std::equal(h.ram.begin() + 0x110, h.ram.end(), before.begin() + 0x110));
+    EXPECT_LE(largest_write, 4096u);
 }
 
 }  // namespace

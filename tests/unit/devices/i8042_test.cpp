@@ -296,5 +296,24 @@ TEST(I8042, UnusedOffsetsReadAllOnes) {
     EXPECT_EQ(v, 0xff);
 }
 
+// A guest that sends commands and never reads the answers must not grow the controller's or the
+// keyboard's answer queue without bound: each is capped, the first answers kept.
+TEST(I8042, UnreadAnswersAreBounded) {
+    Harness h;
+    for (int i = 0; i < 100000; ++i) h.command(0x20);  // read configuration byte
+    Bytes answers = h.drain();
+    ASSERT_FALSE(answers.empty());
+    EXPECT_EQ(answers[0], I8042::kDefaultConfig);
+    EXPECT_LE(answers.size(), 32u);
+    for (int i = 0; i < 100000; ++i) h.write_data(0xee);  // keyboard echo
+    answers = h.drain();
+    ASSERT_FALSE(answers.empty());
+    EXPECT_EQ(answers[0], 0xee);
+    EXPECT_LE(answers.size(), 32u);
+    // Still answering afterwards.
+    h.command(0xaa);
+    EXPECT_EQ(h.drain(), Bytes{0x55});
+}
+
 }  // namespace
 }  // namespace svm

@@ -102,5 +102,15 @@ TEST(Ps2Keyboard, UnreadScanBytesComeBackFirst) {
     EXPECT_EQ(drain(k), (Bytes{0xe0, 0x75}));
 }
 
+// Command answers nobody reads are capped (a guest can send commands forever).
+TEST(Ps2Keyboard, UnreadAnswersAreBounded) {
+    Ps2Keyboard k;
+    for (int i = 0; i < 100000; ++i) k.receive(0xee);
+    Bytes out = drain(k);
+    EXPECT_FALSE(out.empty());
+    EXPECT_LE(out.size(), 16u);
+    EXPECT_EQ(send(k, {0xff}), (Bytes{0xfa, 0xaa}));  // a reset still answers
+}
+
 }  // namespace
 }  // namespace svm

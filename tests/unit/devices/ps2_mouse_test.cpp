@@ -62,5 +62,18 @@ TEST(Ps2Mouse, PacketsOnlyWhileReporting) {
     EXPECT_EQ(send(m, {}), (Bytes{0x08, 0x00, 0x00, 0xff}));
 }
 
+// Read Data (0xEB) queues a packet per command: the queue stays within kOutputCapacity however
+// often the guest sends it without reading.
+TEST(Ps2Mouse, ReadDataPacketsAreBounded) {
+    Ps2Mouse m;
+    for (int i = 0; i < 100000; ++i) m.receive(0xeb);
+    Bytes out = send(m, {});
+    EXPECT_LE(out.size(), Ps2Mouse::kOutputCapacity);
+    ASSERT_GE(out.size(), 4u);
+    EXPECT_EQ(out[0], 0xfa);
+    EXPECT_EQ(out[1], 0x08);  // a packet with no buttons and no movement
+    EXPECT_EQ(send(m, {0xf2}), (Bytes{0xfa, 0x00}));
+}
+
 }  // namespace
 }  // namespace svm
