@@ -20,6 +20,7 @@
 
 namespace svm {
 
+class Hpet;
 class TextScreen;
 
 struct DeviceContext {
@@ -56,6 +57,8 @@ struct DeviceContext {
 // summary). Null where a family is not wired.
 struct PcDevices {
     std::shared_ptr<TextScreen> text_screen;
+    // The HPET: in legacy replacement mode it owns IRQ 8, and the RTC is disconnected from it.
+    std::shared_ptr<Hpet> hpet;
 };
 
 // One function per family (core/machine/pc/*.cpp), called by Machine::create_devices() in this

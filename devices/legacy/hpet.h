@@ -26,6 +26,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -72,6 +73,10 @@ public:
     // fires, or std::nullopt if none will (counter halted or no timer with INT_ENB).
     std::optional<uint64_t> next_deadline_ns();
 
+    // True while LEG_RT_CNF is set: timers 0 and 1 own ISA IRQ 0 and 8, and the PIT and RTC are
+    // disconnected from those lines (HPET 1.0a, 2.3.5). Lock-free: the RTC asks it on its IRQ path.
+    bool legacy_replacement() const { return legacy_.load(std::memory_order_relaxed); }
+
 private:
     struct Timer {
         uint64_t config = 0;  // the writable bits of Tn_CONF_CAP
@@ -98,8 +103,8 @@ private:
 
     std::mutex mutex_;  // guards everything below; irq_ is called with it held
     bool enabled_ = false;
-    bool legacy_ = false;
-    uint64_t counter_base_ = 0;  // counter value at base_ns_ (the frozen value while halted)
+    std::atomic<bool> legacy_{false};  // written under mutex_, read lock-free
+    uint64_t counter_base_ = 0;        // counter value at base_ns_ (the frozen value while halted)
     uint64_t base_ns_ = 0;
     uint64_t last_counter_ = 0;  // counter value at the last evaluation
     uint32_t status_ = 0;        // GINTR_STA

@@ -15,6 +15,7 @@
 #include "core/machine/pc/input_rtc_timer.h"
 #include "core/machine/pc/pc_layout.h"
 #include "devices/legacy/cmos_rtc.h"
+#include "devices/legacy/hpet.h"
 #include "devices/legacy/i8042.h"
 #include "devices/legacy/scancode_ascii.h"
 
@@ -95,12 +96,17 @@ Result<void> add_i8042(DeviceContext& ctx) {
     return {};
 }
 
-Result<void> add_rtc(DeviceContext& ctx) {
+// `hpet` (may be null): while it is in legacy replacement mode, its timer 1 owns IRQ 8 and the
+// RTC's interrupt output is disconnected, as on a PC chipset (HPET 1.0a, 2.3.5).
+Result<void> add_rtc(DeviceContext& ctx, std::shared_ptr<Hpet> hpet) {
     CmosRtc::Clock clock = host_clock(ctx.config.rtc_localtime);
     auto timer = std::make_shared<RtcTimer>();
     auto rtc = std::make_shared<CmosRtc>(CmosRtc::Options{
         clock,
-        [set_irq = ctx.set_irq](bool level) { set_irq(pc::kIrqRtc, level); },
+        [set_irq = ctx.set_irq, hpet](bool level) {
+            if (hpet && hpet->legacy_replacement()) return;
+            set_irq(pc::kIrqRtc, level);
+        },
         ctx.config.memory_size,
         [weak = std::weak_ptr<RtcTimer>(timer)] {
             if (auto t = weak.lock()) t->reschedule();
@@ -115,9 +121,9 @@ Result<void> add_rtc(DeviceContext& ctx) {
 
 }  // namespace
 
-Result<void> add_input_devices(DeviceContext& ctx, PcDevices& /*out*/) {
+Result<void> add_input_devices(DeviceContext& ctx, PcDevices& out) {
     TRY(add_i8042(ctx));
-    TRY(add_rtc(ctx));
+    TRY(add_rtc(ctx, out.hpet));
     return {};
 }
 

@@ -68,7 +68,7 @@ Result<void> add_power(DeviceContext& ctx) {
     return {};
 }
 
-Result<void> add_hpet(DeviceContext& ctx) {
+Result<void> add_hpet(DeviceContext& ctx, PcDevices& out) {
     auto ticker = std::make_shared<HpetTicker>();
     Hpet::Config config;
     config.timers = pc::kHpetTimers;
@@ -84,18 +84,19 @@ Result<void> add_hpet(DeviceContext& ctx) {
         make_device(SVM_DEV_HPET, "hpet", 0, 0, SVM_IRQ_NONE, pc::kHpetBase, pc::kHpetSize));
     ticker->start(hpet);
     ctx.owned.push_back(ticker);
+    out.hpet = hpet;
     return {};
 }
 
 }  // namespace
 
-Result<void> add_platform_devices(DeviceContext& ctx, PcDevices& /*out*/) {
+Result<void> add_platform_devices(DeviceContext& ctx, PcDevices& out) {
     TRY(add_pci(ctx));
     TRY(add_power(ctx));
     TRY(ctx.io_bus.add(pc::kFwCfgSelector, FwCfg::kSize, make_fw_cfg(ctx), "fw_cfg"));
     ctx.device_entries.push_back(
         make_device(SVM_DEV_FW_CFG, "fw_cfg", pc::kFwCfgSelector, FwCfg::kSize));
-    TRY(add_hpet(ctx));
+    TRY(add_hpet(ctx, out));
     return {};
 }
 

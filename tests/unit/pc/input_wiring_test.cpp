@@ -182,5 +182,26 @@ TEST(InputWiring, RtcUpdateInterruptArrivesOnIrq8) {
     EXPECT_FALSE(pc.irq_level(pc::kIrqRtc));
 }
 
+TEST(InputWiring, HpetLegacyReplacementDisconnectsTheRtcFromIrq8) {
+    PcHarness pc;
+    PcDevices out;
+    ASSERT_TRUE(add_platform_devices(pc.ctx(), out).has_value());
+    ASSERT_TRUE(add_input_devices(pc.ctx(), out).has_value());
+    pc.mmio_write(pc::kHpetBase + 0x10, 0x2, 4);  // LEG_RT_CNF (counter halted: timers silent)
+    pc.outb(0x70, 0x0c);
+    pc.inb(0x71);
+    pc.outb(0x70, 0x0b);
+    pc.outb(0x71, 0x12);  // UIE
+    // Wait (bounded) until the RTC has flagged an update in status C; its IRQ 8 must stay low.
+    bool updated = false;
+    for (int i = 0; i < 300 && !updated; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        pc.outb(0x70, 0x0c);
+        updated = (pc.inb(0x71) & 0x10) != 0;
+    }
+    EXPECT_TRUE(updated);
+    EXPECT_EQ(pc.irq_raises(pc::kIrqRtc), 0);
+}
+
 }  // namespace
 }  // namespace svm::test
