@@ -12,20 +12,6 @@
 namespace svm::test {
 namespace {
 
-bool has_line(const std::string& text, const std::string& line) {
-    for (size_t p = text.find(line); p != std::string::npos; p = text.find(line, p + 1)) {
-        bool starts = p == 0 || text[p - 1] == '\n';
-        bool ends = p + line.size() == text.size() || text[p + line.size()] == '\n';
-        if (starts && ends) return true;
-    }
-    return false;
-}
-
-void expect_lines(const ProcessResult& r, const std::vector<std::string>& lines) {
-    for (const auto& line : lines)
-        EXPECT_TRUE(has_line(r.out, line)) << "missing '" << line << "'\n" << r.out << r.err;
-}
-
 // The "scancode 0x.." lines of the output, in order.
 std::vector<std::string> scancodes(const std::string& out) {
     std::vector<std::string> codes;

@@ -103,6 +103,20 @@ void require_kvm() {
            << "). The kvm tests need it; set SVM_SKIP_KVM_TESTS=1 to skip them explicitly.";
 }
 
+bool has_line(const std::string& text, const std::string& line) {
+    for (size_t p = text.find(line); p != std::string::npos; p = text.find(line, p + 1)) {
+        bool starts = p == 0 || text[p - 1] == '\n';
+        bool ends = p + line.size() == text.size() || text[p + line.size()] == '\n';
+        if (starts && ends) return true;
+    }
+    return false;
+}
+
+void expect_lines(const ProcessResult& r, const std::vector<std::string>& lines) {
+    for (const auto& line : lines)
+        EXPECT_TRUE(has_line(r.out, line)) << "missing '" << line << "'\n" << r.out << r.err;
+}
+
 void expect_lines_in_order(const std::string& text, const std::vector<std::string>& lines) {
     size_t pos = 0;
     for (const std::string& line : lines) {

@@ -29,6 +29,12 @@ std::string guest(const std::string& name);
 // unless SVM_SKIP_KVM_TESTS=1 is set, which skips the test (and says so).
 void require_kvm();
 
+// True if `line` appears in `text` as a whole line.
+bool has_line(const std::string& text, const std::string& line);
+
+// Asserts (gtest) that every line in `lines` appears in r.out as a whole line, in any order.
+void expect_lines(const ProcessResult& r, const std::vector<std::string>& lines);
+
 // Asserts (gtest) that every line in `lines` appears in `text` as a whole line, in this order.
 void expect_lines_in_order(const std::string& text, const std::vector<std::string>& lines);
 

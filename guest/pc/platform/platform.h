@@ -1,7 +1,7 @@
 /*
  * Helpers for the platform guests (fw_cfg, PCI scan, timer calibration): 32-bit Multiboot 1
  * kernels that run unchanged under svm and under QEMU (`-M q35`), printing over COM1.
- * Wider port I/O, MMIO, the command line, and a finish that powers the machine off through ACPI
+ * MMIO, the command line, and a finish that powers the machine off through ACPI
  * (PM1a control 0x604 <- 0x2000, svm's and QEMU q35's) on success or leaves through
  * isa-debug-exit (0xF4) on failure.
  */
@@ -10,22 +10,8 @@
 
 #include <stdint.h>
 
-static inline void outw(uint16_t port, uint16_t v) {
-    __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port) : "memory");
-}
-static inline uint16_t inw(uint16_t port) {
-    uint16_t v;
-    __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port) : "memory");
-    return v;
-}
-static inline void outl(uint16_t port, uint32_t v) {
-    __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port) : "memory");
-}
-static inline uint32_t inl(uint16_t port) {
-    uint32_t v;
-    __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port) : "memory");
-    return v;
-}
+#include "lib/io.h"
+
 static inline uint32_t mmio_read32(uintptr_t addr) {
     return *(volatile uint32_t*)addr;
 }
