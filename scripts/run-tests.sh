@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
 build="${SVM_BUILD_DIR:-build}"
-ctest --test-dir "$build" --output-on-failure --timeout 300 -j2
+ctest --test-dir "$build" --output-on-failure --timeout 300 -j2 -LE soak

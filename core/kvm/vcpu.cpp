@@ -6,7 +6,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <future>
 
 #include "core/kvm/kvm_ioctls.h"
 #include "core/kvm/kvm_state.h"
@@ -72,23 +71,23 @@ void Vcpu::thread_main(VcpuExitHandler& handler) {
     sigaddset(&set, kick_signal());
     pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
     if (sync_regs_) run_->kvm_valid_regs = KVM_SYNC_X86_REGS;
+    mailbox_.bind_to_this_thread();
 
     std::unique_lock lock(mutex_);
     for (;;) {
-        while (!tasks_.empty()) {
-            auto task = std::move(tasks_.front());
-            tasks_.pop_front();
+        if (mailbox_.has_pending()) {
             lock.unlock();
-            task();
+            mailbox_.run_pending();
             lock.lock();
+            continue;
         }
         VcpuState s = state_.load(std::memory_order_acquire);
-        if (s == VcpuState::Exiting) break;  // tasks were drained above: no caller waits forever
+        if (s == VcpuState::Exiting) break;
         if (s == VcpuState::Paused) {
             paused_ack_ = true;
             cv_.notify_all();
             cv_.wait(lock, [&] {
-                return !tasks_.empty() ||
+                return mailbox_.has_pending() ||
                        state_.load(std::memory_order_acquire) != VcpuState::Paused;
             });
             continue;
@@ -99,6 +98,9 @@ void Vcpu::thread_main(VcpuExitHandler& handler) {
         run_guest(handler);
         lock.lock();
     }
+    lock.unlock();
+    mailbox_.close();  // runs what was posted meanwhile; later posts get an error
+    lock.lock();
     finished_ = true;
     paused_ack_ = true;
     cv_.notify_all();
@@ -133,14 +135,7 @@ void Vcpu::run_guest(VcpuExitHandler& handler) {
 }
 
 void Vcpu::run_pending_tasks() {
-    std::unique_lock lock(mutex_);
-    while (!tasks_.empty()) {
-        auto task = std::move(tasks_.front());
-        tasks_.pop_front();
-        lock.unlock();
-        task();
-        lock.lock();
-    }
+    mailbox_.run_pending();
 }
 
 void Vcpu::park_self() {
@@ -187,27 +182,24 @@ void Vcpu::pause() {
 
 void Vcpu::wait_paused() {
     std::unique_lock lock(mutex_);
-    cv_.wait(lock, [&] { return paused_ack_ || finished_ || !thread_.joinable(); });
+    TaskMailbox::wait_serving(lock, cv_,
+                              [&] { return paused_ack_ || finished_ || !thread_.joinable(); });
+}
+
+void Vcpu::request_stop() {
+    mailbox_.cancel_waits();
+    set_state_and_kick(VcpuState::Exiting);
 }
 
 void Vcpu::stop() {
-    set_state_and_kick(VcpuState::Exiting);
+    request_stop();
     if (thread_.joinable()) thread_.join();
 }
 
-Result<void> Vcpu::run_on_thread(std::function<Result<void>(Vcpu&)> task) {
+Result<void> Vcpu::run_on_thread(std::function<Result<void>(Vcpu&)> task,
+                                 std::optional<TaskMailbox::Clock::time_point> deadline) {
     if (!thread_.joinable()) return task(*this);  // not started: the caller is the only user
-    auto promise = std::make_shared<std::promise<Result<void>>>();
-    auto future = promise->get_future();
-    {
-        std::lock_guard lock(mutex_);
-        if (finished_) return error("vCPU {} has ended", index_);
-        tasks_.push_back(
-            [this, promise, task = std::move(task)] { promise->set_value(task(*this)); });
-        cv_.notify_all();
-    }
-    kick();
-    return future.get();
+    return mailbox_.call([this, &task] { return task(*this); }, deadline);
 }
 
 Result<kvm_regs> Vcpu::get_regs() {

@@ -13,14 +13,15 @@
 #include <array>
 #include <atomic>
 #include <condition_variable>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "core/kvm/kvm.h"
 #include "core/result.h"
+#include "core/task_mailbox.h"
 #include "core/unique_fd.h"
 #include "core/x86_64/cpu_state.h"
 
@@ -59,16 +60,26 @@ public:
     // Requests a state change and kicks the thread out of KVM_RUN. resume() from Paused only.
     void resume();
     void pause();
-    // Ends the thread (from any state) and joins it. Idempotent.
+    // Asks the thread to end (from any state) without waiting: it leaves the guest at once and
+    // gives up its own waits for other vCPUs. Stopping every vCPU with this before joining any
+    // means no vCPU is left waiting for one that has already been joined.
+    void request_stop();
+    // request_stop(), then joins the thread. Idempotent.
     void stop();
     // Waits until the thread has acknowledged Paused (no KVM_RUN in progress) or has ended.
+    // Called on a vCPU thread, it runs that thread's own tasks while it waits.
     void wait_paused();
     VcpuState state() const { return state_.load(std::memory_order_acquire); }
 
     // Runs `task` on the vCPU thread and waits for it: while the vCPU is paused, before it first
     // runs, or, if it is running, between two KVM_RUN calls (the vCPU is kicked out of the guest
-    // for it and goes on afterwards). Returns what the task returned.
-    Result<void> run_on_thread(std::function<Result<void>(Vcpu&)> task);
+    // for it and goes on afterwards). Returns what the task returned, or an error if the vCPU
+    // has ended, if `deadline` passed before the task started (it then never runs), or if the
+    // caller is a vCPU thread that is being stopped. A vCPU thread that calls this runs the
+    // tasks posted to itself while it waits (TaskMailbox), so two vCPUs asking each other never
+    // deadlock. The main thread passes a deadline: it must never wait on a stuck vCPU.
+    Result<void> run_on_thread(std::function<Result<void>(Vcpu&)> task,
+                               std::optional<TaskMailbox::Clock::time_point> deadline = {});
 
     // True while the vCPU is parked in HLT (set by exit dispatch, for the debugger's thread list).
     bool halted() const { return halted_.load(std::memory_order_relaxed); }
@@ -133,12 +144,20 @@ private:
     std::atomic<VcpuState> state_{VcpuState::Paused};
     std::atomic<bool> halted_{false};
 
-    // Lock order: mutex_ is a leaf lock; exit handlers never run with it held.
+    // Lock order: mutex_, then mailbox_'s mutex (a leaf). Exit handlers and tasks never run
+    // with either held, and no thread holds one vCPU's mutex_ while taking another's.
     std::mutex mutex_;
     std::condition_variable cv_;
-    bool paused_ack_ = false;                  // guarded by mutex_
-    bool finished_ = false;                    // guarded by mutex_
-    std::deque<std::function<void()>> tasks_;  // guarded by mutex_
+    bool paused_ack_ = false;  // guarded by mutex_
+    bool finished_ = false;    // guarded by mutex_
+    // Tasks from other threads (run_on_thread). Posting one notifies cv_ and kicks the thread.
+    TaskMailbox mailbox_{fmt::format("vCPU {}", index_), [this] {
+                             {
+                                 std::lock_guard lock(mutex_);
+                                 cv_.notify_all();
+                             }
+                             kick();
+                         }};
 };
 
 }  // namespace svm

@@ -2,6 +2,7 @@
 #include <svm/hypercall.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 #include "core/log.h"
@@ -54,14 +55,21 @@ LapicWakeState lapic_wake_state(const kvm_lapic_state& lapic, uint64_t apic_base
     return out;
 }
 
+// How long the main thread waits for a vCPU to answer a question (check_all_halted): a vCPU
+// that does not answer in time is busy, so the machine is not asleep. The main thread never
+// waits longer, so --timeout and signals are always seen (docs/reliability.md, "Waits").
+constexpr auto kMainThreadAskLimit = std::chrono::milliseconds(100);
+
 // The report for a machine that sleeps for good: `explanation` and vCPU 0's state.
 std::string halt_report(Vcpu& vcpu0, const GuestMemory& memory, std::string title,
                         std::string explanation) {
     CpuState state;
-    if (!vcpu0.run_on_thread([&](Vcpu& v) -> Result<void> {
-            state = TRY(v.get_state());
-            return {};
-        }))
+    if (!vcpu0.run_on_thread(
+            [&](Vcpu& v) -> Result<void> {
+                state = TRY(v.get_state());
+                return {};
+            },
+            std::chrono::steady_clock::now() + kMainThreadAskLimit))
         return explanation;
     CrashInfo info{std::move(title), std::move(explanation), 0, state};
     return format_crash_report(info, memory);
@@ -134,21 +142,24 @@ std::optional<RunOutcome> Machine::check_all_halted() {
     // why_nothing_can_wake() can decide whether one can ever come.
     bool waits_for_interrupt = false;
     WakeSnapshot wake;
+    const auto deadline = std::chrono::steady_clock::now() + kMainThreadAskLimit;
     for (auto& vcpu : vcpus_) {
         bool asleep = false;
-        auto r = vcpu->run_on_thread([&](Vcpu& v) -> Result<void> {
-            uint32_t mp = v.mp_state().mp_state;
-            auto regs = TRY(v.get_regs());
-            const bool halted = mp == KVM_MP_STATE_HALTED;
-            const bool interruptible = halted && (regs.rflags & x86::RFLAGS_IF);
-            asleep = waiting_for_sipi(mp) || halted;
-            if (interruptible) waits_for_interrupt = true;
-            if (!asleep) return {};
-            auto lapic = TRY(v.get_lapic());
-            auto sregs = TRY(v.get_sregs());
-            wake.lapics.push_back(lapic_wake_state(lapic, sregs.apic_base));
-            return {};
-        });
+        auto r = vcpu->run_on_thread(
+            [&](Vcpu& v) -> Result<void> {
+                uint32_t mp = v.mp_state().mp_state;
+                auto regs = TRY(v.get_regs());
+                const bool halted = mp == KVM_MP_STATE_HALTED;
+                const bool interruptible = halted && (regs.rflags & x86::RFLAGS_IF);
+                asleep = waiting_for_sipi(mp) || halted;
+                if (interruptible) waits_for_interrupt = true;
+                if (!asleep) return {};
+                auto lapic = TRY(v.get_lapic());
+                auto sregs = TRY(v.get_sregs());
+                wake.lapics.push_back(lapic_wake_state(lapic, sregs.apic_base));
+                return {};
+            },
+            deadline);
         if (!r || !asleep) return std::nullopt;
     }
     if (!waits_for_interrupt) {

@@ -10,49 +10,23 @@
 
 #include "lib/check.h"
 #include "lib/console.h"
-
-static uint32_t state = 0x2545f491u;
-
-static uint32_t next_random(void) {
-    /* xorshift32 */
-    state ^= state << 13;
-    state ^= state >> 17;
-    state ^= state << 5;
-    return state;
-}
-
-static int is_reserved(uint32_t port) {
-    /* A word or dword access reaches up to 3 ports further: keep it clear of the ranges too. */
-    static const struct {
-        uint32_t first, last;
-    } ranges[] = {{0x60, 0x64},   {0x92, 0x92},   {0xf4, 0xf7},     {0x500, 0x503}, {0x510, 0x51b},
-                  {0xcf8, 0xcff}, {0x600, 0x60b}, {0xb000, 0xb00f}, {0x4004, 0x4005}};
-    for (unsigned i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
-        if (port + 3 >= ranges[i].first && port <= ranges[i].last) return 1;
-    return 0;
-}
+#include "lib/hostile.h"
 
 void kmain(const struct svm_machine* m) {
     (void)m;
     __asm__ volatile("cli");
+    uint32_t state = 0x2545f491u;
     uint32_t sum = 0;
     for (uint32_t port = 0; port <= 0xffff; ++port) {
-        if (is_reserved(port)) continue;
-        uint32_t v = next_random();
-        uint16_t p = (uint16_t)port;
-        switch (v & 3) {
-            case 0: __asm__ volatile("outb %b0, %w1" : : "a"(v >> 8), "Nd"(p)); break;
-            case 1: __asm__ volatile("outw %w0, %w1" : : "a"(v >> 8), "Nd"(p)); break;
-            default: __asm__ volatile("outl %0, %w1" : : "a"(v), "Nd"(p)); break;
-        }
-        uint32_t in;
-        __asm__ volatile("inl %w1, %0" : "=a"(in) : "Nd"(p));
-        sum += in;
+        if (hostile_port_reserved(port)) continue;
+        uint32_t v = hostile_random(&state);
+        hostile_out((uint16_t)port, v, (v & 3) < 2 ? v >> 8 : v);
+        sum += hostile_inl((uint16_t)port);
     }
     /* Unclaimed MMIO in the hole above RAM (the low 4 GiB are identity-mapped). */
     for (uint64_t addr = 0xc0000000u; addr < 0xc0010000u; addr += 0x1000) {
         volatile uint32_t* mmio = (volatile uint32_t*)(uintptr_t)addr;
-        *mmio = next_random();
+        *mmio = hostile_random(&state);
         sum += *mmio;
     }
     kprintf("port_garbage: survived (checksum %x)\n", sum);

@@ -66,6 +66,34 @@ TEST_F(InterruptsAndSmp, StartCpuHypercall) {
                      "smp: 4 cpus started by hypercall, counter 3", "SUCCESS"});
 }
 
+// Two vCPUs calling SVM_HC_START_CPU on each other: each waits for the other's thread to answer.
+// svm used to deadlock here (each vCPU waited for the other forever, then the main thread waited
+// for them, so neither --timeout nor SIGTERM ended it).
+TEST_F(InterruptsAndSmp, StartCpuCallsAimedAtEachOtherDoNotDeadlock) {
+    auto r = run_svm({"--cpus", "2", "--timeout", "120", guest("smp_cross_start.elf")}, "", 150);
+    EXPECT_FALSE(r.timed_out) << "svm hung";
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    expect_lines(r, {"cross start: cpu 0 refused 2000, cpu 1 refused 2000", "SUCCESS"});
+}
+
+TEST_F(InterruptsAndSmp, TimeoutEndsVcpusThatKeepAskingEachOther) {
+    auto r = run_svm(
+        {"--cpus", "2", "--timeout", "2", "--cmdline", "forever", guest("smp_cross_start.elf")}, "",
+        30);
+    EXPECT_FALSE(r.timed_out) << "svm ignored --timeout";
+    EXPECT_EQ(r.exit_code, 124) << r.err;
+}
+
+TEST_F(InterruptsAndSmp, SigtermEndsVcpusThatKeepAskingEachOther) {
+    // timeout(1) sends SIGTERM after 2 s and, with --preserve-status, exits with svm's status.
+    auto r = run_process({"timeout", "--preserve-status", "-s", "TERM", "2", SVM_BINARY, "--cpus",
+                          "2", "--cmdline", "forever", guest("smp_cross_start.elf")},
+                         "", 30);
+    EXPECT_FALSE(r.timed_out) << "svm ignored SIGTERM";
+    EXPECT_EQ(r.exit_code, 130) << r.err;
+    EXPECT_NE(r.err.find("stopped by signal 15"), std::string::npos) << r.err;
+}
+
 TEST_F(InterruptsAndSmp, EveryCpuHaltedWithInterruptsOffEndsTheRun) {
     auto r = run_svm({"--cpus", "4", "--timeout", "30", guest("smp_hang.elf")});
     EXPECT_EQ(r.exit_code, 113) << r.err;
