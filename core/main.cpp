@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/machine/machine.h"
 #include "core/size_parser.h"
+#include "gdbstub/endpoint.h"
 
 namespace {
 
@@ -21,7 +22,9 @@ constexpr const char* kExitCodesHelp = R"(Exit codes:
   116      the guest asked for a reset (without --reboot)
   0        also: the guest powered off (ACPI S5 and the other power-off ports)
   124      --timeout expired         130 stopped by SIGINT/SIGTERM/SIGHUP
-  137      killed from gdb)";
+  137      killed from gdb           141 standard output closed (svm k | head)
+When standard output does not drain, the guest waits for it (nothing is lost) until the run
+ends; svm then says how many bytes it could not write.)";
 
 void fail(int code, const std::string& message) {
     std::fprintf(stderr, "svm: error: %s\n", message.c_str());
@@ -71,9 +74,10 @@ int main(int argc, char** argv) {
                  "Print a table of VM exits by type at the end");
     std::string gdb;
     bool gdb_nowait = false;
-    app.add_option("--gdb", gdb,
-                   "Serve the GDB remote protocol on [HOST]:PORT (HOST defaults to 127.0.0.1) or "
-                   "unix:PATH, and wait for gdb before the first instruction");
+    auto* gdb_option = app.add_option(
+        "--gdb", gdb,
+        "Serve the GDB remote protocol on [HOST]:PORT (HOST defaults to 127.0.0.1) or "
+        "unix:PATH[,shared-dir], and wait for gdb before the first instruction");
     app.add_flag("--gdb-nowait", gdb_nowait,
                  "With --gdb: run at once; gdb may attach later (attaching stops the guest)");
 
@@ -161,8 +165,17 @@ int main(int argc, char** argv) {
         if (!address) fail(exit_code::kUsage, "--load-file: " + address.error().message);
         config.load_files.push_back({spec.substr(0, at), *address});
     }
-    if (gdb_nowait && gdb.empty()) fail(exit_code::kUsage, "--gdb-nowait needs --gdb");
-    if (!gdb.empty()) config.gdb_endpoint = gdb;
+    if (gdb_option->count() > 0) {
+        // An address that cannot work is a usage error, found before anything starts (an empty
+        // one used to disable the server silently, an unresolvable host to exit 71).
+        if (gdb.empty())
+            fail(exit_code::kUsage,
+                 "--gdb needs an address: PORT, HOST:PORT, [IPv6]:PORT or unix:PATH");
+        if (auto endpoint = gdb::check_endpoint(gdb); !endpoint)
+            fail(exit_code::kUsage, "--gdb: " + endpoint.error().message);
+        config.gdb_endpoint = gdb;
+    }
+    if (gdb_nowait && !config.gdb_endpoint) fail(exit_code::kUsage, "--gdb-nowait needs --gdb");
     config.gdb_wait = !gdb_nowait;
 
     // --reboot: a reset request ends this machine and builds a fresh one from the same files,
@@ -190,11 +203,13 @@ int main(int argc, char** argv) {
         if (config.trace_exits)
             std::fprintf(stderr, "%s", (*machine)->stats().format_table().c_str());
         if (outcome.kind == RunOutcome::Kind::Reset && config.reboot) {
+            if (!outcome.note.empty()) std::fprintf(stderr, "svm: %s\n", outcome.note.c_str());
             std::fprintf(stderr, "svm: %s: restarting the kernel (--reboot)\n",
                          outcome.summary.c_str());
             continue;
         }
         if (!outcome.report.empty()) std::fprintf(stderr, "\n%s\n", outcome.report.c_str());
+        if (!outcome.note.empty()) std::fprintf(stderr, "svm: %s\n", outcome.note.c_str());
         if (outcome.kind != RunOutcome::Kind::GuestExit || log::enabled(log::Level::Verbose))
             std::fprintf(stderr, "svm: %s (exit code %d)\n", outcome.summary.c_str(), outcome.code);
         return outcome.code;

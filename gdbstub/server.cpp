@@ -1,11 +1,13 @@
-// Server: binding (TCP or Unix socket), the accept loop, and the thread-safe entry points,
+// Server: binding (TCP; Unix sockets in unix_socket.cpp), the accept loop (backing off when
+// accept fails), and the thread-safe entry points,
 // which post to the server thread so that the DebugTarget is only ever called from there.
 #include "gdbstub/server.h"
 
 #include <fmt/format.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
+
+#include <filesystem>
 
 #include "gdbstub/server_impl.h"
 
@@ -34,20 +36,7 @@ TargetResult<asio::ip::tcp::endpoint> resolve(asio::io_context& io, const Endpoi
     return results.begin()->endpoint();
 }
 
-// A Unix socket file nobody accepts on is left over from a crashed svm: remove it. One that
-// accepts belongs to a running svm: keep it (bind then fails with "address already in use").
-void remove_stale_socket(const std::string& path) {
-    struct stat st {};
-    if (::lstat(path.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) return;
-    asio::io_context io;
-    asio::local::stream_protocol::socket probe(io);
-    boost::system::error_code ec;
-    probe.connect(asio::local::stream_protocol::endpoint(path), ec);
-    if (ec) ::unlink(path.c_str());
-}
-
-std::string format_local_address(const Protocol::endpoint& local, const Endpoint& endpoint) {
-    if (endpoint.kind == Endpoint::Kind::Unix) return "unix:" + endpoint.path;
+std::string format_local_address(const Protocol::endpoint& local) {
     asio::ip::tcp::endpoint tcp;
     std::memcpy(tcp.data(), local.data(), std::min(local.size(), sizeof(sockaddr_in6)));
     tcp.resize(local.size());
@@ -66,27 +55,66 @@ void Server::Impl::log(std::string_view message) {
 
 void Server::Impl::accept() {
     acceptor.async_accept([this](boost::system::error_code ec, Protocol::socket socket) {
-        if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-        if (!ec) {
-            if (endpoint.kind == Endpoint::Kind::Tcp) {
-                // Every packet is a small request/reply: Nagle would add latency to each.
-                boost::system::error_code ignored;
-                socket.set_option(asio::ip::tcp::no_delay(true), ignored);
-            }
-            bool busy = !slot_free();
-            auto connection = std::make_shared<Connection>(*this, std::move(socket), !busy);
-            std::erase_if(connections, [](auto& weak) { return weak.expired(); });
-            connections.push_back(connection);
-            if (!busy) {
-                active = connection;
-                log("debugger connected");
-            }
-            connection->start();
-        } else {
-            log(fmt::format("accept failed: {}", ec.message()));
-        }
-        accept();
+        on_accept(ec, std::move(socket));
     });
+}
+
+void Server::Impl::on_accept(boost::system::error_code ec, Protocol::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+    if (ec) {
+        // EMFILE/ENFILE (no descriptor left), ENOBUFS, ENOMEM: the connection stays in the
+        // backlog and accepting again at once fails again at once. Wait, and say so once.
+        if (ec != accept_error) {
+            log(fmt::format("accept failed: {}; retrying every {} ms until it works",
+                            lowercase_first(ec.message()), options.accept_retry_delay.count()));
+        }
+        accept_error = ec;
+        accept_retry.expires_after(options.accept_retry_delay);
+        accept_retry.async_wait([this](boost::system::error_code e) {
+            if (!e) accept();
+        });
+        return;
+    }
+    if (accept_error) {
+        log("accepting connections again");
+        accept_error = {};
+    }
+    std::erase_if(connections, [](auto& weak) {
+        auto connection = weak.lock();
+        return !connection || !connection->open();
+    });
+    size_t waiting = 0;
+    for (auto& weak : connections) {
+        if (auto connection = weak.lock(); connection && connection->handshaking()) ++waiting;
+    }
+    if (waiting >= options.max_handshaking) {
+        if (!refusing)
+            log(fmt::format("refusing connections while {} wait for their gdb handshake", waiting));
+        refusing = true;
+        boost::system::error_code ignored;
+        socket.close(ignored);
+    } else {
+        refusing = false;
+        if (endpoint.kind == Endpoint::Kind::Tcp) {
+            // Every packet is a small request/reply: Nagle would add latency to each.
+            boost::system::error_code ignored;
+            socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+        }
+        auto connection = std::make_shared<Connection>(*this, std::move(socket));
+        connections.push_back(connection);
+        connection->start();
+    }
+    accept();
+}
+
+bool Server::Impl::grant(Connection& connection) {
+    if (!slot_free()) {
+        log("refused a second debugger: one is already attached");
+        return false;
+    }
+    active = connection.shared_from_this();
+    log("debugger connected");
+    return true;
 }
 
 bool Server::Impl::slot_free() {
@@ -112,44 +140,54 @@ void Server::Impl::client_gone(Connection* connection) {
 void Server::Impl::close_all() {
     boost::system::error_code ignored;
     acceptor.close(ignored);
+    accept_retry.cancel();
     for (auto& weak : connections) {
         if (auto connection = weak.lock()) connection->shutdown();
     }
     connections.clear();
     active.reset();
-    if (endpoint.kind == Endpoint::Kind::Unix) ::unlink(endpoint.path.c_str());
+    if (unix_listener) {
+        remove_socket_file(address, *unix_listener);
+        unix_listener.reset();
+    }
 }
 
 TargetResult<std::unique_ptr<Server>> Server::create(const Endpoint& endpoint, DebugTarget& target,
                                                      ServerOptions options) {
     auto impl = std::make_unique<Impl>(target, std::move(options));
     impl->endpoint = endpoint;
-    Protocol::endpoint bind_to;
-    if (endpoint.kind == Endpoint::Kind::Unix) {
-        remove_stale_socket(endpoint.path);
-        bind_to = asio::local::stream_protocol::endpoint(endpoint.path);
-    } else {
-        auto tcp = resolve(impl->io, endpoint);
-        if (!tcp) return std::unexpected(tcp.error());
-        bind_to = *tcp;
-    }
     boost::system::error_code ec;
+    if (endpoint.kind == Endpoint::Kind::Unix) {
+        auto listener = listen_unix(endpoint.path, endpoint.shared_dir,
+                                    asio::socket_base::max_listen_connections);
+        if (!listener) return std::unexpected(listener.error());
+        // gdb's `target remote` takes the path itself; absolute, so it works from anywhere.
+        impl->address = std::filesystem::absolute(endpoint.path).lexically_normal().string();
+        impl->unix_listener = *listener;
+        impl->acceptor.assign(Protocol(AF_UNIX, 0), listener->fd, ec);
+        if (ec) {
+            ::close(listener->fd);
+            return target_error(ec.value(), fmt::format("cannot listen on {}: {}",
+                                                        endpoint.to_string(), ec.message()));
+        }
+        return std::unique_ptr<Server>(new Server(std::move(impl)));
+    }
+    auto bind_to = resolve(impl->io, endpoint);
+    if (!bind_to) return std::unexpected(bind_to.error());
     auto fail = [&](boost::system::error_code error) {
         return target_error(error.value() ? error.value() : 1,
                             fmt::format("cannot listen on {}: {}", endpoint.to_string(),
                                         lowercase_first(error.message())));
     };
-    impl->acceptor.open(bind_to.protocol(), ec);
+    impl->acceptor.open(Protocol(bind_to->protocol()), ec);
     if (ec) return fail(ec);
-    if (endpoint.kind == Endpoint::Kind::Tcp) {
-        // Lets svm restart at once on the same port while old connections sit in TIME_WAIT.
-        impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-    }
-    impl->acceptor.bind(bind_to, ec);
+    // Lets svm restart at once on the same port while old connections sit in TIME_WAIT.
+    impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    impl->acceptor.bind(Protocol::endpoint(*bind_to), ec);
     if (ec) return fail(ec);
     impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) return fail(ec);
-    impl->address = format_local_address(impl->acceptor.local_endpoint(), endpoint);
+    impl->address = format_local_address(impl->acceptor.local_endpoint());
     return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -211,8 +249,8 @@ void Server::notify_stop(StopReason reason, std::function<void()> after) {
     asio::post(impl_->io, [impl = impl_.get(), reason = std::move(reason),
                            after = std::move(after)]() mutable {
         auto& active = impl->active;
-        if (active && active->open() && active->session()) {
-            std::string reply = active->session()->on_stop(reason);
+        if (active && active->open() && active->session().attached()) {
+            std::string reply = active->session().on_stop(reason);
             if (!reply.empty()) {
                 active->write(std::move(reply), std::move(after));
                 return;

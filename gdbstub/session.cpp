@@ -11,8 +11,11 @@
 
 namespace svm::gdb {
 
-Session::Session(DebugTarget& target, SessionOptions options)
-    : target_(target), options_(std::move(options)), decoder_(options_.packet_size) {}
+Session::Session(DebugTarget& target, SessionOptions options, std::function<bool()> may_attach)
+    : target_(target),
+      options_(std::move(options)),
+      may_attach_(std::move(may_attach)),
+      decoder_(options_.packet_size) {}
 
 void Session::attach() {
     if (attached_ || closed_) return;
@@ -30,58 +33,77 @@ void Session::on_disconnect() {
 }
 
 std::string Session::on_bytes(std::string_view bytes) {
-    if (closed_) return {};
-    attach();
-    std::vector<protocol::DecoderEvent> events;
-    decoder_.feed(bytes, events);
     std::string out;
-    for (auto& event : events) {
-        using Kind = protocol::DecoderEvent::Kind;
-        switch (event.kind) {
-            case Kind::Ack:
-                break;
-            case Kind::Nak:
-                if (!no_ack_) out += last_sent_;
-                break;
-            case Kind::Interrupt:
-                // GDB manual E.12: 0x03 asks a running target to stop; a SIGINT stop follows.
-                if (running_) {
-                    log("interrupt from gdb");
-                    target_.interrupt();
-                }
-                break;
-            case Kind::BadChecksum:
-                log("packet with a bad checksum discarded");
-                out += '-';
-                break;
-            case Kind::Overlong:
-                log(fmt::format("packet longer than PacketSize ({:#x}) rejected",
-                                options_.packet_size));
-                if (!no_ack_) out += '+';
-                if (!running_ && !closed_) out += frame(errors::kTooLong);
-                break;
-            case Kind::Packet: {
-                if (options_.trace) options_.trace('<', event.payload);
-                if (!no_ack_) out += '+';
-                if (closed_) break;
-                if (running_) {
-                    // All-stop: gdb sends nothing but 0x03 until the stop reply.
-                    log(fmt::format("packet while the target runs ignored: {:.40}", event.payload));
+    on_bytes(bytes, out, SIZE_MAX);
+    return out;
+}
+
+size_t Session::on_bytes(std::string_view bytes, std::string& out, size_t max_out) {
+    std::vector<protocol::DecoderEvent> events;
+    size_t used = 0;
+    while (used < bytes.size() && out.size() < max_out) {
+        if (closed_) return bytes.size();
+        events.clear();
+        used += decoder_.feed(bytes.substr(used), events, 1);
+        for (auto& event : events) on_event(event, out);
+    }
+    return closed_ ? bytes.size() : used;
+}
+
+void Session::on_event(protocol::DecoderEvent& event, std::string& out) {
+    using Kind = protocol::DecoderEvent::Kind;
+    switch (event.kind) {
+        case Kind::Ack:
+            break;
+        case Kind::Nak:
+            if (!no_ack_) out += last_sent_;
+            break;
+        case Kind::Interrupt:
+            // GDB manual E.12: 0x03 asks a running target to stop; a SIGINT stop follows.
+            if (running_) {
+                log("interrupt from gdb");
+                target_.interrupt();
+            }
+            break;
+        case Kind::BadChecksum:
+            log("packet with a bad checksum discarded");
+            out += '-';
+            break;
+        case Kind::Overlong:
+            log(fmt::format("packet longer than PacketSize ({:#x}) rejected",
+                            options_.packet_size));
+            if (!no_ack_) out += '+';
+            if (!running_ && !closed_) out += frame(errors::kTooLong);
+            break;
+        case Kind::Packet: {
+            if (options_.trace) options_.trace('<', event.payload);
+            if (!no_ack_) out += '+';
+            if (closed_) break;
+            if (!attached_) {
+                // The handshake: only now is this client a debugger.
+                if (may_attach_ && !may_attach_()) {
+                    out += frame(errors::kBusy);
+                    closed_ = true;
                     break;
                 }
-                std::vector<std::string> replies;
-                dispatch(event.payload, replies);
-                for (auto& reply : replies) out += frame(reply);
-                if (event.payload == "QStartNoAckMode") {
-                    // GDB manual E.11: both sides stop acking after the OK reply.
-                    no_ack_ = true;
-                    decoder_.set_no_ack(true);
-                }
+                attach();
+            }
+            if (running_) {
+                // All-stop: gdb sends nothing but 0x03 until the stop reply.
+                log(fmt::format("packet while the target runs ignored: {:.40}", event.payload));
                 break;
             }
+            std::vector<std::string> replies;
+            dispatch(event.payload, replies);
+            for (auto& reply : replies) out += frame(reply);
+            if (event.payload == "QStartNoAckMode") {
+                // GDB manual E.11: both sides stop acking after the OK reply.
+                no_ack_ = true;
+                decoder_.set_no_ack(true);
+            }
+            break;
         }
     }
-    return out;
 }
 
 std::string Session::on_stop(const StopReason& reason) {

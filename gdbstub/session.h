@@ -2,10 +2,18 @@
 // feeds it the bytes it reads and sends what it returns. All DebugTarget calls happen inside
 // on_bytes()/on_stop()/attach()/on_disconnect(), so on the caller's (the server's) thread.
 //
-// States: Stopped (gdb sends packets, the stub answers each) and Running (after c/s/vCont; only
-// 0x03 is expected, which calls target.interrupt(); the reply is the stop reply that on_stop()
-// returns later). Errors come in tiers: a TargetError or a malformed packet becomes an "E xx"
-// reply and the session goes on; D, k and vKill end it (closed()).
+// States: Handshake (nothing attached yet), Stopped (gdb sends packets, the stub answers each)
+// and Running (after c/s/vCont; only 0x03 is expected, which calls target.interrupt(); the reply
+// is the stop reply that on_stop() returns later). Errors come in tiers: a TargetError or a
+// malformed packet becomes an "E xx" reply and the session goes on; D, k and vKill end it
+// (closed()).
+//
+// The handshake is the first packet with a valid checksum: gdb (and VS Code's or CLion's MI,
+// which run gdb) open with qSupported, LLDB with QStartNoAckMode, and a port scanner, `nc -z` or
+// a stale-socket probe sends none. Before it the session touches nothing: acks, 0x03 and stray
+// bytes are ignored, a bad checksum gets '-' and an overlong packet E07, and closing the
+// connection detaches nothing. The handshake attaches the target (if `may_attach` allows) and is
+// then handled as any packet.
 #pragma once
 
 #include <cstddef>
@@ -16,13 +24,10 @@
 #include <vector>
 
 #include "gdbstub/debug_target.h"
+#include "gdbstub/limits.h"
 #include "gdbstub/protocol/packet_decoder.h"
 
 namespace svm::gdb {
-
-// The PacketSize svm announces: the largest packet payload gdb may send and svm accepts
-// (GDB manual E.4, qSupported "PacketSize=bytes"; gdb then sizes m/M/X/g accordingly).
-constexpr size_t kPacketSize = 0x20000;
 
 struct SessionOptions {
     size_t packet_size = kPacketSize;
@@ -36,14 +41,24 @@ struct SessionOptions {
 
 class Session {
 public:
-    explicit Session(DebugTarget& target, SessionOptions options = {});
+    // `may_attach` is asked at the handshake; if it returns false the client gets
+    // "E.another debugger is already attached to this svm" and the session ends without
+    // attaching. Empty: always allowed.
+    explicit Session(DebugTarget& target, SessionOptions options = {},
+                     std::function<bool()> may_attach = {});
 
     // Calls target.attach() (stopping the target) and records its stop reason for '?'.
-    // on_bytes() does it on the first byte if the transport did not.
+    // on_bytes() does it at the handshake.
     void attach();
 
     // Consumes bytes from gdb; returns the bytes to send back (acks, replies), possibly "".
     std::string on_bytes(std::string_view bytes);
+    // Consumes bytes from gdb and appends what to send back to `out`, but stops after the packet
+    // (or '-') whose replies bring `out` to `max_out` bytes or more: a client that sends requests
+    // faster than it reads the replies gets no more until it reads. Returns how many bytes of
+    // `bytes` it consumed; the caller passes the rest again later. Once closed() it consumes
+    // everything and adds nothing.
+    size_t on_bytes(std::string_view bytes, std::string& out, size_t max_out);
 
     // The target stopped. Returns the stop reply to send if gdb waits for one (the session is
     // Running), "" otherwise (the reason is then kept for '?').
@@ -53,6 +68,7 @@ public:
     // session already ended. Idempotent.
     void on_disconnect();
 
+    // True once the handshake attached the target (and until the session ends).
     bool attached() const { return attached_; }
     bool running() const { return running_; }
     // D, k or vKill was handled: close the connection once the returned bytes are sent.
@@ -64,6 +80,7 @@ public:
     const StopReason& last_stop() const { return last_stop_; }
 
 private:
+    void on_event(protocol::DecoderEvent& event, std::string& out);
     // Handles one packet payload; returns the reply payloads (usually one; none while the
     // target runs; qRcmd may add O packets before its final reply).
     void dispatch(std::string_view packet, std::vector<std::string>& replies);
@@ -99,6 +116,7 @@ private:
 
     DebugTarget& target_;
     SessionOptions options_;
+    std::function<bool()> may_attach_;
     protocol::PacketDecoder decoder_;
     bool attached_ = false;
     bool running_ = false;

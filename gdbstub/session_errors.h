@@ -9,5 +9,7 @@ constexpr const char* kFault = "E0e";      // EFAULT: no byte of the memory rang
 constexpr const char* kNoThread = "E03";   // ESRCH: no such thread
 constexpr const char* kTooLong = "E07";    // E2BIG: longer than PacketSize
 constexpr const char* kXferBad = "E00";    // qXfer: malformed request or unknown annex
+// To a client whose handshake arrives while another debugger is attached (gdb shows the text).
+constexpr const char* kBusy = "E.another debugger is already attached to this svm";
 
 }  // namespace svm::gdb::errors

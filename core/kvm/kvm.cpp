@@ -117,47 +117,30 @@ Result<kvm_irqchip> Kvm::get_irqchip(uint32_t chip) const {
 
 Result<void> Kvm::set_page_access(const GuestMemory& memory,
                                   const std::map<uint64_t, PageAccess>& pages) {
-    // The wanted layout: runs of read/write RAM between the special pages.
-    std::vector<Slot> wanted;
-    uint64_t cursor = 0;
-    auto add = [&](uint64_t gpa, uint64_t size, uint32_t flags) {
-        if (size == 0) return;
-        if (!wanted.empty() && wanted.back().flags == flags &&
-            wanted.back().gpa + wanted.back().size == gpa)
-            wanted.back().size += size;
-        else
-            wanted.push_back({gpa, size, flags});
-    };
-    for (auto [page, access] : pages) {
-        if (page >= memory.size()) break;
-        add(cursor, page - cursor, 0);
-        if (access == PageAccess::ReadOnly) add(page, 4096, KVM_MEM_READONLY);
-        cursor = page + 4096;
-    }
-    add(cursor, memory.size() > cursor ? memory.size() - cursor : 0, 0);
-
-    // KVM cannot change a slot's size or flags in place: delete the old slots, then add the new
-    // ones (api.rst 4.35 KVM_SET_USER_MEMORY_REGION; memory_size 0 deletes a slot).
-    for (size_t i = 0; i < slots_.size(); ++i) {
-        kvm_userspace_memory_region region{};
-        region.slot = static_cast<uint32_t>(i);
-        if (ioctl(vm_fd_.get(), KVM_SET_USER_MEMORY_REGION, &region) < 0)
-            return error("deleting memory slot {} failed: {}", i, std::strerror(errno));
-    }
-    slots_.clear();
-    for (const Slot& slot : wanted) {
-        kvm_userspace_memory_region region{};
-        region.slot = static_cast<uint32_t>(slots_.size());
-        region.flags = slot.flags;
-        region.guest_phys_addr = slot.gpa;
-        region.memory_size = slot.size;
-        region.userspace_addr = reinterpret_cast<uint64_t>(memory.host_base_for_kvm() + slot.gpa);
-        if (ioctl(vm_fd_.get(), KVM_SET_USER_MEMORY_REGION, &region) < 0)
+    // api.rst 4.35 KVM_SET_USER_MEMORY_REGION; memory_size 0 deletes a slot.
+    return slots_.set_page_access(
+        memory.size(), pages, [&](const MemorySlots::Slot& slot) -> Result<void> {
+            kvm_userspace_memory_region region{};
+            region.slot = slot.id;
+            if (slot.size != 0) {
+                region.flags = slot.read_only ? KVM_MEM_READONLY : 0;
+                region.guest_phys_addr = slot.gpa;
+                region.memory_size = slot.size;
+                region.userspace_addr =
+                    reinterpret_cast<uint64_t>(memory.host_base_for_kvm() + slot.gpa);
+            }
+            if (ioctl(vm_fd_.get(), KVM_SET_USER_MEMORY_REGION, &region) == 0) return {};
+            const int error_number = errno;
+            if (slot.size == 0)
+                return error("deleting memory slot {} failed: {}", slot.id,
+                             std::strerror(error_number));
+            const int max_slots = check_extension(KVM_CAP_NR_MEMSLOTS);
+            if (error_number == EINVAL && max_slots > 0 && slot.id >= uint32_t(max_slots))
+                return error("watchpoints need more than KVM's {} memory slots: watch fewer pages",
+                             max_slots);
             return error("KVM_SET_USER_MEMORY_REGION {:#x}+{:#x} failed: {}", slot.gpa, slot.size,
-                         std::strerror(errno));
-        slots_.push_back(slot);
-    }
-    return {};
+                         std::strerror(error_number));
+        });
 }
 
 }  // namespace svm

@@ -9,18 +9,13 @@
 #include <memory>
 #include <vector>
 
+#include "core/kvm/memory_slots.h"
 #include "core/result.h"
 #include "core/unique_fd.h"
 
 namespace svm {
 
 class GuestMemory;
-
-// How a page of guest RAM is mapped into the guest, for watchpoints by memory protection.
-enum class PageAccess {
-    ReadOnly,  // reads served from RAM, writes exit as KVM_EXIT_MMIO (KVM_MEM_READONLY slot)
-    None,      // no memory slot: every read and write exits as KVM_EXIT_MMIO
-};
 
 class Kvm {
 public:
@@ -45,8 +40,9 @@ public:
     Result<kvm_irqchip> get_irqchip(uint32_t chip) const;
 
     // Re-lays out the memory slots so that each page in `pages` (4 KiB-aligned guest-physical
-    // addresses) is mapped as given and all other RAM is read/write. Only while no vCPU is inside
-    // KVM_RUN (the debugger calls it with every vCPU paused). Returns an error if KVM refuses.
+    // addresses) is mapped as given and all other RAM is read/write, changing only the slots that
+    // differ (MemorySlots). Only while no vCPU is inside KVM_RUN (the debugger calls it with every
+    // vCPU paused). Returns an error if KVM refuses.
     Result<void> set_page_access(const GuestMemory& memory,
                                  const std::map<uint64_t, PageAccess>& pages);
 
@@ -72,12 +68,7 @@ private:
     bool sync_regs_ = false;
     std::vector<kvm_cpuid_entry2> cpuid_;
 
-    struct Slot {
-        uint64_t gpa;
-        uint64_t size;
-        uint32_t flags;
-    };
-    std::vector<Slot> slots_;  // slot i = slots_[i]
+    MemorySlots slots_;
 };
 
 }  // namespace svm

@@ -1,20 +1,18 @@
 #include "core/loader/boot_modules.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <iterator>
+
+#include "core/loader/host_file.h"
 
 namespace svm {
 
-static Result<std::vector<uint8_t>> read_module(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return error("cannot open module {}: {}", path, std::strerror(errno));
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                               std::istreambuf_iterator<char>());
-    if (in.bad()) return error("cannot read module {}: {}", path, std::strerror(errno));
-    return bytes;
+// Reads module `index` with a bound (HostFile): a module is copied whole into RAM, so a file
+// larger than RAM is refused before a byte of it is read, and a pipe is read no further.
+static Result<std::vector<uint8_t>> read_module(const std::string& path, size_t index,
+                                                uint64_t ram_size) {
+    auto file = TRY(HostFile::open(path, fmt::format("module {}", index)));
+    return file.read_all(
+        ram_size, fmt::format("the guest's {} of RAM (-m)", HostFile::describe_size(ram_size)));
 }
 
 Result<std::vector<PlacedModule>> load_boot_modules(const std::vector<LoadOptions::Module>& modules,
@@ -26,7 +24,7 @@ Result<std::vector<PlacedModule>> load_boot_modules(const std::vector<LoadOption
     uint64_t next = std::max<uint64_t>(placer.kernel_end(), 0x100000);
     for (size_t i = 0; i < modules.size(); ++i) {
         const auto& module = modules[i];
-        auto bytes = TRY(read_module(module.path));
+        auto bytes = TRY(read_module(module.path, i, placer.ram_size()));
         uint64_t start = (next + kPage - 1) & ~(kPage - 1);
         auto what =
             fmt::format("module {} ({}, {} bytes at {:#x})", i, module.path, bytes.size(), start);

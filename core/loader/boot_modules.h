@@ -19,11 +19,11 @@ struct PlacedModule {
     std::string string;  // LoadOptions::Module::args
 };
 
-// Reads every module with std::ifstream and places it at the next 4 KiB boundary after the
-// highest kernel byte, and at or above 1 MiB as GRUB does (then after the previous module), in
-// order. Returns the placed modules, or an error naming the module if it cannot be read, does not
-// fit in RAM, overlaps another loaded range or ends above 4 GiB (Multiboot module addresses are
-// 32-bit).
+// Reads every module (HostFile: a file larger than RAM is refused before it is read) and places
+// it at the next 4 KiB boundary after the highest kernel byte, and at or above 1 MiB as GRUB does
+// (then after the previous module), in order. Returns the placed modules, or an error naming the
+// module if it cannot be read, does not fit in RAM, overlaps another loaded range or ends above
+// 4 GiB (Multiboot module addresses are 32-bit).
 Result<std::vector<PlacedModule>> load_boot_modules(const std::vector<LoadOptions::Module>& modules,
                                                     ImagePlacer& placer);
 

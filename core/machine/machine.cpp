@@ -7,13 +7,13 @@
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 
 #include "core/kvm/data_breakpoint_probe.h"
+#include "core/loader/host_file.h"
 #include "core/log.h"
 #include "core/machine/acpi.h"
 #include "core/machine/boot_cpu.h"
@@ -34,13 +34,24 @@ constexpr uint32_t kCom1Irq = 4;
 constexpr uint16_t kDebugConsolePort = 0xe9;
 constexpr uint16_t kDebugExitPort = 0xf4;
 
-Result<std::vector<uint8_t>> read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return error("cannot open '{}': {}", path, std::strerror(errno));
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                               std::istreambuf_iterator<char>());
-    if (in.bad()) return error("cannot read '{}'", path);
-    return bytes;
+// An ELF kernel may carry far more debug information than it loads, so its file may be larger
+// than the guest's RAM; svm reads at most this much of one.
+constexpr uint64_t kMaxElfKernelFile = 1ull << 30;
+
+// After a run that the user ended (signal, timeout, gdb kill), how long svm still writes the
+// guest's buffered output to a destination that takes it before giving up on the rest.
+constexpr auto kStopDrainGrace = std::chrono::milliseconds(250);
+
+// Reads the kernel with a bound (HostFile): a flat or Multiboot image must fit in RAM, so a
+// larger file is refused before a byte of it is read.
+Result<std::vector<uint8_t>> read_kernel(const std::string& path, uint64_t ram_size) {
+    auto file = TRY(HostFile::open(path, "kernel"));
+    std::string ram = fmt::format("the guest's {} of RAM (-m)", HostFile::describe_size(ram_size));
+    if (file.is_regular() && file.size() > ram_size && file.has_elf_magic())
+        return file.read_all(std::max(ram_size, kMaxElfKernelFile),
+                             fmt::format("the {} svm reads of an ELF kernel",
+                                         HostFile::describe_size(kMaxElfKernelFile)));
+    return file.read_all(ram_size, ram);
 }
 
 }  // namespace
@@ -56,7 +67,7 @@ Result<std::unique_ptr<Machine>> Machine::create(const MachineConfig& config) {
         return with_exit_code(
             Error{fmt::format("--cpus {} must be between 1 and {}", config.cpus, kMaxCpus)},
             exit_code::kUsage);
-    auto kernel = read_file(config.kernel_path);
+    auto kernel = read_kernel(config.kernel_path, config.memory_size);
     if (!kernel) return with_exit_code(kernel.error(), exit_code::kBadKernel);
     auto memory = GuestMemory::create(config.memory_size);
     if (!memory) return with_exit_code(memory.error(), exit_code::kHostSetup);
@@ -94,11 +105,24 @@ Result<std::unique_ptr<Machine>> Machine::create(const MachineConfig& config) {
     return m;
 }
 
-Machine::~Machine() {
-    // vCPUs first: a server thread waiting in run_on_thread gets its answer as they drain.
+void Machine::stop_vcpus() {
+    // Every vCPU is asked first, then each is joined: a vCPU that waits for another gives up
+    // (TaskMailbox::cancel_waits) instead of waiting for one that was already joined.
+    for (auto& vcpu : vcpus_) vcpu->request_stop();
     for (auto& vcpu : vcpus_) vcpu->stop();
+}
+
+Machine::~Machine() {
+    // A vCPU waiting for room in the console buffer must not hold up its own stop.
+    if (console_) console_->stop_waiting();
+    // vCPUs first: a server thread waiting in run_on_thread gets its answer as they drain.
+    stop_vcpus();
     if (gdb_server_) gdb_server_->stop();
-    if (console_) console_->stop_input();
+    if (console_) {
+        console_->stop_input();
+        // The writer thread calls request_stop() on EPIPE: end it while this Machine is whole.
+        console_->abandon();
+    }
     while (!owned_.empty()) owned_.pop_back();
 }
 
@@ -147,6 +171,12 @@ Result<void> Machine::create_debugger() {
 
 Result<void> Machine::create_devices() {
     console_ = TRY(Console::create(config_.serial, config_.stdin_keyboard));
+    // `svm k | head`: the reader of standard output left. End the run in order (the terminal is
+    // restored) with SIGPIPE's shell exit code, as `cat` killed by SIGPIPE would.
+    console_->set_output_closed_handler([this] {
+        request_stop({RunOutcome::Kind::OutputClosed, exit_code::kOutputClosed,
+                      "standard output was closed by its reader: the run was ended", ""});
+    });
     OutputSink sink = [this](std::span<const uint8_t> bytes) { console_->write(bytes); };
 
     uart_ = std::make_shared<Uart16550>(
@@ -235,6 +265,8 @@ void Machine::request_stop(RunOutcome outcome) {
         outcome.kind == RunOutcome::Kind::GuestExit && debugger_ && debugger_->attached();
     const int code = outcome.code;
     if (!record_outcome(std::move(outcome))) return;
+    // vCPUs waiting for room in the console buffer give up now, so that they can be stopped.
+    if (console_) console_->stop_waiting();
     // gdb hears "exited with code N" before svm goes away.
     if (tell_debugger)
         debugger_->on_guest_exit(code, [this] { wake_main_thread(); });
@@ -316,7 +348,7 @@ RunOutcome Machine::run() {
         }
         break;
     }
-    for (auto& vcpu : vcpus_) vcpu->stop();
+    stop_vcpus();
     if (gdb_server_) {
         // After 'kill', gdb waits for the OK; the connection closes itself once it is sent.
         if (outcome_->kind == RunOutcome::Kind::Killed)
@@ -329,8 +361,26 @@ RunOutcome Machine::run() {
         std::lock_guard lock(stop_mutex_);
         outcome = *outcome_;
     }
+    finish_console_output(outcome, signal_fd.get(), deadline);
     for (auto& hook : at_end_) hook(outcome);
     return outcome;
+}
+
+void Machine::finish_console_output(RunOutcome& outcome, int signal_fd,
+                                    std::optional<Console::Clock::time_point> deadline) {
+    // Writing out what the guest printed is part of the run, as for any program writing to a
+    // pipe: after a guest exit, a crash or a halt, svm waits until it is written, unless a
+    // signal or the --timeout deadline ends the wait. After the user ended the run (a signal,
+    // the timeout, gdb's kill), svm writes for kStopDrainGrace at most, so that a destination
+    // that drains gets the last lines but svm still ends promptly. Either way the exit code stays
+    // the one the run ended with; what could not be written is counted in a note
+    // (docs/machine.md, "Console output when standard output stalls").
+    using Kind = RunOutcome::Kind;
+    const bool user_ended = outcome.kind == Kind::Interrupted || outcome.kind == Kind::Timeout ||
+                            outcome.kind == Kind::Killed || outcome.kind == Kind::OutputClosed;
+    console_->drain(signal_fd, user_ended ? Console::Clock::now() + kStopDrainGrace : deadline);
+    console_->abandon();
+    outcome.note = console_->unwritten_report();
 }
 
 }  // namespace svm

@@ -81,7 +81,15 @@ private:
     // Records `outcome` as the end of the run (first wins) and parks every vCPU at its next exit.
     // Returns false if another outcome was recorded first.
     bool record_outcome(RunOutcome outcome);
+    // Ends every vCPU thread: asks them all to stop, then joins them (docs/reliability.md,
+    // "Waits"). Idempotent.
+    void stop_vcpus();
     void wake_main_thread();
+    // At the end of run(): writes out the guest output still buffered, or gives up on it when
+    // `signal_fd` (a signalfd) becomes readable or `deadline` passes, and notes what was lost in
+    // outcome.note. Main thread, vCPUs stopped.
+    void finish_console_output(RunOutcome& outcome, int signal_fd,
+                               std::optional<Console::Clock::time_point> deadline);
 
     MachineConfig config_;
     GuestMemory memory_;
@@ -106,7 +114,7 @@ private:
     std::vector<svm_mem_range> memory_map_;     // written by write_boot_tables()  // what the PC
                                                 // device families expose to the rest of svm
 
-    std::mutex stop_mutex_;  // guards outcome_
+    std::mutex stop_mutex_;  // a leaf lock; guards outcome_
     std::optional<RunOutcome> outcome_;
     std::atomic<bool> stopping_{false};  // outcome_ is set
     UniqueFd stop_fd_;                   // eventfd written by request_stop()

@@ -18,6 +18,9 @@ constexpr int kReset = 116;             // the guest asked for a reset (without 
 constexpr int kTimeout = 124;           // --timeout expired (as timeout(1))
 constexpr int kInterrupted = 130;       // SIGINT / SIGTERM / SIGHUP
 constexpr int kKilled = 137;            // the debugger killed the guest ('kill' in gdb)
+// Standard output was closed by its reader (`svm k | head`): the run ends as a program killed by
+// SIGPIPE does in the shell (128 + 13), but in order, with the terminal restored.
+constexpr int kOutputClosed = 141;
 }  // namespace exit_code
 
 struct RunOutcome {
@@ -33,11 +36,15 @@ struct RunOutcome {
         InternalError,
         Interrupted,
         Killed,
+        OutputClosed,  // writing the console output failed with EPIPE
     };
     Kind kind = Kind::InternalError;
     int code = exit_code::kInternal;  // the process exit code
     std::string summary;              // one line for the user
     std::string report;               // optional multi-line report (crash reports)
+    // Optional line printed however the run ended, even for a guest exit: guest output that was
+    // not written (Console::unwritten_report).
+    std::string note = {};
 };
 
 }  // namespace svm

@@ -1,13 +1,18 @@
 #include "gdbstub/protocol/packet_decoder.h"
 
+#include "gdbstub/limits.h"
 #include "gdbstub/protocol/hex.h"
 
 namespace svm::gdb::protocol {
 
 PacketDecoder::PacketDecoder(size_t max_payload) : max_payload_(max_payload) {}
 
-void PacketDecoder::feed(std::string_view bytes, std::vector<DecoderEvent>& out) {
-    for (char c : bytes) {
+size_t PacketDecoder::feed(std::string_view bytes, std::vector<DecoderEvent>& out,
+                           size_t max_events) {
+    const size_t events_before = out.size();
+    for (size_t i = 0; i < bytes.size(); ++i) {
+        if (out.size() - events_before >= max_events) return i;
+        const char c = bytes[i];
         switch (state_) {
             case State::Idle:
                 if (c == '$') {
@@ -30,9 +35,9 @@ void PacketDecoder::feed(std::string_view bytes, std::vector<DecoderEvent>& out)
                     raw_.clear();  // A new packet starts: the previous one was cut off.
                     overlong_ = false;
                 } else if (!overlong_) {
-                    // Run-length encoding can expand, but never shrink by more than 1:n; the raw
-                    // limit keeps memory bounded, decode_payload() checks the decoded size.
-                    if (raw_.size() >= max_payload_ * 2 + 16) {
+                    // The raw limit keeps memory bounded; decode_payload() checks the decoded
+                    // size (run-length encoding can make a short frame decode to a long one).
+                    if (raw_.size() >= max_payload_ + kPacketFrameSlack) {
                         overlong_ = true;
                         raw_.clear();
                     } else {
@@ -53,6 +58,7 @@ void PacketDecoder::feed(std::string_view bytes, std::vector<DecoderEvent>& out)
             }
         }
     }
+    return bytes.size();
 }
 
 void PacketDecoder::finish(std::vector<DecoderEvent>& out) {

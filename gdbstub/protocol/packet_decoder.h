@@ -4,12 +4,14 @@
 // - `$payload#xx` -> Packet (payload unescaped and run-length decoded) or BadChecksum;
 // - `+` / `-` outside a packet -> Ack / Nak; 0x03 outside a packet -> Interrupt;
 // - a payload longer than the limit is consumed up to its `#xx` and reported as Overlong, so the
-//   stream stays in sync; anything else between packets is skipped.
+//   stream stays in sync; it is never buffered past the limit + kPacketFrameSlack raw bytes
+//   (gdbstub/limits.h), however long it goes on; anything else between packets is skipped.
 // A `$` inside a payload cannot be data (binary data escapes it), so it restarts the packet: a
 // client that died mid-packet and a new one that starts over do not desync the stream.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,8 +35,10 @@ public:
     void set_no_ack(bool no_ack) { no_ack_ = no_ack; }
 
     // Consumes `bytes` (any split: a packet may arrive across several calls) and appends the
-    // events found to `out`.
-    void feed(std::string_view bytes, std::vector<DecoderEvent>& out);
+    // events found to `out`, stopping right after the `max_events`-th one. Returns how many
+    // bytes it consumed: all of them unless it stopped early.
+    size_t feed(std::string_view bytes, std::vector<DecoderEvent>& out,
+                size_t max_events = SIZE_MAX);
 
     // Returns true if a packet has been started but not finished.
     bool in_packet() const { return state_ != State::Idle; }

@@ -6,20 +6,15 @@
  *    lengths that are mostly outside RAM: svm must refuse them, never follow them);
  *  - a random dword written to and read from a random address of the 32-bit MMIO hole
  *    0xC0000000-0xFFFFFFFF, except the local APIC's page (its ICR could INIT the other CPUs).
- * With the command line "flood" every vCPU instead prints numbered lines to COM1 and the
- * hypercall console as fast as it can: the stalled-stdout soak test.
  * The run never ends by itself: the tests end it with --timeout or a signal. */
 #include <svm/hypercall.h>
 #include <svm/machine.h>
 
-#include "lib/cmdline.h"
 #include "lib/console.h"
 #include "lib/cpu.h"
 #include "lib/hostile.h"
 #include "lib/io.h"
 #include "lib/smp.h"
-
-static volatile int flood;
 
 static void chaos_step(uint32_t* state) {
     uint32_t r = hostile_random(state);
@@ -53,13 +48,7 @@ static void chaos_step(uint32_t* state) {
 
 __attribute__((noreturn)) static void run(uint32_t cpu) {
     uint32_t state = 0x9e3779b9u * (cpu + 1);
-    for (uint64_t n = 0;; n++) {
-        if (flood)
-            kprintf("flood: cpu %u line %lu 0123456789abcdefghijklmnopqrstuvwxyz\n", cpu,
-                    (unsigned long)n);
-        else
-            chaos_step(&state);
-    }
+    for (;;) chaos_step(&state);
 }
 
 __attribute__((noreturn)) static void ap_main(unsigned long arg, unsigned long cpu) {
@@ -69,9 +58,8 @@ __attribute__((noreturn)) static void ap_main(unsigned long arg, unsigned long c
 
 void kmain(const struct svm_machine* m) {
     __asm__ volatile("cli");
-    flood = cmdline_is(m, "flood");
     uint32_t cpus = m->cpu_count < SMP_MAX_CPUS ? m->cpu_count : SMP_MAX_CPUS;
-    kprintf("chaos: %u cpus, mode %s\n", cpus, flood ? "flood" : "chaos");
+    kprintf("chaos: %u cpus\n", cpus);
     for (uint32_t i = 1; i < cpus; i++)
         (void)svm_start_cpu(i, (void (*)(void))ap_main, (char*)smp_ap_stack_top(i) - 8, i);
     run(0);

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -88,6 +89,101 @@ ProcessResult run_svm(const std::vector<std::string>& args, const std::string& i
     std::vector<std::string> argv{SVM_BINARY};
     argv.insert(argv.end(), args.begin(), args.end());
     return run_process(argv, input, timeout_seconds);
+}
+
+std::unique_ptr<SvmChild> SvmChild::start(const std::vector<std::string>& args, int stdin_fd) {
+    int out[2], err[2];
+    if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) return nullptr;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    if (stdin_fd >= 0)
+        posix_spawn_file_actions_adddup2(&actions, stdin_fd, 0);
+    else
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+    std::vector<std::string> argv{SVM_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<char*> cargs;
+    for (const auto& a : argv) cargs.push_back(const_cast<char*>(a.c_str()));
+    cargs.push_back(nullptr);
+    pid_t pid;
+    int rc = posix_spawn(&pid, cargs[0], &actions, nullptr, cargs.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(out[1]);
+    close(err[1]);
+    if (rc != 0) {
+        close(out[0]);
+        close(err[0]);
+        return nullptr;
+    }
+    std::unique_ptr<SvmChild> child(new SvmChild());
+    child->pid_ = pid;
+    child->out_ = out[0];
+    child->err_ = err[0];
+    return child;
+}
+
+SvmChild::~SvmChild() {
+    if (!waited_) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, nullptr, 0);
+    }
+    close_out();
+    if (err_ >= 0) close(err_);
+}
+
+std::string SvmChild::read_out(size_t max) {
+    if (out_ < 0) return "";
+    std::string buf(max, '\0');
+    ssize_t n;
+    do {
+        n = read(out_, buf.data(), max);
+    } while (n < 0 && errno == EINTR);
+    buf.resize(n > 0 ? static_cast<size_t>(n) : 0);
+    return buf;
+}
+
+void SvmChild::close_out() {
+    if (out_ >= 0) close(out_);
+    out_ = -1;
+}
+
+ProcessResult SvmChild::wait(double timeout_seconds, bool keep_out_stalled) {
+    ProcessResult result;
+    auto deadline = std::chrono::steady_clock::now() +
+                    std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000));
+    pollfd fds[2] = {{err_, POLLIN, 0}, {keep_out_stalled ? -1 : out_, POLLIN, 0}};
+    int status = 0;
+    for (;;) {
+        if (waitpid(pid_, &status, WNOHANG) == pid_) break;
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            result.timed_out = true;
+            kill(pid_, SIGKILL);
+            waitpid(pid_, &status, 0);
+            break;
+        }
+        poll(fds, 2, static_cast<int>(std::min<int64_t>(left.count(), 20)));
+        for (auto& f : fds) {
+            if (f.fd < 0 || !(f.revents & (POLLIN | POLLHUP))) continue;
+            char buf[4096];
+            ssize_t n = read(f.fd, buf, sizeof buf);
+            if (n <= 0)
+                f.fd = -1;
+            else if (f.fd == err_)
+                result.err.append(buf, static_cast<size_t>(n));
+        }
+    }
+    waited_ = true;
+    // What svm wrote to standard error just before it ended.
+    fcntl(err_, F_SETFL, O_NONBLOCK);
+    char buf[4096];
+    for (ssize_t n; (n = read(err_, buf, sizeof buf)) > 0;)
+        result.err.append(buf, static_cast<size_t>(n));
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return result;
 }
 
 std::string guest(const std::string& name) {

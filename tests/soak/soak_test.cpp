@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "../kvm/svm_process.h"
 #include "monitored_process.h"
 #include "rsp_client.h"
+#include "svm_process.h"
 
 namespace svm::test {
 namespace {
@@ -121,17 +121,18 @@ TEST_F(Soak, GdbClientThatNeverReads) {
 // Every vCPU prints as fast as it can into a stdout nobody reads (a paused pager): --timeout and
 // SIGTERM still end svm.
 TEST_F(Soak, StalledStdoutDoesNotStopTheTimeout) {
-    MonitoredProcess svm(
-        svm_args({"--cpus", "4", "--timeout", "5", "--cmdline", "flood", guest("chaos.elf")}),
-        {.out = MonitoredProcess::Stdout::Stalled, .max_open_files = {}});
+    MonitoredProcess svm(svm_args({"--cpus", "4", "--timeout", "5", "--cmdline", "forever",
+                                   guest("console_flood.elf")}),
+                         {.out = MonitoredProcess::Stdout::Stalled, .max_open_files = {}});
     auto code = svm.wait_exit(35);
     ASSERT_TRUE(code) << "svm hung on a stalled stdout";
     EXPECT_EQ(*code, 124) << svm.err().substr(0, 2000);
 }
 
 TEST_F(Soak, StalledStdoutDoesNotStopSigterm) {
-    MonitoredProcess svm(svm_args({"--cpus", "4", "--cmdline", "flood", guest("chaos.elf")}),
-                         {.out = MonitoredProcess::Stdout::Stalled, .max_open_files = {}});
+    MonitoredProcess svm(
+        svm_args({"--cpus", "4", "--cmdline", "forever", guest("console_flood.elf")}),
+        {.out = MonitoredProcess::Stdout::Stalled, .max_open_files = {}});
     sleep(3);
     svm.signal(SIGTERM);
     auto code = svm.wait_exit(30);

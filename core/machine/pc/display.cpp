@@ -16,6 +16,7 @@
 #include "core/machine/pc/display_report.h"
 #include "core/machine/pc/display_terminal.h"
 #include "core/machine/pc/pc_layout.h"
+#include "core/write_all.h"
 #include "devices/display/text_screen.h"
 
 namespace svm {
@@ -95,9 +96,7 @@ Result<void> add_display(DeviceContext& ctx, PcDevices& out) {
         const bool always = mode == "text";
         ctx.at_end.push_back([screen, always](const RunOutcome&) {
             if (!always && !screen->was_written()) return;
-            std::string report = final_screen_report(screen->snapshot());
-            std::fwrite(report.data(), 1, report.size(), stderr);
-            std::fflush(stderr);
+            write_all(STDERR_FILENO, final_screen_report(screen->snapshot()));
         });
     }
     return {};

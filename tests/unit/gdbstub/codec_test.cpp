@@ -1,6 +1,7 @@
 // The packet codec on raw bytes (GDB manual E.1, E.11, E.12).
 #include <gtest/gtest.h>
 
+#include "gdbstub/limits.h"
 #include "gdbstub/protocol/packet_decoder.h"
 #include "gdbstub/protocol/packet_encoder.h"
 
@@ -114,8 +115,9 @@ TEST(Codec, OverlongPacketsKeepTheStreamInSync) {
     ASSERT_EQ(events.size(), 2u);
     EXPECT_EQ(events[0].kind, Kind::Overlong);
     EXPECT_EQ(events[1].payload, "qC");
-    // Way past the limit on the wire, even split across calls.
-    events = feed(d, "$" + std::string(500, 'z'));
+    // Way past the limit on the wire (more than the limit + kPacketFrameSlack raw bytes are
+    // never buffered), even split across calls.
+    events = feed(d, "$" + std::string(kPacketFrameSlack, 'z'));
     EXPECT_TRUE(events.empty());
     events = feed(d, std::string(500, 'z') + "#00$qC#b4");
     ASSERT_EQ(events.size(), 2u);
@@ -124,6 +126,19 @@ TEST(Codec, OverlongPacketsKeepTheStreamInSync) {
     // Run-length expansion past the limit is overlong too.
     events = feed(d, frame_packet("a").replace(2, 0, "*~"));
     ASSERT_EQ(events.size(), 1u);
+}
+
+TEST(Codec, FeedCanStopAfterEachEvent) {
+    PacketDecoder d(100);
+    std::vector<DecoderEvent> events;
+    const std::string wire = "+-$qC#b4$g#67";
+    EXPECT_EQ(d.feed(wire, events, 1), 1u);                              // '+'
+    EXPECT_EQ(d.feed(std::string_view(wire).substr(1), events, 2), 7u);  // '-', then qC
+    ASSERT_EQ(events.size(), 3u);
+    EXPECT_EQ(events[2].payload, "qC");
+    EXPECT_EQ(d.feed(std::string_view(wire).substr(8), events, 5), 5u);  // all of what is left
+    ASSERT_EQ(events.size(), 4u);
+    EXPECT_EQ(events[3].payload, "g");
 }
 
 TEST(Codec, DollarRestartsACutPacket) {

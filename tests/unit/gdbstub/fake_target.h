@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <map>
 #include <vector>
@@ -139,7 +140,9 @@ public:
     std::function<void()> on_interrupt;
     bool fail_resume = false;
     std::vector<uint8_t> exec_bytes;  // the exec file's contents for vFile
-    int attach_calls = 0, detach_calls = 0, kill_calls = 0, resume_calls = 0, interrupt_calls = 0;
+    // Atomic: the server thread counts, the test thread reads.
+    std::atomic<int> attach_calls = 0, detach_calls = 0, kill_calls = 0, resume_calls = 0,
+                     interrupt_calls = 0;
 };
 
 }  // namespace svm::gdb::testing

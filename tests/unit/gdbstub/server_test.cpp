@@ -6,80 +6,17 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <future>
 #include <thread>
 
 #include "gdb_fixture.h"
-#include "session_harness.h"
+#include "test_client.h"
 
 namespace svm::gdb::testing {
 namespace {
-
-// A blocking test client (plain sockets: the test is the other side of the Server).
-class Client {
-public:
-    explicit Client(const std::string& address) {
-        if (address.starts_with("unix:")) {
-            fd_ = ::socket(AF_UNIX, SOCK_STREAM, 0);
-            sockaddr_un addr{};
-            addr.sun_family = AF_UNIX;
-            std::strncpy(addr.sun_path, address.c_str() + 5, sizeof addr.sun_path - 1);
-            connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-        } else {
-            auto endpoint = parse_endpoint(address);
-            fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-            sockaddr_in addr{};
-            addr.sin_family = AF_INET;
-            addr.sin_port = htons(endpoint->port);
-            addr.sin_addr.s_addr = htonl(0x7f000001);
-            connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-        }
-        timeval timeout{10, 0};  // a hung server fails the test instead of hanging it
-        ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    }
-    ~Client() { close(); }
-    void close() {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = -1;
-    }
-    bool connected() const { return connected_; }
-    void send_raw(std::string_view bytes) {
-        while (!bytes.empty()) {
-            ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-            if (n <= 0) return;
-            bytes.remove_prefix(size_t(n));
-        }
-    }
-    // Sends a packet and returns the next reply payload ("<eof>" if the server closed).
-    std::string request(std::string_view payload) {
-        send_raw(protocol::frame_packet(payload));
-        return next_packet();
-    }
-    std::string next_packet() {
-        for (;;) {
-            auto packets = packets_in(pending_);
-            if (!packets.empty()) {
-                size_t end = pending_.find('#');
-                pending_.erase(0, end + 3);
-                return packets[0];
-            }
-            char buf[65536];
-            ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-            if (n <= 0) return "<eof>";
-            pending_.append(buf, size_t(n));
-            // Drop acks before the first '$'.
-            size_t start = pending_.find('$');
-            pending_.erase(0, start == std::string::npos ? pending_.size() : start);
-        }
-    }
-
-private:
-    int fd_ = -1;
-    bool connected_ = false;
-    std::string pending_;
-};
 
 TEST(Endpoint, ParsesSpecs) {
     auto e = parse_endpoint("1234");
@@ -98,6 +35,44 @@ TEST(Endpoint, ParsesSpecs) {
         ASSERT_FALSE(r) << bad;
         EXPECT_NE(r.error().message.find("invalid gdb address"), std::string::npos);
     }
+}
+
+TEST(Endpoint, SharedDirOptOut) {
+    auto e = parse_endpoint("unix:/srv/team/svm.sock,shared-dir");
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->path, "/srv/team/svm.sock");
+    EXPECT_TRUE(e->shared_dir);
+    EXPECT_EQ(e->to_string(), "unix:/srv/team/svm.sock");
+    EXPECT_FALSE(parse_endpoint("unix:/a,b.sock")->shared_dir);
+    EXPECT_EQ(parse_endpoint("unix:/a,b.sock")->path, "/a,b.sock");
+    EXPECT_FALSE(parse_endpoint("unix:,shared-dir"));
+    EXPECT_FALSE(parse_endpoint("1234,shared-dir"));
+}
+
+// Issue 8, item 10: `--gdb host.invalid:N` exited 71 (host set-up) after trying to bind; an
+// address that cannot work is a usage error, found before anything starts.
+TEST(Endpoint, CheckFindsWhatCannotWork) {
+    auto unresolvable = check_endpoint("host.invalid:1234");
+    ASSERT_FALSE(unresolvable);
+    EXPECT_TRUE(unresolvable.error().message.starts_with(
+        "invalid gdb address 'host.invalid:1234': cannot resolve host 'host.invalid'"))
+        << unresolvable.error().message;
+    EXPECT_EQ(
+        std::count(unresolvable.error().message.begin(), unresolvable.error().message.end(), '\n'),
+        0);
+    auto empty = check_endpoint("");
+    ASSERT_FALSE(empty);
+    EXPECT_NE(empty.error().message.find("empty"), std::string::npos) << empty.error().message;
+    EXPECT_TRUE(check_endpoint("127.0.0.1:0"));
+    EXPECT_TRUE(check_endpoint("localhost:0"));
+    auto file = check_endpoint("unix:/etc/passwd");
+    ASSERT_FALSE(file);
+    EXPECT_NE(file.error().message.find("a regular file"), std::string::npos)
+        << file.error().message;
+    auto no_dir = check_endpoint("unix:/nonexistent-svm-dir/s.sock");
+    ASSERT_FALSE(no_dir);
+    EXPECT_NE(no_dir.error().message.find("/nonexistent-svm-dir"), std::string::npos)
+        << no_dir.error().message;
 }
 
 TEST(Server, ReportsAddressInUse) {
@@ -182,7 +157,7 @@ TEST(Server, UnixSocketReplacesStaleFileAndRemovesIt) {
     FakeTarget target;
     auto server = Server::create(*parse_endpoint("unix:" + path), target);
     ASSERT_TRUE(server) << server.error().message;
-    EXPECT_EQ((*server)->address(), "unix:" + path);
+    EXPECT_EQ((*server)->address(), path);
     (*server)->start();
     {
         Client a((*server)->address());

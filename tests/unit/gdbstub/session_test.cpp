@@ -10,7 +10,63 @@ namespace {
 
 using protocol::encode_hex;
 
-TEST(Session, AttachesOnFirstBytesAndAcksPackets) {
+// Issue 8, item 7: bytes that are not a gdb packet (a port scanner, `nc -z`, a stale-socket
+// probe, line noise) attach nothing; only the first packet with a valid checksum does.
+TEST(Session, NothingAttachesBeforeTheHandshake) {
+    Harness h;
+    EXPECT_EQ(h.session.on_bytes("+"), "");
+    EXPECT_EQ(h.session.on_bytes("-"), "");
+    EXPECT_EQ(h.session.on_bytes("\x03"), "");
+    EXPECT_EQ(h.session.on_bytes("GET / HTTP/1.0\r\n\r\n"), "");
+    EXPECT_EQ(h.session.on_bytes("$qSupported#00"), "-");
+    std::string huge = "$" + std::string(3 * kPacketSize, 'x') + "#00";
+    EXPECT_EQ(packets_in(h.session.on_bytes(huge)), std::vector<std::string>{"E07"});
+    EXPECT_FALSE(h.session.attached());
+    EXPECT_EQ(h.target.attach_calls, 0);
+    EXPECT_EQ(h.target.interrupt_calls, 0);
+    h.session.on_disconnect();
+    EXPECT_EQ(h.target.detach_calls, 0);
+    EXPECT_EQ(h.send("QStartNoAckMode"), "OK");  // LLDB's first packet
+    EXPECT_TRUE(h.session.attached());
+    EXPECT_EQ(h.target.attach_calls, 1);
+}
+
+TEST(Session, RefusedHandshakeAttachesNothing) {
+    FakeTarget target;
+    int asked = 0;
+    Session session(target, {}, [&] {
+        ++asked;
+        return false;
+    });
+    std::string out = session.on_bytes(protocol::frame_packet("qSupported") + "$qC#b4");
+    EXPECT_EQ(out,
+              "+" + protocol::frame_packet("E.another debugger is already attached to this svm"));
+    EXPECT_EQ(asked, 1);
+    EXPECT_TRUE(session.closed());
+    EXPECT_FALSE(session.attached());
+    session.on_disconnect();
+    EXPECT_EQ(target.attach_calls, 0);
+    EXPECT_EQ(target.detach_calls, 0);
+}
+
+// Issue 8, item 4: the transport bounds its output queue by passing the room left; the session
+// stops consuming once it has produced that much, and goes on where it stopped.
+TEST(Session, StopsConsumingWhenTheOutputBudgetIsSpent) {
+    Harness h;
+    const std::string wire = protocol::frame_packet("m1000,1000") + std::string(100, '-');
+    std::string out;
+    size_t used = h.session.on_bytes(wire, out, 20000);
+    const size_t reply = packets_in(out)[0].size() + 4;  // one framed 8 KiB reply
+    EXPECT_EQ(reply, 8196u);
+    EXPECT_EQ(used, protocol::frame_packet("m1000,1000").size() + 2);  // the request, 2 resends
+    EXPECT_EQ(out.size(), 1 + 3 * reply);
+    out.clear();
+    used += h.session.on_bytes(std::string_view(wire).substr(used), out, SIZE_MAX);
+    EXPECT_EQ(used, wire.size());
+    EXPECT_EQ(out.size(), 98 * reply);
+}
+
+TEST(Session, AttachesAtTheHandshakeAndAcksPackets) {
     Harness h;
     std::string out = h.session.on_bytes(protocol::frame_packet("?"));
     EXPECT_EQ(h.target.attach_calls, 1);
