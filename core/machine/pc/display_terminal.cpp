@@ -1,5 +1,6 @@
 #include "core/machine/pc/display_terminal.h"
 
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -35,6 +36,9 @@ void TerminalDisplay::stop() {
         if (stopped_) return;
         stopped_ = stopping_ = true;
     }
+    give_up_at_ns_.store(
+        (std::chrono::steady_clock::now() + kStopWriteLimit).time_since_epoch().count(),
+        std::memory_order_release);
     wake_.notify_all();
     if (thread_.joinable()) thread_.join();
     draw();
@@ -59,14 +63,29 @@ void TerminalDisplay::draw() {
     write_all(frame);
 }
 
+bool TerminalDisplay::out_of_time() const {
+    return std::chrono::steady_clock::now().time_since_epoch().count() >=
+           give_up_at_ns_.load(std::memory_order_acquire);
+}
+
 void TerminalDisplay::write_all(const std::string& bytes) {
     // One write() per frame where the terminal takes it: the tty layer does not interleave
     // another writer's bytes (the serial console) inside one write call, so serial output never
-    // lands between a frame's cursor save and restore.
+    // lands between a frame's cursor save and restore. A terminal whose output is stopped
+    // (Ctrl-S) or full does not poll writable, so the renderer waits in poll(), where stop()'s
+    // deadline can reach it, not in write().
+    constexpr int kPollSliceMs = 20;
     size_t done = 0;
     while (done < bytes.size()) {
+        pollfd pfd{fd_, POLLOUT, 0};
+        int ready = poll(&pfd, 1, kPollSliceMs);
+        if (ready < 0 && errno != EINTR) return;
+        if (ready <= 0) {
+            if (out_of_time()) return;
+            continue;
+        }
         ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
-        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
         if (n <= 0) return;
         done += static_cast<size_t>(n);
     }

@@ -8,7 +8,11 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
+#include <future>
+#include <thread>
+#include <vector>
 
 #include "tests/unit/pc/pc_harness.h"
 
@@ -88,6 +92,30 @@ TEST(DisplayTerminal, DrawsTheScreenAndTheFinalFrameAndRestoresTheTerminal) {
         << rest.substr(rest.size() - 40);
     display->stop();  // idempotent
     EXPECT_EQ(pty.drain(), "");
+}
+
+// A terminal stopped with Ctrl-S takes no output: the renderer must not hold up the end of the
+// run (it used to block in write() for good, and stop() joined it).
+TEST(DisplayTerminal, StopDoesNotWaitForAStoppedTerminal) {
+    MachineConfig config;
+    config.display = "none";
+    PcHarness pc(config);
+    auto screen = wired_screen(pc);
+    Pty pty(30);
+    auto display = TerminalDisplay::start(screen, pty.terminal());
+    ASSERT_NE(display, nullptr);
+    ASSERT_EQ(tcflow(pty.terminal(), TCOOFF), 0);
+    // Change the whole screen for a while, so that frames pile up behind the stopped output.
+    for (int round = 0; round < 20; ++round) {
+        std::vector<uint8_t> cells(80 * 25 * 2, static_cast<uint8_t>('A' + round));
+        ASSERT_TRUE(pc.memory().write(0xb8000, cells).has_value());
+        std::this_thread::sleep_for(std::chrono::milliseconds(TerminalDisplay::kFrameMs));
+    }
+    auto stopped = std::async(std::launch::async, [&] { display->stop(); });
+    const bool in_time = stopped.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+    ASSERT_EQ(tcflow(pty.terminal(), TCOON), 0);
+    pty.drain();
+    ASSERT_TRUE(in_time) << "stop() waited for a terminal that takes nothing";
 }
 
 TEST(DisplayTerminal, RefusesTooSmallTerminalsAndNonTerminals) {
