@@ -56,6 +56,17 @@ struct ResumeAction {
 
 enum class BreakpointType { Software = 0, Hardware = 1, Write = 2, Read = 3, Access = 4 };
 
+// The stretch of a thread's address space around an address, for LLDB's qMemoryRegionInfo
+// (lldb/docs/resources/lldbgdbremote.md): either mapped with the same permissions throughout
+// (a page, or a run of pages) or unmapped (a gap).
+struct MemoryRegion {
+    uint64_t start = 0;
+    uint64_t size = 0;  // > 0; start + size may wrap to 0 only at the top of the address space
+    bool mapped = false;
+    bool readable = false, writable = false, executable = false;
+    std::string name;  // e.g. "RAM"; empty: none
+};
+
 class DebugTarget {
 public:
     virtual ~DebugTarget() = default;
@@ -93,6 +104,13 @@ public:
     }
     virtual TargetResult<void> remove_breakpoint(BreakpointType, uint64_t /*addr*/,
                                                  uint64_t /*kind*/) {
+        return target_error(1, "not supported");
+    }
+
+    // Optional: the region of `thread`'s address space that contains `addr` (qMemoryRegionInfo).
+    // Not supported by default (an empty reply: LLDB then says so for `memory region`).
+    virtual bool supports_memory_regions() { return false; }
+    virtual TargetResult<MemoryRegion> memory_region(ThreadId /*thread*/, uint64_t /*addr*/) {
         return target_error(1, "not supported");
     }
 

@@ -1,12 +1,13 @@
 // Session: framing, acks, the Stopped/Running states and the packet dispatch. The packet
 // families live in session_data.cpp (registers, memory, breakpoints), session_resume.cpp
-// (c/s/vCont/H/T) and session_query.cpp (q/Q/v packets, qXfer, monitor).
+// (c/s/vCont/H/T) and session_query.cpp (q/Q/v packets, qXfer, monitor, LLDB's queries).
 #include "gdbstub/session.h"
 
 #include <fmt/format.h>
 
 #include "gdbstub/protocol/packet_encoder.h"
 #include "gdbstub/protocol/stop_reply.h"
+#include "gdbstub/protocol/thread_id.h"
 #include "gdbstub/session_errors.h"
 
 namespace svm::gdb {
@@ -142,6 +143,9 @@ void Session::dispatch(std::string_view packet, std::vector<std::string>& replie
         case 'm':
             reply = handle_read_memory(args);
             break;
+        case 'x':
+            reply = handle_read_memory_binary(args);
+            break;
         case 'M':
             reply = handle_write_memory(args, false);
             break;
@@ -174,9 +178,15 @@ void Session::dispatch(std::string_view packet, std::vector<std::string>& replie
             target_.detach();
             return;
         case 'k':
-            // GDB manual E.2: 'k' has no reply.
+            // GDB manual E.2 leaves the reply to 'k' open and gdb reads none (it uses vKill when
+            // the stub answers it, as svm does); LLDB waits for the exit of the process ("W" or
+            // "X", as lldb-server answers) and otherwise reports "failed to send the k packet".
+            // So the reply is "killed by SIGKILL". Reply first: the transport closes after it.
+            replies.push_back(
+                fmt::format("X{:02x}{}", sig::kKill,
+                            multiprocess_ ? fmt::format(";process:{:x}", protocol::kPid) : ""));
             closed_ = true;
-            log("kill requested by gdb");
+            log("kill requested by the debugger");
             target_.kill();
             return;
         case 'q':

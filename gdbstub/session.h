@@ -6,7 +6,8 @@
 // and Running (after c/s/vCont; only 0x03 is expected, which calls target.interrupt(); the reply
 // is the stop reply that on_stop() returns later). Errors come in tiers: a TargetError or a
 // malformed packet becomes an "E xx" reply and the session goes on; D, k and vKill end it
-// (closed()).
+// (closed()). Besides gdb's packets it answers LLDB's qHostInfo, qProcessInfo,
+// qMemoryRegionInfo and binary 'x' reads (protocol/lldb_queries.h).
 //
 // The handshake is the first packet with a valid checksum: gdb (and VS Code's or CLion's MI,
 // which run gdb) open with qSupported, LLDB with QStartNoAckMode, and a port scanner, `nc -z` or
@@ -94,6 +95,8 @@ private:
     std::string handle_read_register(std::string_view args);
     std::string handle_write_register(std::string_view args);
     std::string handle_read_memory(std::string_view args);
+    std::string handle_read_memory_binary(std::string_view args);
+    std::string handle_memory_region(std::string_view args);
     std::string handle_write_memory(std::string_view args, bool binary);
     std::string handle_breakpoint(std::string_view args, bool insert);
     std::string handle_thread_select(std::string_view args);

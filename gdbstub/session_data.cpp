@@ -1,8 +1,10 @@
-// Session: registers (g/G/p/P), memory (m/M/X) and breakpoints (Z/z); GDB manual E.2 "Packets".
+// Session: registers (g/G/p/P), memory (m/M/X, LLDB's x and qMemoryRegionInfo) and breakpoints
+// (Z/z); GDB manual E.2 "Packets".
 // Every length is checked against PacketSize before any buffer is sized from it.
 #include <fmt/format.h>
 
 #include "gdbstub/protocol/hex.h"
+#include "gdbstub/protocol/lldb_queries.h"
 #include "gdbstub/session.h"
 #include "gdbstub/session_errors.h"
 
@@ -77,6 +79,35 @@ std::string Session::handle_read_memory(std::string_view args) {
     // requested if the server was able to read only part of the region".
     if (*done == 0) return errors::kFault;
     return encode_hex(std::span(buffer).first(std::min(*done, buffer.size())));
+}
+
+std::string Session::handle_read_memory_binary(std::string_view args) {
+    // LLDB's 'x' (lldb/docs/resources/lldbgdbremote.md "x"): the reply is the bytes themselves,
+    // escaped like any binary data (frame() escapes '#', '$', '}' and '*' with '}' and XOR 0x20,
+    // GDB manual E.1 "Overview"), and "x0,0" is LLDB's probe, answered "OK". Newer gdb (after 13)
+    // defines an 'x' whose reply starts with 'b', but sends it only to stubs that report
+    // binary-upload+ in qSupported, which svm does not: gdb reads with 'm', LLDB with this.
+    auto range = parse_range(args);
+    if (!range) return errors::kMalformed;
+    if (range->second == 0) return "OK";
+    // Escaping can double the data; at most half of PacketSize keeps the reply inside it. A
+    // longer request gets fewer bytes, which LLDB accepts as for 'm'.
+    size_t length = std::min<uint64_t>(range->second, (options_.packet_size - 1) / 2);
+    std::vector<uint8_t> buffer(length);
+    auto done = target_.read_memory(register_thread(), range->first, buffer);
+    if (!done) return error_reply(done.error());
+    if (*done == 0) return errors::kFault;
+    return std::string(buffer.begin(), buffer.begin() + long(std::min(*done, buffer.size())));
+}
+
+std::string Session::handle_memory_region(std::string_view args) {
+    if (!target_.supports_memory_regions()) return "";
+    auto addr = parse_hex(args);
+    if (!addr) return errors::kMalformed;
+    auto region = target_.memory_region(register_thread(), *addr);
+    // LLDB shows "error:" (a hex-encoded message) to the user.
+    if (!region) return "error:" + encode_hex(region.error().message) + ";";
+    return protocol::format_memory_region(*region);
 }
 
 std::string Session::handle_write_memory(std::string_view args, bool binary) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "gdbstub/protocol/hex.h"
+#include "gdbstub/protocol/lldb_queries.h"
 #include "gdbstub/protocol/qxfer.h"
 #include "gdbstub/protocol/thread_id.h"
 #include "gdbstub/session.h"
@@ -40,6 +41,10 @@ std::string Session::handle_query(std::string_view packet, std::vector<std::stri
         return protocol::encode_hex(target_.thread_extra_info(selector->thread));
     }
     if (starts_with(packet, "qXfer:")) return handle_qxfer(packet.substr(6));
+    // LLDB's queries (lldb/docs/resources/lldbgdbremote.md).
+    if (packet == "qHostInfo") return protocol::format_host_info();
+    if (packet == "qProcessInfo") return protocol::format_process_info();
+    if (starts_with(packet, "qMemoryRegionInfo:")) return handle_memory_region(packet.substr(18));
     if (starts_with(packet, "qRcmd,")) return handle_monitor(packet.substr(6), replies);
     return "";  // qOffsets, qSymbol, qTStatus, ...: not supported
 }
@@ -55,7 +60,7 @@ std::string Session::handle_v(std::string_view packet) {
     if (starts_with(packet, "vFile:")) return handle_vfile(packet.substr(6));
     if (packet == "vKill" || starts_with(packet, "vKill;")) {
         closed_ = true;
-        log("kill requested by gdb");
+        log("kill requested by the debugger");
         target_.kill();
         return "OK";
     }

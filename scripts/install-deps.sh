@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
     build-essential cmake ninja-build pkg-config binutils
     libfmt-dev libzydis-dev libcli11-dev libgtest-dev libboost-dev libvncserver-dev libpng-dev
-    nasm gdb clang libclang-rt-14-dev
+    nasm gdb lldb clang libclang-rt-14-dev
 )
 
 missing=()

@@ -91,6 +91,9 @@ public:
                                               uint64_t kind) override;
     gdb::TargetResult<void> resume(std::span<const gdb::ResumeAction> actions) override;
     void interrupt() override;
+    bool supports_memory_regions() override { return true; }
+    gdb::TargetResult<gdb::MemoryRegion> memory_region(gdb::ThreadId thread,
+                                                       uint64_t addr) override;
     std::optional<std::string> monitor(std::string_view command) override;
     std::optional<std::string> exec_file() override;
     gdb::TargetResult<std::vector<uint8_t>> read_exec_file(uint64_t offset, size_t length) override;

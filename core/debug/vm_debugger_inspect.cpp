@@ -129,6 +129,42 @@ TargetResult<size_t> VmDebugger::write_memory(gdb::ThreadId thread, uint64_t add
     });
 }
 
+TargetResult<gdb::MemoryRegion> VmDebugger::memory_region(gdb::ThreadId thread, uint64_t addr) {
+    gdb::MemoryRegion region;
+    if (physical_) {
+        // monitor phys on: addresses are guest-physical, RAM from 0 and nothing above it.
+        uint64_t size = deps_.memory.size();
+        if (addr < size) {
+            region.size = size;
+            region.mapped = region.readable = region.writable = region.executable = true;
+            region.name = "RAM";
+        } else {
+            region.start = size;
+            region.size = 0 - size;
+        }
+        return region;
+    }
+    auto pg = paging(thread);
+    if (!pg) return std::unexpected(pg.error());
+    std::lock_guard lock(mutex_);
+    // The page (4 KiB, or the large page) that holds `addr`, with the access rights the walk
+    // accumulated (SDM Vol. 3A, 4.6); an unmapped page, or one that maps no RAM (MMIO), is
+    // reported as an unmapped 4 KiB page. Neighbouring pages are not merged.
+    // FIXME: merge runs of pages with equal rights, and report whole unmapped gaps.
+    auto t = translate(deps_.memory, *pg, addr);
+    if (t && deps_.memory.contains(t->gpa, 1)) {
+        region.start = addr & ~(t->page_size - 1);
+        region.size = t->page_size;
+        region.mapped = region.readable = true;
+        region.writable = t->writable;
+        region.executable = t->executable;
+    } else {
+        region.start = addr & ~uint64_t(0xfff);
+        region.size = 0x1000;
+    }
+    return region;
+}
+
 std::optional<std::string> VmDebugger::monitor(std::string_view command) {
     auto words = std::string(command);
     if (words == "help" || words.empty())

@@ -1,5 +1,6 @@
-// A DebugTarget for tests and the fuzzer: two threads, 4 KiB of memory at 0x1000, a register
-// file per thread, and a record of every call the session made.
+// A DebugTarget for tests and the fuzzer: two threads, 4 KiB of memory at 0x1000 (its memory
+// region, the rest unmapped), a register file per thread, and a record of every call the session
+// made.
 #pragma once
 
 #include <algorithm>
@@ -108,6 +109,26 @@ public:
         if (command == "big") return std::string(200000, 'x');
         return std::nullopt;
     }
+    bool supports_memory_regions() override { return memory_regions; }
+    // The memory at kMemoryBase is one readable, writable, executable region named "ram"; the
+    // gaps below and above it (to the top of the address space) are unmapped.
+    TargetResult<MemoryRegion> memory_region(ThreadId thread, uint64_t addr) override {
+        if (!regs.contains(thread)) return target_error(3, "no such thread");
+        MemoryRegion region;
+        uint64_t end = kMemoryBase + kMemorySize;
+        if (addr < kMemoryBase) {
+            region.size = kMemoryBase;
+        } else if (addr >= end) {
+            region.start = end;
+            region.size = 0 - end;
+        } else {
+            region.start = kMemoryBase;
+            region.size = kMemorySize;
+            region.mapped = region.readable = region.writable = region.executable = true;
+            region.name = "ram";
+        }
+        return region;
+    }
     std::optional<std::string> exec_file() override { return exec_path; }
     TargetResult<std::vector<uint8_t>> read_exec_file(uint64_t offset, size_t length) override {
         if (offset >= exec_bytes.size()) return std::vector<uint8_t>{};
@@ -139,6 +160,7 @@ public:
     std::function<void(const std::vector<ResumeAction>&)> on_resume;
     std::function<void()> on_interrupt;
     bool fail_resume = false;
+    bool memory_regions = true;       // supports_memory_regions()
     std::vector<uint8_t> exec_bytes;  // the exec file's contents for vFile
     // Atomic: the server thread counts, the test thread reads.
     std::atomic<int> attach_calls = 0, detach_calls = 0, kill_calls = 0, resume_calls = 0,

@@ -22,8 +22,8 @@ struct GdbFixture {
     FakeTarget target;
     std::unique_ptr<Server> server;
 
-    GdbFixture() {
-        auto created = Server::create(Endpoint{}, target);
+    explicit GdbFixture(ServerOptions options = {}) {
+        auto created = Server::create(Endpoint{}, target, std::move(options));
         if (!created) std::abort();
         server = std::move(*created);
         target.on_resume = [this](const std::vector<ResumeAction>& actions) {
