@@ -16,6 +16,18 @@ inline bool have_gdb() {
     return std::system("gdb --version >/dev/null 2>&1") == 0;
 }
 
+// Runs the shell command `cmd` and returns what it wrote to stdout and stderr.
+inline std::string command_output(const std::string& cmd) {
+    std::string out;
+    FILE* pipe = popen((cmd + " 2>&1").c_str(), "r");
+    if (!pipe) return out;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+    pclose(pipe);
+    return out;
+}
+
 // A server on an ephemeral 127.0.0.1 port whose fake target stops at once after every resume
 // (a step advances rip by 2), as a vCPU would.
 struct GdbFixture {
@@ -49,15 +61,7 @@ struct GdbFixture {
         for (auto& c : before) cmd += " -ex '" + c + "'";
         cmd += " -ex 'target remote " + server->address() + "'";
         for (auto& c : commands) cmd += " -ex '" + c + "'";
-        cmd += " 2>&1";
-        std::string out;
-        FILE* pipe = popen(cmd.c_str(), "r");
-        if (!pipe) return out;
-        char buf[4096];
-        size_t n;
-        while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-        pclose(pipe);
-        return out;
+        return command_output(cmd);
     }
 };
 

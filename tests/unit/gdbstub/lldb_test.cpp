@@ -30,15 +30,7 @@ std::string run_lldb(const std::string& lldb, const std::string& address,
     std::string cmd =
         "timeout 60 " + lldb + " --no-lldbinit --batch -o 'gdb-remote " + address + "'";
     for (auto& c : commands) cmd += " -o '" + c + "'";
-    cmd += " 2>&1 </dev/null";
-    std::string out;
-    FILE* pipe = popen(cmd.c_str(), "r");
-    if (!pipe) return out;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-    pclose(pipe);
-    return out;
+    return command_output(cmd + " </dev/null");
 }
 
 TEST(Lldb, InspectsAndKillsTheFakeTarget) {
