@@ -58,6 +58,18 @@ int64_t floor_div(int64_t a, int64_t b) {
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
+// floor(a / b) and ceil(a / b) for b > 0, on the 128-bit products of the periodic-interrupt
+// arithmetic. C++ division truncates toward zero, which rounds the wrong way for RTC times before
+// 1970 (the guest may set any year from 1900): periodic ticks would come one period late there.
+__int128 floor_div(__int128 a, __int128 b) {
+    __int128 q = a / b;
+    return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+__int128 ceil_div(__int128 a, __int128 b) {
+    __int128 q = a / b;
+    return (a % b != 0 && a > 0) ? q + 1 : q;
+}
+
 }  // namespace
 
 CmosRtc::CmosRtc(Options options) : options_(std::move(options)) {
@@ -146,8 +158,8 @@ std::optional<int64_t> CmosRtc::next_event() const {
     if (b & kPie) {
         if (uint64_t hz = periodic_hz_locked()) {
             // The first tick boundary after `now`: boundaries are at k / hz seconds.
-            __int128 k = (static_cast<__int128>(now) * hz) / kNsPerSecond + 1;
-            __int128 at = (k * kNsPerSecond + hz - 1) / hz;
+            __int128 k = floor_div(static_cast<__int128>(now) * hz, __int128{kNsPerSecond}) + 1;
+            __int128 at = ceil_div(k * kNsPerSecond, static_cast<__int128>(hz));
             next = static_cast<int64_t>(at);
         }
     }
@@ -191,7 +203,7 @@ void CmosRtc::advance_locked(int64_t now) {
     }
     if (uint64_t hz = periodic_hz_locked()) {
         auto ticks = [hz](int64_t t) {
-            return static_cast<int64_t>((static_cast<__int128>(t) * hz) / kNsPerSecond);
+            return floor_div(static_cast<__int128>(t) * hz, __int128{kNsPerSecond});
         };
         if (ticks(now) != ticks(last_ns_)) flags_ |= kPie;
     }

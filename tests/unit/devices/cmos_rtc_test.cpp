@@ -208,6 +208,26 @@ TEST(CmosRtc, PeriodicInterruptAtTheRateAndStatusCReArms) {
     EXPECT_TRUE(h.rtc->next_event().has_value());
 }
 
+// Before 1970 the RTC's time is negative nanoseconds: the next periodic boundary must still be
+// the first one after now, not one period later (found by tests/fuzz, truncating division).
+TEST(CmosRtc, PeriodicInterruptBefore1970ComesOnTime) {
+    Harness h;
+    h.now = kSunday164005 * kSecond + 300 * kMs;  // 0.3 s into a second
+    h.set(0x0a, 0x2f);                            // rate 15: 2 Hz
+    h.set(0x32, 0x19);                            // 1950: the same time of day
+    h.set(0x09, 0x50);
+    h.get(0x0c);        // clear what the default rate raised meanwhile
+    h.set(0x0b, 0x42);  // PIE
+    auto next = h.rtc->next_event();
+    ASSERT_TRUE(next.has_value());
+    EXPECT_EQ(*next, h.now + 200 * kMs);  // the boundary at .5 s
+    h.now += 200 * kMs;
+    h.rtc->tick();
+    EXPECT_TRUE(h.irq);
+    EXPECT_EQ(h.get(0x0c), 0xc0);  // IRQF | PF
+    EXPECT_EQ(*h.rtc->next_event(), h.now + 500 * kMs);
+}
+
 TEST(CmosRtc, StatusCReadClearsFlagsAndLowersIrq) {
     Harness h;
     h.now = kSunday164005 * kSecond + 100 * kMs;
