@@ -24,7 +24,6 @@ constexpr uint64_t PTE_NX = 1ull << 63;
 constexpr uint64_t ADDR_MASK = 0x000F'FFFF'FFFF'F000ull;
 
 constexpr uint64_t KiB4 = 4ull << 10;
-constexpr uint64_t MiB2 = 2ull << 20;
 constexpr uint64_t MiB4 = 4ull << 20;
 constexpr uint64_t GiB1 = 1ull << 30;
 
