@@ -30,6 +30,13 @@ constexpr int kKill = 9;
 constexpr int kSegv = 11;
 }  // namespace sig
 
+// An exception the guest took (or failed to deliver), for $_siginfo and the stop report.
+struct GuestException {
+    int vector = 0;                     // 0-31 (Intel SDM Vol. 3A 6.3.1, Table 6-1)
+    std::optional<uint32_t> error_code;  // pushed by #DF, #TS, #NP, #SS, #GP, #PF, #AC, #CP
+    uint64_t address = 0;               // #PF: CR2 (the faulting linear address); else RIP
+};
+
 // Why the target stopped (GDB manual, E.3 "Stop Reply Packets").
 struct StopReason {
     enum class Kind { Signal, Exited };
@@ -44,14 +51,22 @@ struct StopReason {
     // Registers to expedite in the stop reply (regno, value), so gdb needs no 'g' after a step:
     // typically rbp, rsp and rip of the stopped thread.
     std::vector<std::pair<int, uint64_t>> expedite;
+    // The exception behind the stop (a triple fault, `monitor catch`); none for breakpoints,
+    // steps and Ctrl-C. Served as $_siginfo (qXfer:siginfo:read).
+    std::optional<GuestException> exception;
 };
 
 // What a thread should do on resume (vCont actions; GDB manual E.2 "vCont").
 struct ResumeAction {
-    enum class Kind { Continue, Step, Stop };
+    // RangeStep is vCont's "r start,end": step while the pc stays in [range_start, range_end).
+    // The session carries it out by single steps and never passes it to DebugTarget::resume; a
+    // target that meets one anyway should treat it as Step.
+    enum class Kind { Continue, Step, Stop, RangeStep };
     Kind kind = Kind::Continue;
     ThreadId thread = -1;  // -1: every thread without an action of its own
     int signal = sig::kNone;
+    uint64_t range_start = 0;  // Kind::RangeStep
+    uint64_t range_end = 0;
 };
 
 enum class BreakpointType { Software = 0, Hardware = 1, Write = 2, Read = 3, Access = 4 };
@@ -78,6 +93,10 @@ public:
     // The debugger detached (or disconnected): remove every breakpoint and watchpoint, stop
     // single-stepping and let the guest run.
     virtual void detach() = 0;
+    // The connection closed without D or k while the target was stopped (gdb killed, a
+    // handshake that failed, `set non-stop on` refused): remove every breakpoint and
+    // watchpoint; whether the threads run on is the target's choice. Default: detach().
+    virtual void disconnect_stopped() { detach(); }
     // 'k' / vKill: end the debugged program (svm exits).
     virtual void kill() = 0;
 
@@ -125,6 +144,11 @@ public:
     virtual std::optional<std::string> monitor(std::string_view /*command*/) {
         return std::nullopt;
     }
+    // The <architecture> of the target description (GDB manual G.2.1): "i386:x86-64", "i386"
+    // or "i8086"; empty to leave it out, so gdb takes the architecture from the program file
+    // (an ELF32 kernel: gdb's i386 architecture) or from `set architecture`. Asked when gdb
+    // reads target.xml, right after the handshake. docs/gdb.md "32-bit kernels" says why.
+    virtual std::string architecture() { return "i386:x86-64"; }
     // The absolute path of the program's file for qXfer:exec-file:read, if any.
     virtual std::optional<std::string> exec_file() { return std::nullopt; }
     // Up to `length` bytes of that file from `offset` (fewer at its end), for vFile:pread, so a

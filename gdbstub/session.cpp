@@ -16,7 +16,8 @@ Session::Session(DebugTarget& target, SessionOptions options, std::function<bool
     : target_(target),
       options_(std::move(options)),
       may_attach_(std::move(may_attach)),
-      decoder_(options_.packet_size) {}
+      decoder_(options_.packet_size),
+      resume_(target_, breakpoints_, [this](std::string_view message) { log(message); }) {}
 
 void Session::attach() {
     if (attached_ || closed_) return;
@@ -28,9 +29,16 @@ void Session::attach() {
 void Session::on_disconnect() {
     if (!attached_ || closed_) return;
     closed_ = true;
+    const bool was_running = running_;
     running_ = false;
-    log("debugger disconnected: detaching");
-    target_.detach();
+    resume_.reset();
+    breakpoints_.clear();
+    log(was_running ? "debugger disconnected: detaching"
+                    : "debugger disconnected while the target was stopped");
+    if (was_running)
+        target_.detach();
+    else
+        target_.disconnect_stopped();
 }
 
 std::string Session::on_bytes(std::string_view bytes) {
@@ -63,6 +71,7 @@ void Session::on_event(protocol::DecoderEvent& event, std::string& out) {
             // GDB manual E.12: 0x03 asks a running target to stop; a SIGINT stop follows.
             if (running_) {
                 log("interrupt from gdb");
+                resume_.interrupt();
                 target_.interrupt();
             }
             break;
@@ -108,6 +117,16 @@ void Session::on_event(protocol::DecoderEvent& event, std::string& out) {
 }
 
 std::string Session::on_stop(const StopReason& reason) {
+    if (running_ && !closed_) {
+        // Stops that svm handles by itself (resume_controller.h) never reach gdb.
+        auto report = resume_.on_stop(reason);
+        if (!report) return {};
+        return report_stop(*report);
+    }
+    return report_stop(reason);
+}
+
+std::string Session::report_stop(const StopReason& reason) {
     last_stop_ = reason;
     // A new stop invalidates Hg/Hc choices: gdb re-selects after each stop.
     g_thread_ = 0;
@@ -174,6 +193,8 @@ void Session::dispatch(std::string_view packet, std::vector<std::string>& replie
             // "D" or "D;pid" (multiprocess). Reply first: the transport closes after sending it.
             replies.emplace_back("OK");
             closed_ = true;
+            resume_.reset();
+            breakpoints_.clear();
             log("debugger detached");
             target_.detach();
             return;

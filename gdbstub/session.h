@@ -4,10 +4,12 @@
 //
 // States: Handshake (nothing attached yet), Stopped (gdb sends packets, the stub answers each)
 // and Running (after c/s/vCont; only 0x03 is expected, which calls target.interrupt(); the reply
-// is the stop reply that on_stop() returns later). Errors come in tiers: a TargetError or a
-// malformed packet becomes an "E xx" reply and the session goes on; D, k and vKill end it
-// (closed()). Besides gdb's packets it answers LLDB's qHostInfo, qProcessInfo,
-// qMemoryRegionInfo and binary 'x' reads (protocol/lldb_queries.h).
+// is the stop reply that on_stop() returns later). While Running, the session may resume the
+// target by itself before it replies (resume_controller.h): to step over a breakpoint whose
+// conditions are false (Z0/Z1 ";X" conditions) and to carry out a range step (vCont "r"). Errors
+// come in tiers: a TargetError or a malformed packet becomes an "E xx" reply and the session goes
+// on; D, k and vKill end it (closed()). Besides gdb's packets it answers LLDB's qHostInfo,
+// qProcessInfo, qMemoryRegionInfo and binary 'x' reads (protocol/lldb_queries.h).
 //
 // The handshake is the first packet with a valid checksum: gdb (and VS Code's or CLion's MI,
 // which run gdb) open with qSupported, LLDB with QStartNoAckMode, and a port scanner, `nc -z` or
@@ -24,9 +26,11 @@
 #include <string_view>
 #include <vector>
 
+#include "gdbstub/breakpoint_table.h"
 #include "gdbstub/debug_target.h"
 #include "gdbstub/limits.h"
 #include "gdbstub/protocol/packet_decoder.h"
+#include "gdbstub/resume_controller.h"
 
 namespace svm::gdb {
 
@@ -62,7 +66,9 @@ public:
     size_t on_bytes(std::string_view bytes, std::string& out, size_t max_out);
 
     // The target stopped. Returns the stop reply to send if gdb waits for one (the session is
-    // Running), "" otherwise (the reason is then kept for '?').
+    // Running), "" otherwise (the reason is then kept for '?'). Also "" while Running if the
+    // session resumed the target again by itself (a false breakpoint condition, a range step
+    // still in its range): gdb then still waits.
     std::string on_stop(const StopReason& reason);
 
     // The transport closed without D: detaches the target (the guest runs on) unless the
@@ -79,6 +85,8 @@ public:
     bool no_ack_mode() const { return no_ack_; }
     bool multiprocess() const { return multiprocess_; }
     const StopReason& last_stop() const { return last_stop_; }
+    // The resumes svm did by itself (breakpoint conditions, range stepping) without gdb.
+    const ResumeController& resume_controller() const { return resume_; }
 
 private:
     void on_event(protocol::DecoderEvent& event, std::string& out);
@@ -90,6 +98,7 @@ private:
     std::string handle_query(std::string_view packet, std::vector<std::string>& replies);
     std::string handle_set(std::string_view packet);
     std::string handle_v(std::string_view packet);
+    TargetResult<x86_64::RegisterFile> read_registers_for_gdb(ThreadId thread);
     std::string handle_read_registers();
     std::string handle_write_registers(std::string_view hex);
     std::string handle_read_register(std::string_view args);
@@ -109,6 +118,8 @@ private:
     std::string supported_features(std::string_view gdb_features);
     std::string threads_xml();
     std::string resume(const std::vector<ResumeAction>& actions);
+    // Records `reason` for '?'; returns the stop reply if gdb waits for one, else "".
+    std::string report_stop(const StopReason& reason);
 
     // The thread for g/G/p/P/m/M (Hg) and for c/s (Hc): the selected one, else the last stop's.
     ThreadId register_thread() const;
@@ -129,9 +140,12 @@ private:
     StopReason last_stop_;
     ThreadId g_thread_ = 0;  // 0: not selected (Hg0 / Hg-1)
     ThreadId c_thread_ = 0;
-    std::string last_sent_;    // resent on '-' (GDB manual E.11)
-    int vfile_fd_ = -1;        // vFile: the exec file is the only file svm serves
-    std::string threads_doc_;  // qXfer:threads:read document, built at offset 0
+    std::string last_sent_;        // resent on '-' (GDB manual E.11)
+    int vfile_fd_ = -1;            // vFile: the exec file is the only file svm serves
+    std::string threads_doc_;      // qXfer:threads:read document, built at offset 0
+    BreakpointTable breakpoints_;  // Z0/Z1 breakpoints gdb inserted, with their conditions
+    ResumeController resume_;      // what happens between gdb's resume and its stop reply
+    std::optional<std::string> architecture_;  // target.xml's <architecture>, read at offset 0
 };
 
 }  // namespace svm::gdb

@@ -3,6 +3,7 @@
 // Every length is checked against PacketSize before any buffer is sized from it.
 #include <fmt/format.h>
 
+#include "gdbstub/protocol/agent_expr.h"
 #include "gdbstub/protocol/hex.h"
 #include "gdbstub/protocol/lldb_queries.h"
 #include "gdbstub/session.h"
@@ -29,17 +30,31 @@ std::optional<std::pair<uint64_t, uint64_t>> parse_range(std::string_view text) 
 
 }  // namespace
 
+// Reads `thread`'s registers from the target with the i386 aliases filled in.
+TargetResult<x86_64::RegisterFile> Session::read_registers_for_gdb(ThreadId thread) {
+    auto regs = target_.read_registers(thread);
+    if (regs) x86_64::derive_i386_aliases(*regs);
+    return regs;
+}
+
 std::string Session::handle_read_registers() {
-    auto regs = target_.read_registers(register_thread());
+    auto regs = read_registers_for_gdb(register_thread());
     if (!regs) return error_reply(regs.error());
     return encode_hex(regs->block());
 }
 
 std::string Session::handle_write_registers(std::string_view hex) {
+    // gdb sends the whole block; a client that knows only the 64-bit registers (the layout
+    // before the i386 aliases) sends the first register_offset(Eax) bytes.
     auto bytes = decode_hex(hex);
-    if (!bytes || bytes->size() != x86_64::register_block_size()) return errors::kMalformed;
-    x86_64::RegisterFile regs;
+    if (!bytes || (bytes->size() != x86_64::register_block_size() &&
+                   bytes->size() != x86_64::register_offset(x86_64::Eax)))
+        return errors::kMalformed;
+    auto before = read_registers_for_gdb(register_thread());
+    if (!before) return error_reply(before.error());
+    x86_64::RegisterFile regs = *before;
     std::copy(bytes->begin(), bytes->end(), regs.block().begin());
+    x86_64::merge_i386_aliases(*before, regs);
     auto result = target_.write_registers(register_thread(), regs);
     return result ? "OK" : error_reply(result.error());
 }
@@ -47,7 +62,7 @@ std::string Session::handle_write_registers(std::string_view hex) {
 std::string Session::handle_read_register(std::string_view args) {
     auto regno = parse_hex(args);
     if (!regno || *regno >= uint64_t(x86_64::kRegisterCount)) return errors::kMalformed;
-    auto regs = target_.read_registers(register_thread());
+    auto regs = read_registers_for_gdb(register_thread());
     if (!regs) return error_reply(regs.error());
     return encode_hex(regs->bytes(int(*regno)));
 }
@@ -58,12 +73,14 @@ std::string Session::handle_write_register(std::string_view args) {
     auto regno = parse_hex(parts->first);
     auto value = decode_hex(parts->second);
     if (!regno || *regno >= uint64_t(x86_64::kRegisterCount) || !value) return errors::kMalformed;
-    auto regs = target_.read_registers(register_thread());
-    if (!regs) return error_reply(regs.error());
-    auto slot = regs->bytes(int(*regno));
+    auto before = read_registers_for_gdb(register_thread());
+    if (!before) return error_reply(before.error());
+    x86_64::RegisterFile regs = *before;
+    auto slot = regs.bytes(int(*regno));
     if (value->size() != slot.size()) return errors::kMalformed;
     std::copy(value->begin(), value->end(), slot.begin());
-    auto result = target_.write_registers(register_thread(), *regs);
+    x86_64::merge_i386_aliases(*before, regs);
+    auto result = target_.write_registers(register_thread(), regs);
     return result ? "OK" : error_reply(result.error());
 }
 
@@ -133,8 +150,14 @@ std::string Session::handle_write_memory(std::string_view args, bool binary) {
 }
 
 std::string Session::handle_breakpoint(std::string_view args, bool insert) {
-    // "type,addr,kind" optionally followed by ";cond_list" / ";cmds" which svm ignores.
-    if (auto conditions = split_once(args, ';')) args = conditions->first;
+    // "type,addr,kind" optionally followed by ";cond_list" (conditions of Z0/Z1, agent
+    // expressions: GDB manual E.2 "Z0") and ";cmds:..." (ignored: svm does not advertise
+    // BreakpointCommands).
+    std::string_view options;
+    if (auto parts = split_once(args, ';')) {
+        args = parts->first;
+        options = parts->second;
+    }
     auto type_rest = split_once(args, ',');
     if (!type_rest) return errors::kMalformed;
     auto type = parse_hex(type_rest->first);
@@ -143,9 +166,35 @@ std::string Session::handle_breakpoint(std::string_view args, bool insert) {
     auto kind = BreakpointType(*type);
     // Unsupported types get the empty reply, so gdb falls back (e.g. to memory breakpoints).
     if (!target_.supports(kind)) return "";
-    auto result = insert ? target_.insert_breakpoint(kind, range->first, range->second)
-                         : target_.remove_breakpoint(kind, range->first, range->second);
-    return result ? "OK" : error_reply(result.error());
+    auto [addr, size] = *range;
+    // Conditions exist for breakpoints only; watchpoints keep being passed straight through.
+    bool conditional = kind == BreakpointType::Software || kind == BreakpointType::Hardware;
+    if (!insert) {
+        auto result = target_.remove_breakpoint(kind, addr, size);
+        if (result && conditional) breakpoints_.erase(kind, addr);
+        return result ? "OK" : error_reply(result.error());
+    }
+    if (!conditional) {
+        auto result = target_.insert_breakpoint(kind, addr, size);
+        return result ? "OK" : error_reply(result.error());
+    }
+    // Validated once, here: a condition that cannot run is refused with the reason and the
+    // breakpoint is not inserted (gdb shows the error).
+    auto parsed = protocol::parse_breakpoint_options(options);
+    if (!parsed) {
+        log(fmt::format("breakpoint at {:#x} refused: {}", addr, parsed.error()));
+        return "E.breakpoint condition refused: " + parsed.error();
+    }
+    // gdb sends Z0 again for an inserted breakpoint when the user edits its condition: only the
+    // conditions change (the target counts insertions; gdb will remove it once).
+    if (breakpoints_.contains(kind, addr)) {
+        breakpoints_.insert(kind, addr, size, std::move(parsed->conditions));
+        return "OK";
+    }
+    auto result = target_.insert_breakpoint(kind, addr, size);
+    if (!result) return error_reply(result.error());
+    breakpoints_.insert(kind, addr, size, std::move(parsed->conditions));
+    return "OK";
 }
 
 }  // namespace svm::gdb

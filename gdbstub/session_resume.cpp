@@ -1,4 +1,5 @@
-// Session: resuming (c/C/s/S, vCont) and thread selection (H, T); GDB manual E.2 "Packets".
+// Session: resuming (c/C/s/S, vCont including range steps) and thread selection (H, T); GDB
+// manual E.2 "Packets".
 #include <algorithm>
 
 #include "gdbstub/protocol/hex.h"
@@ -41,7 +42,7 @@ std::string Session::handle_resume(char command, std::string_view args) {
         actions.push_back(action);
     }
     if (action.kind == ResumeAction::Kind::Continue)
-        actions.push_back({ResumeAction::Kind::Continue, -1, sig::kNone});
+        actions.push_back({ResumeAction::Kind::Continue, -1, sig::kNone, 0, 0});
     return resume(actions);
 }
 
@@ -52,7 +53,8 @@ std::string Session::handle_vcont(std::string_view args) {
 }
 
 std::string Session::resume(const std::vector<ResumeAction>& actions) {
-    auto result = target_.resume(actions);
+    // Through the controller: it carries out range steps and breakpoint conditions.
+    auto result = resume_.resume(actions);
     if (!result) return error_reply(result.error());
     running_ = true;
     return "";

@@ -8,7 +8,7 @@ Result<void> SoftwareBreakpoints::insert(GuestMemory& memory, uint64_t gpa) {
         return {};
     }
     uint8_t original = TRY(memory.read_obj<uint8_t>(gpa));
-    TRY(memory.write_obj<uint8_t>(gpa, kInt3));
+    TRY(memory.write_obj<uint8_t>(gpa, opcode_));
     breakpoints_.emplace(gpa, Breakpoint{original, 1});
     return {};
 }
@@ -17,8 +17,8 @@ Result<void> SoftwareBreakpoints::remove(GuestMemory& memory, uint64_t gpa) {
     auto it = breakpoints_.find(gpa);
     if (it == breakpoints_.end()) return error("no breakpoint at physical {:#x}", gpa);
     if (--it->second.count > 0) return {};
-    // Restore only if the guest has not replaced the int3 meanwhile.
-    if (memory.read_obj<uint8_t>(gpa).value_or(0) == kInt3)
+    // Restore only if the guest has not replaced the trap byte meanwhile.
+    if (memory.read_obj<uint8_t>(gpa).value_or(0) == opcode_)
         TRY(memory.write_obj<uint8_t>(gpa, it->second.original));
     breakpoints_.erase(it);
     return {};
@@ -26,7 +26,7 @@ Result<void> SoftwareBreakpoints::remove(GuestMemory& memory, uint64_t gpa) {
 
 void SoftwareBreakpoints::remove_all(GuestMemory& memory) {
     for (auto& [gpa, bp] : breakpoints_)
-        if (memory.read_obj<uint8_t>(gpa).value_or(0) == kInt3)
+        if (memory.read_obj<uint8_t>(gpa).value_or(0) == opcode_)
             (void)memory.write_obj<uint8_t>(gpa, bp.original);
     breakpoints_.clear();
 }
@@ -35,7 +35,7 @@ void SoftwareBreakpoints::hide(uint64_t gpa, std::span<uint8_t> data) const {
     for (auto it = breakpoints_.lower_bound(gpa);
          it != breakpoints_.end() && it->first - gpa < data.size(); ++it) {
         uint8_t& byte = data[it->first - gpa];
-        if (byte == kInt3) byte = it->second.original;
+        if (byte == opcode_) byte = it->second.original;
     }
 }
 
@@ -45,7 +45,7 @@ Result<void> SoftwareBreakpoints::write_through(GuestMemory& memory, uint64_t gp
     for (auto it = breakpoints_.lower_bound(gpa);
          it != breakpoints_.end() && it->first - gpa < data.size(); ++it) {
         it->second.original = data[it->first - gpa];
-        TRY(memory.write_obj<uint8_t>(it->first, kInt3));
+        TRY(memory.write_obj<uint8_t>(it->first, opcode_));
     }
     return {};
 }
@@ -54,9 +54,9 @@ int SoftwareBreakpoints::rearm(GuestMemory& memory) {
     int rearmed = 0;
     for (auto& [gpa, bp] : breakpoints_) {
         auto byte = memory.read_obj<uint8_t>(gpa);
-        if (byte && *byte != kInt3) {
+        if (byte && *byte != opcode_) {
             bp.original = *byte;
-            (void)memory.write_obj<uint8_t>(gpa, kInt3);
+            (void)memory.write_obj<uint8_t>(gpa, opcode_);
             ++rearmed;
         }
     }

@@ -3,6 +3,8 @@
 // watchpoints in vm_debugger_breakpoints.cpp.
 #include "core/debug/vm_debugger.h"
 
+#include "core/kvm/host_kind.h"
+
 #include <chrono>
 
 #include "core/debug/debug_errors.h"
@@ -21,8 +23,15 @@ constexpr uint32_t kDr6SingleStep = 1u << 14;  // DR6.BS (SDM Vol. 3B, 17.2.3)
 
 }  // namespace
 
-VmDebugger::VmDebugger(Deps deps) : deps_(std::move(deps)), vcpu_debug_(deps_.vcpus.size()) {
+VmDebugger::VmDebugger(Deps deps)
+    : deps_(std::move(deps)),
+      // software_breakpoints.h: int3 on hardware KVM, ICEBP where KVM-PVM would hand int3 to a
+      // real-mode guest's interrupt vector table.
+      software_(detect_host_kvm() == HostKvm::Pvm ? SoftwareBreakpoints::kIcebp
+                                                  : SoftwareBreakpoints::kInt3),
+      vcpu_debug_(deps_.vcpus.size()) {
     last_stop_.signal = gdb::sig::kTrap;
+    log::verbose("debugger: software breakpoints use {:#04x}", software_.opcode());
     for (auto& v : deps_.vcpus)
         v->set_before_run([this](Vcpu& self) { apply_debug_settings(self); });
 }
@@ -187,6 +196,13 @@ bool VmDebugger::on_ram_access(Vcpu& vcpu) {
 void VmDebugger::on_crash(Vcpu& vcpu, int signal) {
     StopReason reason;
     reason.signal = signal;
+    if (signal == gdb::sig::kSegv) {
+        // A triple fault is an exception raised while delivering a double fault (Intel SDM
+        // Vol. 3A 6.15, "Interrupt 8"): report #DF with its error code 0, and CR2 as the CPU
+        // left it (the address of the last page fault, usually the one that started it).
+        auto state = vcpu.get_state();
+        reason.exception = gdb::GuestException{8, 0, state ? state->cr2 : 0};
+    }
     report_stop(&vcpu, reason);
 }
 
@@ -221,7 +237,7 @@ StopReason VmDebugger::attach() {
     return last_stop_;
 }
 
-void VmDebugger::detach() {
+void VmDebugger::clear_debug_state() {
     {
         std::lock_guard lock(mutex_);
         software_.remove_all(deps_.memory);
@@ -232,6 +248,21 @@ void VmDebugger::detach() {
     (void)apply_page_access();
     // attached_ false and every vCPU dirty: each clears guest debugging before it runs again.
     attached_.store(false, std::memory_order_release);
+}
+
+void VmDebugger::disconnect_stopped() {
+    if (!deps_.keep_stopped_on_disconnect) return detach();
+    // As before the first connection: every vCPU paused, nothing inserted; the next attach()
+    // reports the same stop (last_stop_ is kept), so a debugger that reconnects finds the state
+    // it left, a triple fault included.
+    clear_debug_state();
+    log::info(
+        "the debugger disconnected while the guest was stopped; it stays stopped until a "
+        "debugger connects and resumes it (Ctrl-C or --timeout end svm)");
+}
+
+void VmDebugger::detach() {
+    clear_debug_state();
     std::lock_guard resume_lock(resume_mutex_);
     stop_claimed_.store(false);
     for (auto& v : deps_.vcpus) v->resume();
@@ -282,7 +313,8 @@ TargetResult<void> VmDebugger::resume(std::span<const gdb::ResumeAction> actions
         for (size_t i = 0; i < plan.size(); ++i) {
             vcpu_debug_[i].cache.reset();
             if (!plan[i] || *plan[i] == gdb::ResumeAction::Kind::Stop) continue;
-            vcpu_debug_[i].stepping = *plan[i] == gdb::ResumeAction::Kind::Step;
+            vcpu_debug_[i].stepping = *plan[i] == gdb::ResumeAction::Kind::Step ||
+                                      *plan[i] == gdb::ResumeAction::Kind::RangeStep;
             vcpu_debug_[i].debug_dirty = true;
             to_resume.push_back(deps_.vcpus[i].get());
         }

@@ -6,6 +6,8 @@
 // reason, every vCPU is paused before gdb hears of it (as cloud-hypervisor's gdb support).
 #pragma once
 
+#include <svm/machine.h>
+
 #include <array>
 #include <atomic>
 #include <functional>
@@ -21,6 +23,7 @@
 #include "core/guest_memory.h"
 #include "core/kvm/kvm.h"
 #include "core/kvm/vcpu.h"
+#include "core/loader/elf_symbols.h"
 #include "core/loader/kernel_image.h"
 #include "core/x86_64/debug_registers.h"
 #include "core/x86_64/page_walker.h"
@@ -42,6 +45,18 @@ public:
         bool data_breakpoints = false;
         // `monitor screen`: the VGA text screen as 25 lines of UTF-8; empty if there is none.
         std::function<std::string()> screen_text;
+        // A debugger that disconnects while the guest is stopped leaves it stopped (--gdb) or
+        // detaches and lets it run (--gdb-nowait). docs/gdb.md "Connecting and disconnecting".
+        bool keep_stopped_on_disconnect = false;
+        // `monitor info mtree` and `monitor devices`: the machine table's guest-physical memory
+        // map and device list (<svm/machine.h>), read when the command runs; empty if unknown.
+        std::function<std::vector<svm_mem_range>()> memory_map = {};
+        std::function<std::vector<svm_device>()> devices = {};
+        // `monitor exits`: the exit-count table (ExitStats::format_table); empty if unknown.
+        std::function<std::string()> exit_table = {};
+        // `monitor system_reset`: ends the run as a guest reset request does (svm does not
+        // reboot: RunOutcome::Kind::Reset, exit code 116); empty if not supported.
+        std::function<void()> reset = {};
     };
     // Sends a stop to gdb; `after` runs once it is sent (or at once with no client).
     using NotifyStop = std::function<void(gdb::StopReason, std::function<void()> after)>;
@@ -74,6 +89,7 @@ public:
     // ^gdb::DebugTarget
     gdb::StopReason attach() override;
     void detach() override;
+    void disconnect_stopped() override;
     void kill() override;
     std::vector<gdb::ThreadId> threads() override;
     std::string thread_extra_info(gdb::ThreadId thread) override;
@@ -95,6 +111,9 @@ public:
     gdb::TargetResult<gdb::MemoryRegion> memory_region(gdb::ThreadId thread,
                                                        uint64_t addr) override;
     std::optional<std::string> monitor(std::string_view command) override;
+    // ELF kernels: none for ELF32 (gdb takes i386 from the file), "i386:x86-64" for ELF64;
+    // other kernels: by the mode of the vCPU gdb stops first (real: i8086, protected: i386).
+    std::string architecture() override;
     std::optional<std::string> exec_file() override;
     gdb::TargetResult<std::vector<uint8_t>> read_exec_file(uint64_t offset, size_t length) override;
     std::optional<uint64_t> exec_file_size() override;
@@ -111,6 +130,9 @@ private:
         std::optional<VcpuRegisters> cache;
     };
 
+    // Removes every breakpoint, watchpoint and single-step and marks the debugger detached
+    // (the vCPUs stay as they are).
+    void clear_debug_state();
     // Vcpu::set_before_run hook: applies this vCPU's guest-debug settings on its own thread, so a
     // resume costs no round trip to the vCPU thread.
     void apply_debug_settings(Vcpu& vcpu);
@@ -138,6 +160,12 @@ private:
     std::array<uint64_t, 8> debug_registers() const;
     uint32_t debug_control(const VcpuDebug& d) const;
     gdb::TargetResult<void> apply_page_access();
+    // The kernel ELF's symbol table, read from deps_.kernel_path on first use (monitor idt);
+    // nullptr if the kernel is not an ELF file or has no symbols. Server thread only.
+    const ElfSymbols* kernel_symbols();
+    // Ends the run through `end` (deps_.kill or deps_.reset) after the reply to the current
+    // packet has gone out, as kill() does.
+    void end_run(std::function<void()> end);
 
     Deps deps_;
     NotifyStop notify_;
@@ -158,8 +186,10 @@ private:
     Watchpoints watchpoints_;
     std::vector<VcpuDebug> vcpu_debug_;
     gdb::StopReason last_stop_;
-    bool started_ = false;   // the guest has run since svm started
-    bool physical_ = false;  // monitor phys on
+    bool started_ = false;               // the guest has run since svm started
+    bool physical_ = false;              // monitor phys on
+    std::optional<ElfSymbols> symbols_;  // kernel_symbols(), once loaded
+    bool symbols_loaded_ = false;
 };
 
 }  // namespace svm

@@ -38,6 +38,18 @@ std::string VmDebugger::thread_extra_info(gdb::ThreadId thread) {
     return fmt::format("vCPU {}, {}, CPL {}, {}", thread - 1, mode, cpl_of(s), run_state);
 }
 
+std::string VmDebugger::architecture() {
+    // docs/gdb.md "32-bit kernels": gdb refuses a description whose architecture differs from
+    // the file's, so an ELF32 kernel gets none and gdb uses the file's i386; the registers carry
+    // both the amd64 and the i386 names, so either architecture accepts them.
+    if (deps_.image.is_elf) return deps_.image.elf_bits == 32 ? "" : "i386:x86-64";
+    auto regs = registers(last_stop_.thread);
+    if (!regs) return "i386:x86-64";
+    const CpuState& s = regs->state;
+    if (mode_of(s) == CpuMode::Long && code_bits(s) == 64) return "i386:x86-64";
+    return code_bits(s) == 16 ? "i8086" : "i386";
+}
+
 TargetResult<VcpuRegisters> VmDebugger::registers(gdb::ThreadId thread) {
     Vcpu* vcpu = vcpu_for(thread);
     if (!vcpu) return target_error(kEInval, fmt::format("no thread {}", thread));
@@ -165,37 +177,7 @@ TargetResult<gdb::MemoryRegion> VmDebugger::memory_region(gdb::ThreadId thread, 
     return region;
 }
 
-std::optional<std::string> VmDebugger::monitor(std::string_view command) {
-    auto words = std::string(command);
-    if (words == "help" || words.empty())
-        return std::string(
-            "svm monitor commands:\n"
-            "  monitor phys on|off      m/M/X/Z addresses are guest-physical (on) or virtual "
-            "(off)\n"
-            "  monitor translate ADDR   walk the current thread's page tables for ADDR\n"
-            "  monitor screen           the VGA text screen (80x25, as --screen-text writes it)\n"
-            "  monitor help             this text\n");
-    if (words == "phys on" || words == "phys off") {
-        physical_ = words == "phys on";
-        return fmt::format("memory addresses are now guest-{}\n",
-                           physical_ ? "physical" : "virtual");
-    }
-    if (words == "screen") {
-        if (!deps_.screen_text) return std::string("this machine has no VGA text screen\n");
-        return deps_.screen_text();
-    }
-    if (words == "phys") return fmt::format("phys is {}\n", physical_ ? "on" : "off");
-    if (words.starts_with("translate ")) {
-        auto addr = parse_address(std::string_view(words).substr(10));
-        if (!addr) return "translate: " + addr.error().message + "\n";
-        auto pg = paging(last_stop_.thread);
-        if (!pg) return "translate: " + pg.error().message + "\n";
-        auto t = translate(deps_.memory, *pg, *addr);
-        if (!t) return "translate: " + t.error().message + "\n";
-        return describe_walk(*t) + "\n";
-    }
-    return std::nullopt;
-}
+// VmDebugger::monitor is in core/debug/monitor/vm_debugger_monitor.cpp.
 
 std::optional<std::string> VmDebugger::exec_file() {
     if (!deps_.image.is_elf) return std::nullopt;

@@ -38,6 +38,8 @@ struct KernelImage {
     std::optional<uint32_t> ebx;
     // True when the file is an ELF image (gdb can load its symbols from it).
     bool is_elf = false;
+    // ELF images: 64 for ELF64, 32 for ELF32 (gdb picks its i386 or amd64 architecture by it).
+    int elf_bits = 0;
     // ELF images: each segment whose virtual address differs from its physical one, in every
     // mode. The debugger uses them to place breakpoints before the kernel enables paging.
     std::vector<VirtualMapping> debug_mappings;

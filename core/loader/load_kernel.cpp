@@ -31,6 +31,7 @@ static Result<KernelImage> load_elf(std::span<const uint8_t> file, GuestMemory& 
     auto elf = TRY(ElfFile::parse(file));
     KernelImage image;
     image.is_elf = true;
+    image.elf_bits = elf.is64() ? 64 : 32;
     image.debug_mappings = elf.debug_mappings();
     if (elf.is64()) {
         // svm's boot page tables identity-map the low 4 GiB and add these mappings, so a

@@ -135,6 +135,7 @@ Result<KernelImage> load_multiboot1(const std::string& path, std::span<const uin
     image.loaded = placer.loaded();
     image.eax = mb1::kBootMagic;
     image.is_elf = kernel.elf.has_value();
+    if (kernel.elf) image.elf_bits = kernel.elf->is64() ? 64 : 32;
     if (kernel.elf) image.debug_mappings = kernel.elf->debug_mappings();
     // The information is written once svm knows where its areas go (write_boot_info); keep a
     // copy of the file for the ELF section table.

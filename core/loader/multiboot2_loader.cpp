@@ -144,6 +144,7 @@ Result<KernelImage> load_multiboot2(std::span<const uint8_t> file, uint64_t head
     image.loaded = placer.loaded();
     image.eax = mb2::kBootMagic;
     image.is_elf = kernel.elf.has_value();
+    if (kernel.elf) image.elf_bits = kernel.elf->is64() ? 64 : 32;
     if (kernel.elf) image.debug_mappings = kernel.elf->debug_mappings();
     // Written once svm knows where its areas go (write_boot_info); the writer keeps a copy of the
     // file for the ELF section table.

@@ -1,5 +1,7 @@
 #include "core/machine/machine.h"
 
+#include <filesystem>
+
 #include <poll.h>
 #include <signal.h>
 #include <svm/hypercall.h>
@@ -151,6 +153,16 @@ Result<void> Machine::create_debugger() {
                           kill,
                           data_breakpoints,
                           std::move(screen_text)};
+    // monitor info mtree / devices / exits / system_reset (core/debug/monitor/).
+    deps.memory_map = [this] { return memory_map_; };
+    deps.devices = [this] { return device_entries_; };
+    deps.exit_table = [this] { return stats_.format_table(); };
+    deps.reset = [this] {
+        request_stop({RunOutcome::Kind::Reset, exit_code::kReset,
+                      "guest reset requested from the debugger (monitor system_reset)", ""});
+    };
+    // --gdb (waiting): a debugger that disconnects while the guest is stopped leaves it stopped.
+    deps.keep_stopped_on_disconnect = config_.gdb_wait;
     debugger_ = std::make_unique<VmDebugger>(std::move(deps));
     gdb::ServerOptions options;
     options.session.log = [](std::string_view line) { log::verbose("gdb: {}", line); };
@@ -287,12 +299,16 @@ RunOutcome Machine::run() {
     for (auto& vcpu : vcpus_) vcpu->start(*exits_);
     if (gdb_server_) {
         gdb_server_->start();
-        if (config_.gdb_wait)
+        if (config_.gdb_wait) {
+            // gdb-scripts/svm.py makes gdb's architecture follow the CPU mode (docs/gdb.md).
+            std::error_code ec;
+            const bool extension = std::filesystem::exists(SVM_GDB_EXTENSION, ec);
             log::info(
-                "waiting for gdb on {} before the first instruction (gdb -ex \"target "
+                "waiting for gdb on {} before the first instruction (gdb {}-ex \"target "
                 "remote {}\"{})",
-                gdb_server_->address(), gdb_server_->address(),
-                image_.is_elf ? " " + config_.kernel_path : "");
+                gdb_server_->address(), extension ? "-x " SVM_GDB_EXTENSION " " : "",
+                gdb_server_->address(), image_.is_elf ? " " + config_.kernel_path : "");
+        }
         else
             log::info("gdb server listening on {}", gdb_server_->address());
     }

@@ -43,6 +43,17 @@ std::optional<std::vector<ResumeAction>> parse_vcont(std::string_view args) {
                 action.signal = int(*signal);
                 break;
             }
+            case 'r': {
+                // "rSTART,END": keep stepping while START <= pc < END.
+                auto bounds = split_once(verb.substr(1), ',');
+                auto start = bounds ? parse_hex(bounds->first) : std::nullopt;
+                auto end = bounds ? parse_hex(bounds->second) : std::nullopt;
+                if (!start || !end) return std::nullopt;
+                action.kind = ResumeAction::Kind::RangeStep;
+                action.range_start = *start;
+                action.range_end = *end;
+                break;
+            }
             default:
                 return std::nullopt;
         }

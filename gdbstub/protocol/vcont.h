@@ -1,6 +1,6 @@
 // vCont parsing (GDB manual E.2 "Packets", vCont): "vCont[;action[:thread-id]]..." with actions
-// c, CSIG, s, SSIG, t. An action without a thread id applies to every thread that has no
-// action of its own; the first action that matches a thread wins.
+// c, CSIG, s, SSIG, t and r START,END (range stepping). An action without a thread id applies to
+// every thread that has no action of its own; the first action that matches a thread wins.
 #pragma once
 
 #include <optional>
@@ -12,8 +12,8 @@
 namespace svm::gdb::protocol {
 
 // Returns the actions of a vCont packet's argument (the text after "vCont;"), std::nullopt if
-// it is malformed (unknown action, bad signal or thread id, a range step "r" which svm does
-// not support, or no action at all).
+// it is malformed (unknown action, bad signal, thread id or range, or no action at all). A
+// range step becomes a ResumeAction of Kind::RangeStep with range_start and range_end.
 std::optional<std::vector<ResumeAction>> parse_vcont(std::string_view args);
 
 }  // namespace svm::gdb::protocol

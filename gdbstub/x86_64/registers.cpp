@@ -1,7 +1,14 @@
 // The register table and RegisterFile. Names, types and groups follow gdb's own feature files
-// (gdb/features/i386/64bit-core.xml, 64bit-sse.xml, 64bit-segments.xml) so that gdb's amd64
-// architecture recognises org.gnu.gdb.i386.core/.sse/.segments; the org.svm.* features are
-// svm's own and show up in gdb as plain named registers.
+// (gdb/features/i386/64bit-core.xml, 64bit-sse.xml) so that gdb's amd64 architecture
+// recognises org.gnu.gdb.i386.core/.sse; with the i386 aliases (eax..eip) in the core feature its
+// i386 architecture accepts the same description. The org.svm.* features are svm's own and show
+// up in gdb as plain named registers. fs_base and gs_base are in org.svm.x86.sys rather than
+// org.gnu.gdb.i386.segments: gdb 13's i386 architecture fails an internal assertion
+// (tdesc_use_registers: arch_regs.size () <= num_regs) on a description with that feature.
+// No register has gdb's code_ptr or data_ptr type: their size is the architecture's pointer
+// size, not the bitsize, so rip would shrink to 4 bytes under the i386 architecture (and eip grow
+// to 8 under amd64) and the 'g' layout would no longer match; fixed-size integers keep one
+// layout for i8086, i386 and amd64.
 #include "gdbstub/x86_64/registers.h"
 
 namespace svm::gdb::x86_64 {
@@ -9,8 +16,8 @@ namespace {
 
 constexpr std::string_view kCore = "org.gnu.gdb.i386.core";
 constexpr std::string_view kSse = "org.gnu.gdb.i386.sse";
-constexpr std::string_view kSegments = "org.gnu.gdb.i386.segments";
 constexpr std::string_view kSys = "org.svm.x86.sys";
+constexpr std::string_view kLinux = "org.gnu.gdb.i386.linux";
 constexpr std::string_view kDescriptors = "org.svm.x86.descriptors";
 
 constexpr RegisterInfo gp(std::string_view name, std::string_view type = "int64") {
@@ -28,8 +35,8 @@ constexpr RegisterInfo fpu(std::string_view name) {
 constexpr RegisterInfo xmm(std::string_view name) {
     return {name, 128, "vec128", "", kSse};
 }
-constexpr RegisterInfo sys(std::string_view name) {
-    return {name, 64, "int64", "system", kSys};
+constexpr RegisterInfo sys(std::string_view name, std::string_view type = "int64") {
+    return {name, 64, type, "system", kSys};
 }
 constexpr RegisterInfo desc64(std::string_view name) {
     return {name, 64, "int64", "system", kDescriptors};
@@ -50,8 +57,8 @@ constexpr std::array<RegisterInfo, kRegisterCount> kTable = {{
     gp("rdx"),
     gp("rsi"),
     gp("rdi"),
-    gp("rbp", "data_ptr"),
-    gp("rsp", "data_ptr"),
+    gp("rbp", "uint64"),
+    gp("rsp", "uint64"),
     gp("r8"),
     gp("r9"),
     gp("r10"),
@@ -60,7 +67,7 @@ constexpr std::array<RegisterInfo, kRegisterCount> kTable = {{
     gp("r13"),
     gp("r14"),
     gp("r15"),
-    gp("rip", "code_ptr"),
+    gp("rip", "uint64"),
     core32("eflags", "i386_eflags"),
     core32("cs"),
     core32("ss"),
@@ -101,15 +108,15 @@ constexpr std::array<RegisterInfo, kRegisterCount> kTable = {{
     xmm("xmm14"),
     xmm("xmm15"),
     {"mxcsr", 32, "i386_mxcsr", "vector", kSse},
-    {"fs_base", 64, "int64", "", kSegments},
-    {"gs_base", 64, "int64", "", kSegments},
+    {"fs_base", 64, "int64", "", kSys},
+    {"gs_base", 64, "int64", "", kSys},
     sys("k_gs_base"),
-    sys("cr0"),
+    sys("cr0", "svm_cr0"),
     sys("cr2"),
     sys("cr3"),
-    sys("cr4"),
+    sys("cr4", "svm_cr4"),
     sys("cr8"),
-    sys("efer"),
+    sys("efer", "svm_efer"),
     desc64("cs_base"),
     desc32("cs_limit"),
     desc32("cs_attr"),
@@ -138,6 +145,17 @@ constexpr std::array<RegisterInfo, kRegisterCount> kTable = {{
     desc32("gdtr_limit"),
     desc64("idtr_base"),
     desc32("idtr_limit"),
+    core32("eax"),
+    core32("ecx"),
+    core32("edx"),
+    core32("ebx"),
+    core32("esp", "uint32"),
+    core32("ebp", "uint32"),
+    core32("esi"),
+    core32("edi"),
+    core32("eip", "uint32"),
+    {"orig_rax", 64, "int64", "system", kLinux},
+    {"orig_eax", 32, "int32", "system", kLinux},
 }};
 
 struct Layout {
@@ -152,7 +170,8 @@ struct Layout {
     }
 };
 constexpr Layout kLayout;
-static_assert(kLayout.offsets[kRegisterCount] == 752, "the 'g' block layout changed");
+static_assert(kLayout.offsets[Eax] == 752, "the 'g' block layout of the 64-bit registers changed");
+static_assert(kLayout.offsets[kRegisterCount] == 800, "the 'g' block layout changed");
 
 }  // namespace
 
@@ -206,6 +225,24 @@ uint64_t RegisterFile::get(int r) const {
 void RegisterFile::set(int r, uint64_t value) {
     auto b = bytes(r);
     for (size_t i = 0; i < b.size(); ++i) b[i] = i < 8 ? uint8_t(value >> (8 * i)) : 0;
+}
+
+void derive_i386_aliases(RegisterFile& regs) {
+    for (int alias = Eax; alias <= Eip; ++alias)
+        regs.set(alias, regs.get(full_register_of(alias)) & 0xffffffff);
+    regs.set(OrigRax, ~uint64_t{0});
+    regs.set(OrigEax, ~uint64_t{0});
+}
+
+void merge_i386_aliases(const RegisterFile& before, RegisterFile& written) {
+    for (int alias = Eax; alias <= Eip; ++alias) {
+        const Reg full = full_register_of(alias);
+        if (written.get(full) != before.get(full)) continue;  // the 64-bit write wins
+        const uint64_t low = written.get(alias);
+        if (low == before.get(alias)) continue;
+        written.set(full, (before.get(full) & ~uint64_t{0xffffffff}) | low);
+    }
+    derive_i386_aliases(written);
 }
 
 }  // namespace svm::gdb::x86_64

@@ -108,13 +108,41 @@ enum Reg : int {
     GdtrLimit,
     IdtrBase,
     IdtrLimit,
+    // The i386 names of the low halves (org.gnu.gdb.i386.core, after everything else so the
+    // 64-bit layout above is unchanged): with them the same target description satisfies gdb's
+    // i386 architecture (an ELF32 kernel, `set architecture i386` or `i8086`) as well as its
+    // amd64 one. Session keeps them equal to the low 32 bits of their 64-bit registers
+    // (derive_i386_aliases, merge_i386_aliases).
+    Eax,
+    Ecx,
+    Edx,
+    Ebx,
+    Esp,
+    Ebp,
+    Esi,
+    Edi,
+    Eip,
+    // org.gnu.gdb.i386.linux: with this feature gdb's GNU/Linux OS ABI (its default for a bare
+    // ELF file) sets itself up completely, and only then does $_siginfo have a type. svm reads
+    // both as -1 ("not in a system call") and ignores writes.
+    OrigRax,
+    OrigEax,
     kRegisterCount
 };
+
+// The 64-bit register whose low half the i386 alias `alias` (Eax..Eip) names.
+constexpr Reg full_register_of(int alias) {
+    constexpr Reg kFull[] = {Rax, Rcx, Rdx, Rbx, Rsp, Rbp, Rsi, Rdi, Rip};
+    return kFull[alias - Eax];
+}
+constexpr bool is_i386_alias(int r) {
+    return r >= Eax && r <= Eip;
+}
 
 struct RegisterInfo {
     std::string_view name;
     int bits;                // 32, 64, 80 or 128
-    std::string_view type;   // target.xml type: int64, int32, code_ptr, data_ptr, i387_ext, vec128,
+    std::string_view type;   // target.xml type: int64, uint64, int32, uint32, i387_ext, vec128,
                              // i386_eflags, i386_mxcsr
     std::string_view group;  // "general", "float", "vector", "system" or "" (gdb's default)
     std::string_view feature;  // target.xml feature name
@@ -156,10 +184,21 @@ constexpr uint32_t pack_segment_attributes(uint8_t type, bool s, uint8_t dpl, bo
            (uint32_t{g} << 15) | (uint32_t{unusable} << 16);
 }
 
-// The target description (target.xml) generated from register_table(): architecture
-// i386:x86-64, features org.gnu.gdb.i386.core, .sse, .segments, org.svm.x86.sys and
-// org.svm.x86.descriptors.
-std::string_view target_xml();
+// Sets each i386 alias (Eax..Eip) to the low 32 bits of its 64-bit register, and orig_rax and
+// orig_eax to -1: call on every register file read from a target before gdb sees it.
+void derive_i386_aliases(RegisterFile& regs);
+// `written` is a register file gdb sent ('G' or after a 'P'), `before` the one it was based on:
+// where gdb changed an alias, its value replaces the low 32 bits of the 64-bit register (the upper
+// half is kept, as gdb's own amd64 eax pseudo register does); then the aliases are re-derived.
+// If gdb changed both halves' registers, the 64-bit value wins.
+void merge_i386_aliases(const RegisterFile& before, RegisterFile& written);
+
+// The target description (target.xml) generated from register_table(), with features
+// org.gnu.gdb.i386.core (the 64-bit registers and their i386 aliases), .sse, org.svm.x86.sys
+// and org.svm.x86.descriptors (GDB manual G "Target Descriptions"; G.5.1 "i386 Features").
+// `architecture` is the <architecture> element's text, e.g. "i386:x86-64"; empty: none, so gdb
+// takes the architecture from the program file (or `set architecture`).
+std::string_view target_xml(std::string_view architecture = "i386:x86-64");
 
 // The register number for a gdb register name ("rip", "cs_base"), or -1 if there is none.
 int register_by_name(std::string_view name);

@@ -83,5 +83,25 @@ TEST_F(SoftwareBreakpointsTest, RemoveAllRestoresEverything) {
     EXPECT_EQ(at(0x1003), 0xe5);
 }
 
+// KVM-PVM hosts: ICEBP (0xF1) instead of int3, with the same bookkeeping (the guest's own 0xCC
+// bytes are left alone, and a guest write over the breakpoint is re-armed with 0xF1).
+TEST(SoftwareBreakpointsIcebp, WritesIcebpAndTreatsInt3AsGuestCode) {
+    GuestMemory memory = GuestMemory::create(0x2000).value();
+    ASSERT_TRUE(memory.write_obj<uint8_t>(0x1000, 0xcc));
+    SoftwareBreakpoints bps(SoftwareBreakpoints::kIcebp);
+    EXPECT_EQ(bps.opcode(), 0xf1);
+    ASSERT_TRUE(bps.insert(memory, 0x1000));
+    EXPECT_EQ(memory.read_obj<uint8_t>(0x1000).value(), 0xf1);
+    std::array<uint8_t, 1> seen{};
+    ASSERT_TRUE(memory.read(0x1000, seen));
+    bps.hide(0x1000, seen);
+    EXPECT_EQ(seen[0], 0xcc);  // the guest's own int3
+    ASSERT_TRUE(memory.write_obj<uint8_t>(0x1000, 0x90));  // the guest loads new code there
+    EXPECT_EQ(bps.rearm(memory), 1);
+    EXPECT_EQ(memory.read_obj<uint8_t>(0x1000).value(), 0xf1);
+    ASSERT_TRUE(bps.remove(memory, 0x1000));
+    EXPECT_EQ(memory.read_obj<uint8_t>(0x1000).value(), 0x90);
+}
+
 }  // namespace
 }  // namespace svm

@@ -49,6 +49,10 @@ public:
         return attach_reason;
     }
     void detach() override { ++detach_calls; }
+    void disconnect_stopped() override {
+        ++disconnect_stopped_calls;
+        detach();
+    }
     void kill() override { ++kill_calls; }
     std::vector<ThreadId> threads() override { return {1, 2}; }
     std::string thread_extra_info(ThreadId thread) override {
@@ -129,6 +133,7 @@ public:
         }
         return region;
     }
+    std::string architecture() override { return architecture_name; }
     std::optional<std::string> exec_file() override { return exec_path; }
     TargetResult<std::vector<uint8_t>> read_exec_file(uint64_t offset, size_t length) override {
         if (offset >= exec_bytes.size()) return std::vector<uint8_t>{};
@@ -157,6 +162,7 @@ public:
     std::vector<Breakpoint> breakpoints;
     std::vector<ResumeAction> last_resume;
     std::optional<std::string> exec_path;
+    std::string architecture_name = "i386:x86-64";  // architecture(): target.xml's
     std::function<void(const std::vector<ResumeAction>&)> on_resume;
     std::function<void()> on_interrupt;
     bool fail_resume = false;
@@ -164,7 +170,7 @@ public:
     std::vector<uint8_t> exec_bytes;  // the exec file's contents for vFile
     // Atomic: the server thread counts, the test thread reads.
     std::atomic<int> attach_calls = 0, detach_calls = 0, kill_calls = 0, resume_calls = 0,
-                     interrupt_calls = 0;
+                     interrupt_calls = 0, disconnect_stopped_calls = 0;
 };
 
 }  // namespace svm::gdb::testing

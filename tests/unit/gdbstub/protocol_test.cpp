@@ -62,7 +62,7 @@ TEST(VCont, ParsesActions) {
     EXPECT_EQ((*actions)[2].kind, ResumeAction::Kind::Stop);
     EXPECT_EQ((*actions)[2].thread, -1);
     for (const char* bad :
-         {"", "x", "c;", "cc", "C", "C0", "Cxx", "c:", "c:0", "c:p2.1", "r1000,2000", ";c"}) {
+         {"", "x", "c;", "cc", "C", "C0", "Cxx", "c:", "c:0", "c:p2.1", "r1000", ";c"}) {
         EXPECT_FALSE(parse_vcont(bad)) << bad;
     }
 }
