@@ -26,6 +26,7 @@ constexpr int kNone = 0;
 constexpr int kInt = 2;
 constexpr int kIll = 4;
 constexpr int kTrap = 5;
+constexpr int kFpe = 8;
 constexpr int kKill = 9;
 constexpr int kSegv = 11;
 }  // namespace sig

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "gdbstub/protocol/hex.h"
 #include "gdbstub/protocol/packet_encoder.h"
 #include "gdbstub/protocol/stop_reply.h"
 #include "gdbstub/protocol/thread_id.h"
@@ -133,7 +134,18 @@ std::string Session::report_stop(const StopReason& reason) {
     c_thread_ = 0;
     if (!running_ || closed_) return {};
     running_ = false;
-    return frame(protocol::format_stop_reply(reason, multiprocess_));
+    std::string out;
+    if (reason.exception) {
+        // Say what the guest took before the stop itself: gdb prints console output ('O', GDB
+        // manual E.3) as it arrives, so the line precedes "Program received signal ...".
+        const GuestException& e = *reason.exception;
+        std::string line = fmt::format("svm: vCPU {} took exception {}", reason.thread - 1,
+                                       e.vector);
+        if (e.error_code) line += fmt::format(", error code {:#x}", *e.error_code);
+        line += fmt::format(", {} {:#x}\n", e.vector == 14 ? "CR2" : "at", e.address);
+        out = frame("O" + protocol::encode_hex(line));
+    }
+    return out + frame(protocol::format_stop_reply(reason, multiprocess_));
 }
 
 void Session::dispatch(std::string_view packet, std::vector<std::string>& replies) {

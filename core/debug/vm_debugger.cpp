@@ -109,13 +109,18 @@ bool VmDebugger::on_debug_exit(Vcpu& vcpu) {
     auto& self = vcpu_debug_[static_cast<size_t>(vcpu.index())];
     StopReason reason;
     if (debug.exception == 3) {  // #BP (hardware KVM with KVM_GUESTDBG_USE_SW_BP)
-        bool ours;
+        bool ours, caught = false;
+        auto state = vcpu.get_state();
         {
             std::lock_guard lock(mutex_);
-            auto state = vcpu.get_state();
             auto gpa = state ? translate(deps_.memory, PagingRegs::from(*state), debug.pc)
                              : Result<Translation>(error("no state"));
             ours = gpa && software_.contains(gpa->gpa);
+            caught = ours && catch_stop(*state, gpa->gpa, reason);
+        }
+        if (caught) {
+            report_stop(&vcpu, reason);  // outside mutex_: report_stop takes resume_mutex_
+            return true;
         }
         if (!ours) {
             // The guest's own int3: KVM queues #BP for the guest right away (api.rst 4.61,
@@ -142,6 +147,8 @@ bool VmDebugger::on_debug_exit(Vcpu& vcpu) {
         }
     } else if (!(debug.dr6 & kDr6SingleStep) && !self.stepping) {
         return false;  // nothing svm asked for
+    } else if (finish_catch_step(vcpu)) {
+        return false;  // svm's own step past a catch point: the vCPU runs on
     }
     reason.signal = gdb::sig::kTrap;
     report_stop(&vcpu, reason);
@@ -151,13 +158,13 @@ bool VmDebugger::on_debug_exit(Vcpu& vcpu) {
 bool VmDebugger::on_emulation_failure(Vcpu& vcpu) {
     auto state = vcpu.get_state();
     if (!state) return false;
+    StopReason reason;
     {
         std::lock_guard lock(mutex_);
         auto t = translate(deps_.memory, PagingRegs::from(*state), state->cs.base + state->rip);
         if (!t || !software_.contains(t->gpa)) return false;
+        if (!catch_stop(*state, t->gpa, reason)) reason.detail = StopReason::Detail::SwBreak;
     }
-    StopReason reason;
-    reason.detail = StopReason::Detail::SwBreak;
     report_stop(&vcpu, reason);
     return true;
 }
@@ -165,6 +172,7 @@ bool VmDebugger::on_emulation_failure(Vcpu& vcpu) {
 bool VmDebugger::on_instruction_exit(Vcpu& vcpu) {
     if (!vcpu_debug_[static_cast<size_t>(vcpu.index())].stepping) return false;
     vcpu.complete_pending_io();
+    if (finish_catch_step(vcpu)) return false;
     report_stop(&vcpu, StopReason{});
     return true;
 }
@@ -244,6 +252,8 @@ void VmDebugger::clear_debug_state() {
         hardware_ = {};
         watchpoints_.clear();
         for (auto& d : vcpu_debug_) d = VcpuDebug{};  // debug_dirty = true
+        catch_vectors_.clear();
+        catch_points_.clear();
     }
     (void)apply_page_access();
     // attached_ false and every vCPU dirty: each clears guest debugging before it runs again.
@@ -304,6 +314,7 @@ TargetResult<void> VmDebugger::resume(std::span<const gdb::ResumeAction> actions
             if (a.thread == -1 || a.thread == static_cast<int>(i) + 1) plan[i] = a.kind;
         }
     }
+    arm_catch_points();
     std::vector<Vcpu*> to_resume;
     {
         std::lock_guard lock(mutex_);
@@ -313,9 +324,16 @@ TargetResult<void> VmDebugger::resume(std::span<const gdb::ResumeAction> actions
         for (size_t i = 0; i < plan.size(); ++i) {
             vcpu_debug_[i].cache.reset();
             if (!plan[i] || *plan[i] == gdb::ResumeAction::Kind::Stop) continue;
-            vcpu_debug_[i].stepping = *plan[i] == gdb::ResumeAction::Kind::Step ||
-                                      *plan[i] == gdb::ResumeAction::Kind::RangeStep;
-            vcpu_debug_[i].debug_dirty = true;
+            auto& d = vcpu_debug_[i];
+            d.stepping = *plan[i] == gdb::ResumeAction::Kind::Step ||
+                         *plan[i] == gdb::ResumeAction::Kind::RangeStep;
+            d.debug_dirty = true;
+            if (d.catch_rearm_gpa) {
+                // Standing at a catch point: step past it with it out (finish_catch_step).
+                (void)software_.remove(deps_.memory, *d.catch_rearm_gpa);
+                d.gdb_step = d.stepping;
+                d.stepping = true;
+            }
             to_resume.push_back(deps_.vcpus[i].get());
         }
     }

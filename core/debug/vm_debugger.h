@@ -11,6 +11,8 @@
 #include <array>
 #include <atomic>
 #include <functional>
+#include <map>
+#include <set>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -128,8 +130,23 @@ private:
         bool stepping = false;
         bool debug_dirty = true;  // guest-debug settings to apply before the next entry
         std::optional<VcpuRegisters> cache;
+        // The vCPU resumes from a catch point (monitor catch): it single-steps past it with the
+        // breakpoint out, which then goes back in; gdb_step: gdb asked for that step itself.
+        std::optional<uint64_t> catch_rearm_gpa;
+        bool gdb_step = false;
     };
+    // A single step (or an instruction exit while stepping) of `vcpu`: if it was svm's own step
+    // past a catch point, re-arms the point and returns true when the stop is not for gdb (the
+    // vCPU runs on). Takes mutex_.
+    bool finish_catch_step(Vcpu& vcpu);
 
+    // Re-reads each vCPU's IDT and puts a software breakpoint at the handler of every caught
+    // vector (removing the last resume's). Called by resume() with the vCPUs paused.
+    void arm_catch_points();
+    // With mutex_ held: if the breakpoint at `gpa` is a catch point, fills `reason` with the
+    // exception (signal, vector, error code, and CR2 or the faulting address from the stack)
+    // and returns true.
+    bool catch_stop(const CpuState& state, uint64_t gpa, gdb::StopReason& reason);
     // Removes every breakpoint, watchpoint and single-step and marks the debugger detached
     // (the vCPUs stay as they are).
     void clear_debug_state();
@@ -188,6 +205,10 @@ private:
     gdb::StopReason last_stop_;
     bool started_ = false;               // the guest has run since svm started
     bool physical_ = false;              // monitor phys on
+    // monitor catch: the vectors to stop on, and the handler breakpoints armed for them at the
+    // last resume (guest-physical address -> vector), counted in software_ like gdb's own.
+    std::set<int> catch_vectors_;
+    std::map<uint64_t, int> catch_points_;
     std::optional<ElfSymbols> symbols_;  // kernel_symbols(), once loaded
     bool symbols_loaded_ = false;
 };

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <span>
 
+#include "core/debug/exception_catch.h"
 #include "core/debug/monitor/machine_info.h"
 #include "core/debug/monitor/paging_info.h"
 #include "core/debug/monitor/qemu_registers.h"
@@ -210,6 +211,23 @@ std::string cmd_phys(MonitorContext& ctx, std::string_view args) {
     return fmt::format("phys is {}\n", *ctx.physical ? "on" : "off");
 }
 
+std::string cmd_catch(MonitorContext& ctx, std::string_view args) {
+    if (!ctx.catch_vectors) return "catch: not supported here\n";
+    if (!args.empty()) {
+        auto vectors = parse_catch_vectors(args);
+        if (!vectors) return usage("catch", "VECTOR[,VECTOR...]|all|off", vectors.error().message);
+        *ctx.catch_vectors = std::move(*vectors);
+    }
+    if (ctx.catch_vectors->empty()) return "catch: off (no exception stops the guest)\n";
+    std::string names;
+    for (int v : *ctx.catch_vectors)
+        names += fmt::format("{}{} ({})", names.empty() ? "" : ", ", exception_name(v), v);
+    return fmt::format(
+        "catch: every vCPU stops at the first instruction of the handler of {}; the handlers are "
+        "looked up in the IDT at each resume\n",
+        names);
+}
+
 std::string cmd_system_reset(MonitorContext& ctx, std::string_view) {
     if (!ctx.system_reset) return "system_reset: not supported here\n";
     return ctx.system_reset();
@@ -249,6 +267,9 @@ constexpr Command kCommands[] = {
     {"screen", "", "the VGA text screen (80x25, as --screen-text writes it)", false, cmd_screen},
     {"phys", "[on|off]", "m/M/X/Z addresses are guest-physical (on) or virtual (off)", false,
      cmd_phys},
+    {"catch", "[VECTOR,...|all|off]",
+     "stop when the guest takes these exceptions (14,13 or PF,GP), at their handler", false,
+     cmd_catch},
 };
 
 }  // namespace

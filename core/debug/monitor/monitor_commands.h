@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,6 +55,9 @@ struct MonitorContext {
     std::function<std::string()> quit;
     // `monitor phys on|off`: gdb's m/M/X/Z addresses are guest-physical; nullptr: not supported.
     bool* physical = nullptr;
+    // `monitor catch`: the exception vectors to stop on (core/debug/exception_catch.h);
+    // nullptr: not supported.
+    std::set<int>* catch_vectors = nullptr;
 };
 
 // Runs `command` (leading and trailing spaces ignored) and returns its output, each line ending

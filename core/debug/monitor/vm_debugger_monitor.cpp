@@ -121,6 +121,7 @@ std::optional<std::string> VmDebugger::monitor(std::string_view command) {
             return std::string("quit: svm ends\n");
         };
     ctx.physical = &physical_;
+    ctx.catch_vectors = &catch_vectors_;
     return run_monitor_command(ctx, command);
 }
 

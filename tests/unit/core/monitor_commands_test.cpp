@@ -146,5 +146,23 @@ TEST_F(MonitorCommands, PhysResetAndQuit) {
     EXPECT_EQ(quits, 2);
 }
 
+TEST_F(MonitorCommands, CatchSetsListsAndClearsVectors) {
+    EXPECT_EQ(run("catch"), "catch: not supported here\n");
+    std::set<int> vectors;
+    ctx.catch_vectors = &vectors;
+    EXPECT_EQ(run("catch"), "catch: off (no exception stops the guest)\n");
+    std::string on = run("catch PF,13");
+    EXPECT_EQ(vectors, (std::set<int>{13, 14}));
+    EXPECT_NE(on.find("#GP (13), #PF (14)"), std::string::npos) << on;
+    EXPECT_EQ(run("catch"), on);  // alone: lists them
+    std::string bad = run("catch PF,bogus");
+    EXPECT_NE(bad.find("'bogus' is not a vector"), std::string::npos) << bad;
+    EXPECT_NE(bad.find("usage: monitor catch"), std::string::npos) << bad;
+    EXPECT_EQ(vectors, (std::set<int>{13, 14}));  // unchanged by the bad request
+    EXPECT_EQ(run("catch off"), "catch: off (no exception stops the guest)\n");
+    EXPECT_TRUE(vectors.empty());
+    EXPECT_NE(monitor_help().find("monitor catch"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace svm

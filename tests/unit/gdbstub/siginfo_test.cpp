@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include "gdb_fixture.h"
+#include "gdbstub/protocol/hex.h"
 #include "gdbstub/protocol/siginfo.h"
+#include "session_harness.h"
 
 namespace svm::gdb::testing {
 namespace {
@@ -31,6 +33,23 @@ TEST(Siginfo, NoExceptionOrNoErrorCodeIsMinusOne) {
     auto ud = protocol::make_siginfo(sig::kIll, GuestException{6, std::nullopt, 0x1000});
     EXPECT_EQ(le(ud, 4, 4), 6u);
     EXPECT_EQ(le(ud, 8, 4), 0xffffffffu);
+}
+
+// A stop with an exception (monitor catch, a triple fault) is preceded by a console line that
+// names it, so gdb prints it above "Program received signal ...".
+TEST(Siginfo, ExceptionStopsSayWhatTheGuestTook) {
+    Harness h;
+    h.send("qSupported");
+    EXPECT_EQ(h.send("c"), "<none>");
+    StopReason stop;
+    stop.signal = sig::kSegv;
+    stop.exception = GuestException{14, 0x2, 0xdead000};
+    auto packets = packets_in(h.session.on_stop(stop));
+    ASSERT_EQ(packets.size(), 2u);
+    EXPECT_EQ(packets[0], "O" + protocol::encode_hex("svm: vCPU 0 took exception 14, error code "
+                                                     "0x2, CR2 0xdead000\n"));
+    EXPECT_EQ(packets[1].substr(0, 3), "T0b");
+    EXPECT_EQ(h.send("qXfer:siginfo:read::0,4"), std::string("m\x0b\0\0\0", 5));  // more follows
 }
 
 // Before qXfer:siginfo:read, `p $_siginfo` printed "void" after a triple fault.
