@@ -14,7 +14,7 @@ build="${SVM_BUILD_DIR:-build}"
 if [[ ! -f "$build/CMakeCache.txt" ]]; then
     cmake -S . -B "$build" -G Ninja ${SVM_CMAKE_ARGS:-} >/dev/null
 fi
-cmake --build "$build" --target exit_roundtrip cold_start gdb_roundtrip stop_latency timer_accuracy \
+cmake --build "$build" --target exit_roundtrip cold_start gdb_roundtrip gdb_target_side stop_latency timer_accuracy \
     >/dev/null
 
 exit_args=()
@@ -44,6 +44,9 @@ echo "== cold start (bench/cold_start) =="
 echo
 echo "== gdb round trips (bench/gdb_roundtrip) =="
 "$build/bench/gdb_roundtrip" "${gdb_args[@]}" | tee -a "$log"
+echo
+echo "== target-side conditions and the stepi floor (bench/gdb_target_side) =="
+"$build/bench/gdb_target_side" | tee -a "$log"
 echo
 echo "== stop-all latency (bench/stop_latency) =="
 "$build/bench/stop_latency" "${stop_args[@]}" | tee -a "$log"
