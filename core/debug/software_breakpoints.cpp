@@ -50,6 +50,17 @@ Result<void> SoftwareBreakpoints::write_through(GuestMemory& memory, uint64_t gp
     return {};
 }
 
+bool SoftwareBreakpoints::any_in(uint64_t gpa, uint64_t length) const {
+    auto it = breakpoints_.lower_bound(gpa);
+    return it != breakpoints_.end() && it->first - gpa < length;
+}
+
+std::set<uint64_t> SoftwareBreakpoints::pages() const {
+    std::set<uint64_t> pages;
+    for (auto& [gpa, bp] : breakpoints_) pages.insert(gpa & ~uint64_t{0xfff});
+    return pages;
+}
+
 int SoftwareBreakpoints::rearm(GuestMemory& memory) {
     int rearmed = 0;
     for (auto& [gpa, bp] : breakpoints_) {

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <span>
 
 #include "core/guest_memory.h"
@@ -35,6 +36,12 @@ public:
     void remove_all(GuestMemory& memory);
 
     bool contains(uint64_t gpa) const { return breakpoints_.contains(gpa); }
+    // True if a breakpoint lies in [gpa, gpa + length).
+    bool any_in(uint64_t gpa, uint64_t length) const;
+    // The guest-physical 4 KiB pages that hold breakpoints (page-aligned addresses). svm maps
+    // them read-only, so a guest write there exits and goes through write_through(): code the
+    // guest copies over a breakpoint keeps the breakpoint (docs/gdb.md, "Breakpoints").
+    std::set<uint64_t> pages() const;
     bool empty() const { return breakpoints_.empty(); }
 
     // Replaces breakpoint bytes in `data`, read from guest-physical `gpa`, by the original bytes.

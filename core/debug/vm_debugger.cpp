@@ -180,13 +180,17 @@ bool VmDebugger::on_instruction_exit(Vcpu& vcpu) {
 bool VmDebugger::on_ram_access(Vcpu& vcpu) {
     auto& mmio = vcpu.run()->mmio;
     std::span<uint8_t> data(mmio.data, std::min<uint32_t>(mmio.len, sizeof mmio.data));
-    if (mmio.is_write)
-        (void)deps_.memory.write(mmio.phys_addr, data);
-    else
-        (void)deps_.memory.read(mmio.phys_addr, data);
     std::optional<Watchpoints::Hit> hit;
     {
         std::lock_guard lock(mutex_);
+        if (!mmio.is_write)
+            (void)deps_.memory.read(mmio.phys_addr, data);
+        else if (software_.any_in(mmio.phys_addr, data.size()))
+            // The guest wrote over a breakpoint (a loader copying code, a relocation): the
+            // bytes it wrote become the breakpoint's original, the trap byte stays.
+            (void)software_.write_through(deps_.memory, mmio.phys_addr, data);
+        else
+            (void)deps_.memory.write(mmio.phys_addr, data);
         hit = watchpoints_.match(mmio.phys_addr, data.size(), mmio.is_write);
     }
     if (!hit) return false;
@@ -315,6 +319,14 @@ TargetResult<void> VmDebugger::resume(std::span<const gdb::ResumeAction> actions
         }
     }
     arm_catch_points();
+    bool page_access_dirty;
+    {
+        std::lock_guard lock(mutex_);
+        page_access_dirty = page_access_dirty_;
+    }
+    if (page_access_dirty) {
+        if (auto applied = apply_page_access(); !applied) return applied;
+    }
     std::vector<Vcpu*> to_resume;
     {
         std::lock_guard lock(mutex_);

@@ -208,6 +208,9 @@ private:
     // monitor catch: the vectors to stop on, and the handler breakpoints armed for them at the
     // last resume (guest-physical address -> vector), counted in software_ like gdb's own.
     std::set<int> catch_vectors_;
+    // Software breakpoints changed since the page access was last applied (apply_page_access,
+    // at the next resume: gdb inserts them one Z packet at a time).
+    bool page_access_dirty_ = false;
     std::map<uint64_t, int> catch_points_;
     std::optional<ElfSymbols> symbols_;  // kernel_symbols(), once loaded
     bool symbols_loaded_ = false;

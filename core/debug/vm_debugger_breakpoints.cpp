@@ -51,6 +51,7 @@ TargetResult<void> VmDebugger::insert_breakpoint(gdb::BreakpointType type, uint6
             // At the physical address the code is (or will be) at; else a hardware breakpoint.
             auto gpa = breakpoint_gpa(thread, addr);
             std::lock_guard lock(mutex_);
+            page_access_dirty_ = true;  // applied at the next resume
             if (gpa) return to_target(software_.insert(deps_.memory, *gpa), kEFault);
             for (auto& hw : hardware_)
                 if (!hw.used) {
@@ -108,6 +109,7 @@ TargetResult<void> VmDebugger::remove_breakpoint(gdb::BreakpointType type, uint6
         case gdb::BreakpointType::Software: {
             auto gpa = breakpoint_gpa(thread, addr);
             std::lock_guard lock(mutex_);
+            page_access_dirty_ = true;
             if (gpa && software_.contains(*gpa))
                 return to_target(software_.remove(deps_.memory, *gpa));
             for (auto& hw : hardware_)
@@ -144,6 +146,10 @@ TargetResult<void> VmDebugger::apply_page_access() {
     {
         std::lock_guard lock(mutex_);
         pages = watchpoints_.page_access();
+        // Pages with software breakpoints are read-only (unless a watchpoint unmaps them), so
+        // the guest's writes there come through on_ram_access and keep the breakpoints armed.
+        for (uint64_t page : software_.pages()) pages.emplace(page, PageAccess::ReadOnly);
+        page_access_dirty_ = false;
     }
     // Memory slots change only while no vCPU runs; the VM ioctl is issued from vCPU 0's thread
     // so that the server thread never touches KVM.

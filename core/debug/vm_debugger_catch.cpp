@@ -43,12 +43,21 @@ int signal_for(int vector) {
 }  // namespace
 
 void VmDebugger::arm_catch_points() {
+    std::map<uint64_t, int> before;
     {
         std::lock_guard lock(mutex_);
         for (auto& [gpa, vector] : catch_points_) (void)software_.remove(deps_.memory, gpa);
-        catch_points_.clear();
+        before.swap(catch_points_);
         for (auto& d : vcpu_debug_) d.catch_rearm_gpa.reset();
     }
+    struct MarkPagesIfChanged {
+        VmDebugger& self;
+        const std::map<uint64_t, int>& before;
+        ~MarkPagesIfChanged() {
+            std::lock_guard lock(self.mutex_);
+            if (self.catch_points_ != before) self.page_access_dirty_ = true;
+        }
+    } mark{*this, before};
     if (catch_vectors_.empty()) return;
     for (size_t i = 0; i < deps_.vcpus.size(); ++i) {
         auto regs = registers(static_cast<gdb::ThreadId>(i) + 1);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <array>
 
 namespace svm {
@@ -81,6 +83,28 @@ TEST_F(SoftwareBreakpointsTest, RemoveAllRestoresEverything) {
     EXPECT_TRUE(bps.empty());
     EXPECT_EQ(at(0x1000), 0x55);
     EXPECT_EQ(at(0x1003), 0xe5);
+}
+
+// The pages svm maps read-only for breakpoints, and a guest write over one (it arrives through
+// on_ram_access as write_through): the written byte becomes the original, the trap byte stays.
+TEST(SoftwareBreakpointsPages, GuestWritesKeepTheBreakpoint) {
+    GuestMemory memory = GuestMemory::create(0x4000).value();
+    SoftwareBreakpoints bps;
+    ASSERT_TRUE(bps.insert(memory, 0x1001));
+    ASSERT_TRUE(bps.insert(memory, 0x1ff0));
+    ASSERT_TRUE(bps.insert(memory, 0x3000));
+    EXPECT_EQ(bps.pages(), (std::set<uint64_t>{0x1000, 0x3000}));
+    EXPECT_TRUE(bps.any_in(0x1000, 2));
+    EXPECT_FALSE(bps.any_in(0x1002, 0xfee));
+    EXPECT_TRUE(bps.any_in(0x1002, 0xfef));
+    EXPECT_FALSE(bps.any_in(0x3001, 0x100));
+    const std::array<uint8_t, 4> code = {0x55, 0x48, 0x89, 0xe5};  // a loader copies code in
+    ASSERT_TRUE(bps.write_through(memory, 0x1000, code));
+    EXPECT_EQ(memory.read_obj<uint8_t>(0x1001).value(), 0xcc);
+    std::array<uint8_t, 4> seen{};
+    ASSERT_TRUE(memory.read(0x1000, seen));
+    bps.hide(0x1000, seen);
+    EXPECT_EQ(seen, code);
 }
 
 // KVM-PVM hosts: ICEBP (0xF1) instead of int3, with the same bookkeeping (the guest's own 0xCC
