@@ -159,6 +159,8 @@ private:
     void report_stop(Vcpu* vcpu, gdb::StopReason reason);
     void pause_all_and_wait(const Vcpu* except);
     gdb::TargetResult<VcpuRegisters> registers(gdb::ThreadId thread);
+    // Sets `s` to the architectural state after INIT (the view of an AP waiting for a SIPI).
+    static void show_wait_for_sipi_state(CpuState& s);
     gdb::TargetResult<PagingRegs> paging(gdb::ThreadId thread);
     // Calls fn(gpa, offset, length) for each page-sized piece of [addr, addr + len) as `thread`
     // (or, with monitor phys on, physical memory) sees it, until a piece is unmapped or fn

@@ -66,9 +66,27 @@ TargetResult<VcpuRegisters> VmDebugger::registers(gdb::ThreadId thread) {
         return {};
     });
     if (!r) return target_error(kEFault, r.error().message);
+    if (regs.mp_state == KVM_MP_STATE_UNINITIALIZED ||
+        regs.mp_state == KVM_MP_STATE_INIT_RECEIVED)
+        show_wait_for_sipi_state(regs.state);
     std::lock_guard lock(mutex_);
     vcpu_debug_[static_cast<size_t>(thread - 1)].cache = regs;
     return regs;
+}
+
+void VmDebugger::show_wait_for_sipi_state(CpuState& s) {
+    // What KVM reports for an AP that has not started depends on whether its thread has entered
+    // KVM_RUN yet (KVM applies a pending INIT there), so gdb always sees the state INIT leaves
+    // (Intel SDM Vol. 3A 10.1.1, Table 10-1): real mode at F000:FFF0, CS base FFFF0000H, so
+    // $pc is 0xfffffff0. The startup IPI replaces CS:IP when the AP starts.
+    s.rip = 0xfff0;
+    s.cs.selector = 0xf000;
+    s.cs.base = 0xffff0000;
+    s.cs.limit = 0xffff;
+    s.cs.db = s.cs.l = false;
+    s.cr0 &= ~(x86::CR0_PE | x86::CR0_PG);
+    s.efer = 0;
+    s.rflags = x86::RFLAGS_FIXED;
 }
 
 TargetResult<gdb::x86_64::RegisterFile> VmDebugger::read_registers(gdb::ThreadId thread) {
