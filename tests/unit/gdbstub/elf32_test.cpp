@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "elf32_program.h"
@@ -52,6 +54,23 @@ TEST_F(Elf32, TheFilesArchitectureUnwindsThirtyTwoBitFrames) {
     EXPECT_NE(out.find("$2 = 0xaaaaaaaa0000002a"), std::string::npos);  // rax: all of it
     EXPECT_NE(out.find("%ebp"), std::string::npos);  // decoded as 32-bit code
     EXPECT_NE(out.find("cr0            0x11                [ PE ET ]"), std::string::npos);
+}
+
+// gdb without the file (svm's gdb tests, a gdb on another machine): it reads target.xml first,
+// so the architecture is gdb's default i386 until it loads the kernel over the protocol
+// (qXfer:exec-file, vFile) - and stays i386, so 32-bit frames unwind the same way.
+TEST_F(Elf32, WithoutTheFileGdbLoadsItOverTheProtocol) {
+    std::ifstream in(SVM_FRAMES32_ELF, std::ios::binary);
+    f.target.exec_bytes.assign(std::istreambuf_iterator<char>(in), {});
+    f.target.exec_path = SVM_FRAMES32_ELF;
+    std::string out = f.run_gdb({"show architecture", "bt", "p/x $pc", "detach"});
+    SCOPED_TRACE(out);
+    EXPECT_EQ(out.find("too long"), std::string::npos);
+    EXPECT_EQ(out.find("not compatible"), std::string::npos);
+    EXPECT_NE(out.find("(currently \"i386\")"), std::string::npos);
+    EXPECT_NE(out.find("#1  " + fmt::format("{:#010x}", ret_middle) + " in middle (x=41)"),
+              std::string::npos);
+    EXPECT_NE(out.find(fmt::format("$1 = {:#x}", pc)), std::string::npos);
 }
 
 // A kernel that leaves 32-bit code: `set architecture` switches gdb's view in place, over the
