@@ -12,9 +12,9 @@
 //
 // svm-vs-QEMU-TCG figures for the same operations need a guest, so /dev/kvm: bench/gdb_roundtrip
 // and docs/benchmarks.md. Usage: gdb_target_side [--hits N] [--steps N]
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 
 #include "gdb_fixture.h"
@@ -83,19 +83,20 @@ int main(int argc, char** argv) {
     for (int host = 0; host < 2; ++host) {
         GdbFixture f;
         install_loop(f);
-        auto t = run(f, {brk, "continue", "p $rax", "detach"},
-                     {fmt::format("set breakpoint condition-evaluation {}",
-                                  host ? "host" : "target")});
+        auto t =
+            run(f, {brk, "continue", "p $rax", "detach"},
+                {fmt::format("set breakpoint condition-evaluation {}", host ? "host" : "target")});
         if (t.output.find(fmt::format("$1 = {}", hits)) == std::string::npos) {
             fmt::print(stderr, "gdb_target_side: the {} run did not stop at hit {}:\n{}\n",
                        host ? "host" : "target", hits, t.output);
             return 1;
         }
         evaluated[host] = t.seconds;
-        fmt::print("condition evaluated by {:<6}: {} hits in {:.3f} s ({:.1f} us a hit), {} "
-                   "resumes\n",
-                   host ? "gdb" : "svm", hits, t.seconds, 1e6 * t.seconds / hits,
-                   f.target.resume_calls.load());
+        fmt::print(
+            "condition evaluated by {:<6}: {} hits in {:.3f} s ({:.1f} us a hit), {} "
+            "resumes\n",
+            host ? "gdb" : "svm", hits, t.seconds, 1e6 * t.seconds / hits,
+            f.target.resume_calls.load());
     }
     fmt::print("ratio gdb-side / svm-side: {:.1f}x\n", evaluated[1] / evaluated[0]);
 
@@ -105,9 +106,10 @@ int main(int argc, char** argv) {
     auto one = run(f, {"detach"}, {});
     auto stepped = run(f, commands, {"set pagination off"});
     const double per_step = (stepped.seconds - one.seconds) / steps;
-    fmt::print("stepi floor: {} steps in {:.3f} s ({:.1f} us a step, gdb start-up {:.3f} s "
-               "subtracted)\n",
-               steps, stepped.seconds - one.seconds, 1e6 * per_step, one.seconds);
+    fmt::print(
+        "stepi floor: {} steps in {:.3f} s ({:.1f} us a step, gdb start-up {:.3f} s "
+        "subtracted)\n",
+        steps, stepped.seconds - one.seconds, 1e6 * per_step, one.seconds);
     fmt::print("svm and QEMU-TCG on a guest: bench/gdb_roundtrip (needs /dev/kvm)\n");
     return 0;
 }

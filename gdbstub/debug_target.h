@@ -33,9 +33,9 @@ constexpr int kSegv = 11;
 
 // An exception the guest took (or failed to deliver), for $_siginfo and the stop report.
 struct GuestException {
-    int vector = 0;                     // 0-31 (Intel SDM Vol. 3A 6.3.1, Table 6-1)
+    int vector = 0;                      // 0-31 (Intel SDM Vol. 3A 6.3.1, Table 6-1)
     std::optional<uint32_t> error_code;  // pushed by #DF, #TS, #NP, #SS, #GP, #PF, #AC, #CP
-    uint64_t address = 0;               // #PF: CR2 (the faulting linear address); else RIP
+    uint64_t address = 0;                // #PF: CR2 (the faulting linear address); else RIP
 };
 
 // Why the target stopped (GDB manual, E.3 "Stop Reply Packets").

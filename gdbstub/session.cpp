@@ -139,8 +139,8 @@ std::string Session::report_stop(const StopReason& reason) {
         // Say what the guest took before the stop itself: gdb prints console output ('O', GDB
         // manual E.3) as it arrives, so the line precedes "Program received signal ...".
         const GuestException& e = *reason.exception;
-        std::string line = fmt::format("svm: vCPU {} took exception {}", reason.thread - 1,
-                                       e.vector);
+        std::string line =
+            fmt::format("svm: vCPU {} took exception {}", reason.thread - 1, e.vector);
         if (e.error_code) line += fmt::format(", error code {:#x}", *e.error_code);
         line += fmt::format(", {} {:#x}\n", e.vector == 14 ? "CR2" : "at", e.address);
         out = frame("O" + protocol::encode_hex(line));

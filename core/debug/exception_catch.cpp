@@ -13,8 +13,9 @@ namespace svm {
 namespace {
 
 constexpr std::array<std::string_view, 32> kNames = {
-    "DE", "DB", "NMI", "BP", "OF", "BR", "UD", "NM", "DF", "CSO", "TS", "NP", "SS", "GP", "PF", "15",
-    "MF", "AC", "MC",  "XM", "VE", "CP", "22", "23", "24", "25", "26", "27", "HV", "VC", "SX", "31"};
+    "DE", "DB", "NMI", "BP", "OF", "BR", "UD", "NM", "DF", "CSO", "TS",
+    "NP", "SS", "GP",  "PF", "15", "MF", "AC", "MC", "XM", "VE",  "CP",
+    "22", "23", "24",  "25", "26", "27", "HV", "VC", "SX", "31"};
 
 template <size_t N>
 bool read_exact(const DumpReader& read, uint64_t address, std::array<uint8_t, N>& out) {
@@ -31,7 +32,16 @@ uint64_t little_endian(std::span<const uint8_t> bytes) {
 
 bool exception_has_error_code(int vector) {
     switch (vector) {
-        case 8: case 10: case 11: case 12: case 13: case 14: case 17: case 21: case 29: case 30:
+        case 8:
+        case 10:
+        case 11:
+        case 12:
+        case 13:
+        case 14:
+        case 17:
+        case 21:
+        case 29:
+        case 30:
             return true;
         default:
             return false;
@@ -104,8 +114,8 @@ std::optional<uint64_t> exception_handler_address(const CpuState& state, int vec
         return std::nullopt;
     const DecodedDescriptor d = decode_descriptor(std::span(gate).first(size), long_mode);
     // Interrupt (0xE, 0x6) and trap (0xF, 0x7) gates only: a task gate (0x5) switches tasks.
-    const bool handler_gate = !d.s && (d.type == 0xe || d.type == 0xf || d.type == 0x6 ||
-                                       d.type == 0x7);
+    const bool handler_gate =
+        !d.s && (d.type == 0xe || d.type == 0xf || d.type == 0x6 || d.type == 0x7);
     if (!d.present || !handler_gate) return std::nullopt;
     if (long_mode) return d.base;  // 64-bit code segments have base 0 (3.4.4)
     // Protected mode: the gate's offset is relative to its code segment's base (GDT only; an
@@ -125,9 +135,9 @@ std::optional<ExceptionFrame> read_exception_frame(const CpuState& state, int ve
     // mode. Real mode has no error codes.
     const CpuMode mode = mode_of(state);
     const size_t slot = mode == CpuMode::Real ? 2 : mode == CpuMode::Long ? 8 : 4;
-    const uint64_t sp = mode == CpuMode::Real     ? state.ss.base + (state.rsp & 0xffff)
-                        : mode == CpuMode::Long   ? state.rsp
-                                                  : state.ss.base + (state.rsp & 0xffffffff);
+    const uint64_t sp = mode == CpuMode::Real   ? state.ss.base + (state.rsp & 0xffff)
+                        : mode == CpuMode::Long ? state.rsp
+                                                : state.ss.base + (state.rsp & 0xffffffff);
     const bool error_code = mode != CpuMode::Real && exception_has_error_code(vector);
     std::array<uint8_t, 16> bytes{};
     const size_t want = slot * (error_code ? 2 : 1);

@@ -27,8 +27,8 @@ public:
     explicit SoftwareBreakpoints(uint8_t opcode = kInt3) : opcode_(opcode) {}
     uint8_t opcode() const { return opcode_; }
 
-    // Writes the trap byte at `gpa`, saving the byte it replaces. Inserting twice at one address counts
-    // twice (gdb may). Returns an error if `gpa` is not RAM.
+    // Writes the trap byte at `gpa`, saving the byte it replaces. Inserting twice at one address
+    // counts twice (gdb may). Returns an error if `gpa` is not RAM.
     Result<void> insert(GuestMemory& memory, uint64_t gpa);
     // Drops one insertion; the last one restores the original byte. Error if none is there.
     Result<void> remove(GuestMemory& memory, uint64_t gpa);
@@ -49,8 +49,8 @@ public:
     // A debugger write of `data` at `gpa`: bytes under a breakpoint become its saved original
     // byte, memory keeps the trap byte. Returns an error (and writes nothing) outside RAM.
     Result<void> write_through(GuestMemory& memory, uint64_t gpa, std::span<const uint8_t> data);
-    // Re-arms breakpoints whose trap byte the guest overwrote (it loaded new code there): the byte it
-    // wrote becomes the original, the trap byte goes back. Returns how many were re-armed.
+    // Re-arms breakpoints whose trap byte the guest overwrote (it loaded new code there): the byte
+    // it wrote becomes the original, the trap byte goes back. Returns how many were re-armed.
     int rearm(GuestMemory& memory);
 
 private:

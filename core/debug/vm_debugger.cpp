@@ -3,11 +3,10 @@
 // watchpoints in vm_debugger_breakpoints.cpp.
 #include "core/debug/vm_debugger.h"
 
-#include "core/kvm/host_kind.h"
-
 #include <chrono>
 
 #include "core/debug/debug_errors.h"
+#include "core/kvm/host_kind.h"
 #include "core/log.h"
 
 namespace svm {
@@ -137,8 +136,8 @@ bool VmDebugger::on_debug_exit(Vcpu& vcpu) {
         const HardwareBreakpoint& hw = hardware_[static_cast<size_t>(i)];
         using Kind = HardwareBreakpoint::Kind;
         if (hw.kind == Kind::Execute) {
-            reason.detail = hw.from_software ? StopReason::Detail::SwBreak
-                                             : StopReason::Detail::HwBreak;
+            reason.detail =
+                hw.from_software ? StopReason::Detail::SwBreak : StopReason::Detail::HwBreak;
         } else {
             // A data breakpoint traps after the access (SDM Vol. 3B, 17.3.1.2), as gdb expects.
             reason.detail =

@@ -12,10 +12,10 @@
 #include <atomic>
 #include <functional>
 #include <map>
-#include <set>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -205,8 +205,8 @@ private:
     Watchpoints watchpoints_;
     std::vector<VcpuDebug> vcpu_debug_;
     gdb::StopReason last_stop_;
-    bool started_ = false;               // the guest has run since svm started
-    bool physical_ = false;              // monitor phys on
+    bool started_ = false;   // the guest has run since svm started
+    bool physical_ = false;  // monitor phys on
     // monitor catch: the vectors to stop on, and the handler breakpoints armed for them at the
     // last resume (guest-physical address -> vector), counted in software_ like gdb's own.
     std::set<int> catch_vectors_;

@@ -157,8 +157,7 @@ TargetResult<void> VmDebugger::apply_page_access() {
         [&](Vcpu&) { return deps_.kvm.set_page_access(deps_.memory, pages); }));
 }
 
-bool VmDebugger::insert_data_breakpoint(gdb::BreakpointType type, uint64_t addr,
-                                        uint64_t length) {
+bool VmDebugger::insert_data_breakpoint(gdb::BreakpointType type, uint64_t addr, uint64_t length) {
     // x86 debug registers watch 1, 2, 4 or 8 naturally aligned bytes, for writes (R/W = 01) or
     // any access (11) — there is no read-only kind, so rwatch always uses page protection.
     if (!deps_.data_breakpoints || type == gdb::BreakpointType::Read) return false;
@@ -176,8 +175,7 @@ bool VmDebugger::insert_data_breakpoint(gdb::BreakpointType type, uint64_t addr,
     return false;  // all four in use: page protection takes it
 }
 
-bool VmDebugger::remove_data_breakpoint(gdb::BreakpointType type, uint64_t addr,
-                                        uint64_t length) {
+bool VmDebugger::remove_data_breakpoint(gdb::BreakpointType type, uint64_t addr, uint64_t length) {
     const auto kind = type == gdb::BreakpointType::Write ? HardwareBreakpoint::Kind::Write
                                                          : HardwareBreakpoint::Kind::Access;
     std::lock_guard lock(mutex_);

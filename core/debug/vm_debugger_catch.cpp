@@ -29,11 +29,14 @@ DumpReader virtual_reader(const GuestMemory& memory, const PagingRegs& paging) {
 // The signal gdb shows for an exception, as a Unix kernel would send it.
 int signal_for(int vector) {
     switch (vector) {
-        case 0: case 16: case 19:
+        case 0:
+        case 16:
+        case 19:
             return gdb::sig::kFpe;  // #DE, #MF, #XM
         case 6:
             return gdb::sig::kIll;  // #UD
-        case 1: case 3:
+        case 1:
+        case 3:
             return gdb::sig::kTrap;  // #DB, #BP
         default:
             return gdb::sig::kSegv;

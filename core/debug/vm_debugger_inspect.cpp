@@ -66,8 +66,7 @@ TargetResult<VcpuRegisters> VmDebugger::registers(gdb::ThreadId thread) {
         return {};
     });
     if (!r) return target_error(kEFault, r.error().message);
-    if (regs.mp_state == KVM_MP_STATE_UNINITIALIZED ||
-        regs.mp_state == KVM_MP_STATE_INIT_RECEIVED)
+    if (regs.mp_state == KVM_MP_STATE_UNINITIALIZED || regs.mp_state == KVM_MP_STATE_INIT_RECEIVED)
         show_wait_for_sipi_state(regs.state);
     std::lock_guard lock(mutex_);
     vcpu_debug_[static_cast<size_t>(thread - 1)].cache = regs;

@@ -1,7 +1,5 @@
 #include "core/machine/machine.h"
 
-#include <filesystem>
-
 #include <poll.h>
 #include <signal.h>
 #include <svm/hypercall.h>
@@ -13,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 
 #include "core/kvm/data_breakpoint_probe.h"
 #include "core/loader/host_file.h"
@@ -308,8 +307,7 @@ RunOutcome Machine::run() {
                 "remote {}\"{})",
                 gdb_server_->address(), extension ? "-x " SVM_GDB_EXTENSION " " : "",
                 gdb_server_->address(), image_.is_elf ? " " + config_.kernel_path : "");
-        }
-        else
+        } else
             log::info("gdb server listening on {}", gdb_server_->address());
     }
     // With --gdb (and no --gdb-nowait) the debugger starts the guest.

@@ -15,8 +15,7 @@ std::array<uint8_t, 128> make_siginfo(int signal, const std::optional<GuestExcep
     std::array<uint8_t, 128> out{};
     put(out, 0, uint32_t(signal), 4);
     const int32_t vector = exception ? exception->vector : -1;
-    const int32_t code =
-        exception && exception->error_code ? int32_t(*exception->error_code) : -1;
+    const int32_t code = exception && exception->error_code ? int32_t(*exception->error_code) : -1;
     put(out, 4, uint32_t(vector), 4);
     put(out, 8, uint32_t(code), 4);
     if (exception) {

@@ -141,10 +141,10 @@ constexpr bool is_i386_alias(int r) {
 
 struct RegisterInfo {
     std::string_view name;
-    int bits;                // 32, 64, 80 or 128
-    std::string_view type;   // target.xml type: int64, uint64, int32, uint32, i387_ext, vec128,
-                             // i386_eflags, i386_mxcsr
-    std::string_view group;  // "general", "float", "vector", "system" or "" (gdb's default)
+    int bits;                  // 32, 64, 80 or 128
+    std::string_view type;     // target.xml type: int64, uint64, int32, uint32, i387_ext, vec128,
+                               // i386_eflags, i386_mxcsr
+    std::string_view group;    // "general", "float", "vector", "system" or "" (gdb's default)
     std::string_view feature;  // target.xml feature name
 };
 

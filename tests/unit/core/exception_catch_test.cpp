@@ -22,7 +22,8 @@ protected:
             ASSERT_TRUE(memory.write_obj<uint8_t>(address + i, uint8_t(value >> (8 * i))));
     }
     // A 64-bit interrupt gate (SDM 6.14.1): offset split 15:0 / 31:16 / 63:32.
-    void gate64(uint64_t idt, int vector, uint64_t offset, uint8_t type = 0xe, bool present = true) {
+    void gate64(uint64_t idt, int vector, uint64_t offset, uint8_t type = 0xe,
+                bool present = true) {
         const uint64_t at = idt + uint64_t(vector) * 16;
         put(at, offset & 0xffff, 2);
         put(at + 2, 0x08, 2);

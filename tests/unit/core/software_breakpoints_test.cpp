@@ -2,9 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include <set>
-
 #include <array>
+#include <set>
 
 namespace svm {
 namespace {
@@ -119,7 +118,7 @@ TEST(SoftwareBreakpointsIcebp, WritesIcebpAndTreatsInt3AsGuestCode) {
     std::array<uint8_t, 1> seen{};
     ASSERT_TRUE(memory.read(0x1000, seen));
     bps.hide(0x1000, seen);
-    EXPECT_EQ(seen[0], 0xcc);  // the guest's own int3
+    EXPECT_EQ(seen[0], 0xcc);                              // the guest's own int3
     ASSERT_TRUE(memory.write_obj<uint8_t>(0x1000, 0x90));  // the guest loads new code there
     EXPECT_EQ(bps.rearm(memory), 1);
     EXPECT_EQ(memory.read_obj<uint8_t>(0x1000).value(), 0xf1);

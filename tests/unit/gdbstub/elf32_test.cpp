@@ -36,10 +36,9 @@ protected:
 // The command svm prints: gdb -ex "target remote ..." kernel.elf. Before the i386 aliases gdb
 // said "Remote 'g' packet reply is too long" and never got registers.
 TEST_F(Elf32, TheFilesArchitectureUnwindsThirtyTwoBitFrames) {
-    std::string out = f.run_gdb(
-        {"show architecture", "bt", "info registers eip esp", "p $eax", "p/x $rax",
-         "x/i $pc", "info registers cr0", "detach"},
-        {"file " SVM_FRAMES32_ELF});
+    std::string out = f.run_gdb({"show architecture", "bt", "info registers eip esp", "p $eax",
+                                 "p/x $rax", "x/i $pc", "info registers cr0", "detach"},
+                                {"file " SVM_FRAMES32_ELF});
     SCOPED_TRACE(out);
     EXPECT_EQ(out.find("too long"), std::string::npos);
     EXPECT_NE(out.find("(currently \"i386\")"), std::string::npos);
@@ -50,9 +49,9 @@ TEST_F(Elf32, TheFilesArchitectureUnwindsThirtyTwoBitFrames) {
               std::string::npos);
     EXPECT_NE(out.find(fmt::format("eip            {:#x}", pc)), std::string::npos);
     EXPECT_NE(out.find("esp            0x1ee4"), std::string::npos);
-    EXPECT_NE(out.find("$1 = 42"), std::string::npos);                 // eax: the low half
+    EXPECT_NE(out.find("$1 = 42"), std::string::npos);                  // eax: the low half
     EXPECT_NE(out.find("$2 = 0xaaaaaaaa0000002a"), std::string::npos);  // rax: all of it
-    EXPECT_NE(out.find("%ebp"), std::string::npos);  // decoded as 32-bit code
+    EXPECT_NE(out.find("%ebp"), std::string::npos);                     // decoded as 32-bit code
     EXPECT_NE(out.find("cr0            0x11                [ PE ET ]"), std::string::npos);
 }
 
@@ -76,10 +75,10 @@ TEST_F(Elf32, WithoutTheFileGdbLoadsItOverTheProtocol) {
 // A kernel that leaves 32-bit code: `set architecture` switches gdb's view in place, over the
 // same connection and register layout (docs/gdb.md "32-bit kernels").
 TEST_F(Elf32, SetArchitectureSwitchesBetweenI8086I386AndAmd64) {
-    std::string out = f.run_gdb({"set architecture i8086", "x/i $pc", "set architecture i386:x86-64",
-                                 "p/x $pc", "info registers rip", "set architecture i386",
-                                 "set $eax = 7", "p/x $rax", "detach"},
-                                {"file " SVM_FRAMES32_ELF});
+    std::string out = f.run_gdb(
+        {"set architecture i8086", "x/i $pc", "set architecture i386:x86-64", "p/x $pc",
+         "info registers rip", "set architecture i386", "set $eax = 7", "p/x $rax", "detach"},
+        {"file " SVM_FRAMES32_ELF});
     SCOPED_TRACE(out);
     EXPECT_EQ(out.find("too long"), std::string::npos);
     EXPECT_EQ(out.find("rejected"), std::string::npos);
@@ -96,8 +95,8 @@ TEST_F(Elf32, SetArchitectureSwitchesBetweenI8086I386AndAmd64) {
 // disturb the 64-bit registers, and the 32-bit ones read as the low halves.
 TEST_F(Elf32, Amd64ArchitectureSeesTheSameRegisters) {
     f.target.architecture_name = "i386:x86-64";
-    std::string out = f.run_gdb({"show architecture", "p/x $rax", "p $eax", "info registers efer",
-                                 "detach"});
+    std::string out =
+        f.run_gdb({"show architecture", "p/x $rax", "p $eax", "info registers efer", "detach"});
     SCOPED_TRACE(out);
     EXPECT_NE(out.find("(currently \"i386:x86-64\")"), std::string::npos);
     EXPECT_NE(out.find("$1 = 0xaaaaaaaa0000002a"), std::string::npos);

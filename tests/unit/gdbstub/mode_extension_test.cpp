@@ -8,12 +8,12 @@ namespace {
 
 using namespace x86_64;
 
-constexpr uint64_t kLongModeCs = pack_segment_attributes(0xb, true, 0, true, false, true, false,
-                                                         true, false);
-constexpr uint64_t kFlat32Cs = pack_segment_attributes(0xb, true, 0, true, false, false, true,
-                                                       true, false);
-constexpr uint64_t kRealModeCs = pack_segment_attributes(0xb, true, 0, true, false, false, false,
-                                                         false, false);
+constexpr uint64_t kLongModeCs =
+    pack_segment_attributes(0xb, true, 0, true, false, true, false, true, false);
+constexpr uint64_t kFlat32Cs =
+    pack_segment_attributes(0xb, true, 0, true, false, false, true, true, false);
+constexpr uint64_t kRealModeCs =
+    pack_segment_attributes(0xb, true, 0, true, false, false, false, false, false);
 
 void set_mode(RegisterFile& r, uint64_t cr0, uint64_t efer, uint64_t cs_attr) {
     r.set(Cr0, cr0);
@@ -42,8 +42,7 @@ TEST(ModeExtension, ArchitectureFollowsEachStop) {
                                 {"source " SVM_GDB_SCRIPTS_DIR "/svm.py"});
     SCOPED_TRACE(out);
     EXPECT_NE(out.find("svm-mode: real mode, architecture i8086"), std::string::npos);
-    EXPECT_NE(out.find("svm-mode: 32-bit protected mode, architecture i386\n"),
-              std::string::npos);
+    EXPECT_NE(out.find("svm-mode: 32-bit protected mode, architecture i386\n"), std::string::npos);
     EXPECT_NE(out.find("The target architecture is set to \"i386\"."), std::string::npos);
     EXPECT_NE(out.find("svm-mode: long mode, architecture i386:x86-64"), std::string::npos);
     EXPECT_NE(out.find("The target architecture is set to \"i386:x86-64\"."), std::string::npos);

@@ -59,8 +59,8 @@ TEST(Registers, WritingAnAliasKeepsTheUpperHalf) {
     before.set(Rcx, 0xaaaaaaaa00000001);
     derive_i386_aliases(before);
     RegisterFile written = before;
-    written.set(Eax, 5);                   // gdb's i386 architecture: set $eax = 5
-    written.set(Rcx, 0x2);                 // the 64-bit register changed: it wins
+    written.set(Eax, 5);    // gdb's i386 architecture: set $eax = 5
+    written.set(Rcx, 0x2);  // the 64-bit register changed: it wins
     written.set(Ecx, 0x77);
     merge_i386_aliases(before, written);
     EXPECT_EQ(written.get(Rax), 0x1122334400000005u);
@@ -92,9 +92,8 @@ TEST(Registers, RegisterFileStoresLittleEndianAndCopies) {
 TEST(Registers, TargetXmlDescribesEveryRegister) {
     std::string xml(target_xml());
     EXPECT_NE(xml.find("<architecture>i386:x86-64</architecture>"), std::string::npos);
-    for (const char* feature :
-         {"org.gnu.gdb.i386.core", "org.gnu.gdb.i386.sse", "org.svm.x86.sys",
-          "org.svm.x86.descriptors"}) {
+    for (const char* feature : {"org.gnu.gdb.i386.core", "org.gnu.gdb.i386.sse", "org.svm.x86.sys",
+                                "org.svm.x86.descriptors"}) {
         // Each feature once: gdb looks a feature up by name and takes the first.
         std::string open = std::string("<feature name=\"") + feature + "\">";
         EXPECT_NE(xml.find(open), std::string::npos);

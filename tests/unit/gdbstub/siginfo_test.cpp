@@ -1,9 +1,10 @@
 // $_siginfo after a guest exception: the bytes, and gdb's view of them under amd64 and i386.
+#include "gdbstub/protocol/siginfo.h"
+
 #include <gtest/gtest.h>
 
 #include "gdb_fixture.h"
 #include "gdbstub/protocol/hex.h"
-#include "gdbstub/protocol/siginfo.h"
 #include "session_harness.h"
 
 namespace svm::gdb::testing {
@@ -18,9 +19,9 @@ uint64_t le(const std::array<uint8_t, 128>& b, size_t at, size_t n) {
 TEST(Siginfo, PageFaultFillsBothLayouts) {
     auto b = protocol::make_siginfo(sig::kSegv, GuestException{14, 0x2, 0xffff800012345678});
     EXPECT_EQ(le(b, 0, 4), 11u);
-    EXPECT_EQ(le(b, 4, 4), 14u);   // si_errno: the vector
-    EXPECT_EQ(le(b, 8, 4), 2u);    // si_code: the error code
-    EXPECT_EQ(le(b, 12, 4), 0x12345678u);         // i386 si_addr
+    EXPECT_EQ(le(b, 4, 4), 14u);                   // si_errno: the vector
+    EXPECT_EQ(le(b, 8, 4), 2u);                    // si_code: the error code
+    EXPECT_EQ(le(b, 12, 4), 0x12345678u);          // i386 si_addr
     EXPECT_EQ(le(b, 16, 8), 0xffff800012345678u);  // amd64 si_addr
 }
 
@@ -60,10 +61,10 @@ TEST(Siginfo, GdbShowsTheVectorErrorCodeAndAddress) {
         f.target.architecture_name = arch;
         f.target.attach_reason.signal = sig::kSegv;
         f.target.attach_reason.exception = GuestException{8, 0, 0xdead000};
-        std::string out = f.run_gdb({"p $_siginfo.si_signo", "p $_siginfo.si_errno",
-                                     "p $_siginfo.si_code",
-                                     "p/x $_siginfo._sifields._sigfault.si_addr", "thread 2",
-                                     "p $_siginfo.si_signo", "detach"});
+        std::string out =
+            f.run_gdb({"p $_siginfo.si_signo", "p $_siginfo.si_errno", "p $_siginfo.si_code",
+                       "p/x $_siginfo._sifields._sigfault.si_addr", "thread 2",
+                       "p $_siginfo.si_signo", "detach"});
         SCOPED_TRACE(arch + std::string("\n") + out);
         EXPECT_NE(out.find("$1 = 11"), std::string::npos);
         EXPECT_NE(out.find("$2 = 8"), std::string::npos);  // #DF: a triple fault's last vector
