@@ -61,6 +61,16 @@ std::string memory_requests(int count) {
 
 constexpr size_t kMiB = 1 << 20;
 
+// AddressSanitizer (an SVM_SANITIZE build) keeps freed memory in quarantine and adds shadow
+// memory, so resident memory grows several times more for the same allocations (measured: 11
+// and 46 MiB where a plain build grows by 2-3). The bounds scale with it and still fail the
+// unbounded growth these tests guard against (hundreds of MiB before the fixes).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr size_t kGrowthScale = 8;
+#else
+constexpr size_t kGrowthScale = 1;
+#endif
+
 // Issue 8, item 4: one `m` request and 3,000 `-` NAKs grew svm from 5 MB to 390 MB, each NAK
 // queueing another copy of the reply for a client that reads none of them.
 TEST(HostileClient, NakStormCannotGrowMemory) {
@@ -71,7 +81,7 @@ TEST(HostileClient, NakStormCannotGrowMemory) {
     c.send_raw(frame_packet("m1000,1000") + std::string(5000, '-'));
     const size_t growth = peak_growth(before, 1500ms);
     RecordProperty("growth_kib", int(growth / 1024));
-    EXPECT_LT(growth, 8 * kMiB) << "grew by " << growth / kMiB << " MiB";
+    EXPECT_LT(growth, 8 * kMiB * kGrowthScale) << "grew by " << growth / kMiB << " MiB";
     // Read nothing for drain_timeout: dropped, and the disconnect counts as a detach.
     EXPECT_TRUE(eventually([&] { return s.target.detach_calls == 1; })) << s.log.all();
     EXPECT_EQ(s.log.count("did not read"), 1u) << s.log.all();
@@ -87,7 +97,7 @@ TEST(HostileClient, RequestFloodCannotGrowMemory) {
     c.send_raw(memory_requests(5000));
     const size_t growth = peak_growth(before, 1500ms);
     RecordProperty("growth_kib", int(growth / 1024));
-    EXPECT_LT(growth, 8 * kMiB) << "grew by " << growth / kMiB << " MiB";
+    EXPECT_LT(growth, 8 * kMiB * kGrowthScale) << "grew by " << growth / kMiB << " MiB";
     EXPECT_TRUE(eventually([&] { return s.target.detach_calls == 1; })) << s.log.all();
 }
 
@@ -122,7 +132,7 @@ TEST(HostileClient, PartialPacketIsBounded) {
     for (int i = 0; i < 128; ++i) c.send_raw(chunk);  // 8 MiB without the closing '#'
     const size_t growth = peak_growth(before, 300ms);
     RecordProperty("growth_kib", int(growth / 1024));
-    EXPECT_LT(growth, 4 * kMiB) << "grew by " << growth / kMiB << " MiB";
+    EXPECT_LT(growth, 4 * kMiB * kGrowthScale) << "grew by " << growth / kMiB << " MiB";
     c.send_raw("#00");
     EXPECT_EQ(c.request("m1000,4"), "E07");  // the reply to the huge packet...
     EXPECT_EQ(c.next_packet(), "efbeadde");  // ...and the stream is in sync
