@@ -4,24 +4,24 @@
 
 #include <algorithm>
 
+#include "core/x86_64/paging_entry.h"
+
 namespace svm {
 
 namespace {
 
-// Paging-structure entry bits (SDM Vol. 3A, 4.3 Table 4-4..4-6, 4.5 Table 4-15..4-20).
-constexpr uint64_t PTE_P = 1ull << 0;
-constexpr uint64_t PTE_RW = 1ull << 1;
-constexpr uint64_t PTE_US = 1ull << 2;
-constexpr uint64_t PTE_PWT = 1ull << 3;
-constexpr uint64_t PTE_PCD = 1ull << 4;
-constexpr uint64_t PTE_A = 1ull << 5;
-constexpr uint64_t PTE_D = 1ull << 6;
-constexpr uint64_t PTE_PS = 1ull << 7;
-constexpr uint64_t PTE_G = 1ull << 8;
-constexpr uint64_t PTE_NX = 1ull << 63;
-// Physical-address bits of an entry with MAXPHYADDR M = 52: bits 51:12. Bits 62:52 are ignored or
-// protection keys, bit 63 is XD; none of them is part of the address.
-constexpr uint64_t ADDR_MASK = 0x000F'FFFF'FFFF'F000ull;
+// Paging-structure entry bits: core/x86_64/paging_entry.h.
+constexpr uint64_t PTE_P = pte::kPresent;
+constexpr uint64_t PTE_RW = pte::kWritable;
+constexpr uint64_t PTE_US = pte::kUser;
+constexpr uint64_t PTE_PWT = pte::kWriteThrough;
+constexpr uint64_t PTE_PCD = pte::kCacheDisable;
+constexpr uint64_t PTE_A = pte::kAccessed;
+constexpr uint64_t PTE_D = pte::kDirty;
+constexpr uint64_t PTE_PS = pte::kPageSize;
+constexpr uint64_t PTE_G = pte::kGlobal;
+constexpr uint64_t PTE_NX = pte::kNoExecute;
+constexpr uint64_t ADDR_MASK = pte::kAddressMask;
 
 constexpr uint64_t KiB4 = 4ull << 10;
 constexpr uint64_t MiB4 = 4ull << 20;

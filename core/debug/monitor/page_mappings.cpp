@@ -2,16 +2,18 @@
 
 #include <cstring>
 
+#include "core/x86_64/paging_entry.h"
+
 namespace svm {
 
 namespace {
 
-constexpr uint64_t kPresent = 1ull << 0;
-constexpr uint64_t kWritable = 1ull << 1;
-constexpr uint64_t kUser = 1ull << 2;
-constexpr uint64_t kPageSize = 1ull << 7;
-constexpr uint64_t kNoExecute = 1ull << 63;
-constexpr uint64_t kAddrMask = 0x000F'FFFF'FFFF'F000ull;  // bits 51:12 (MAXPHYADDR 52)
+using pte::kNoExecute;
+using pte::kPageSize;
+using pte::kPresent;
+using pte::kUser;
+using pte::kWritable;
+constexpr uint64_t kAddrMask = pte::kAddressMask;
 
 class Walker {
 public:
