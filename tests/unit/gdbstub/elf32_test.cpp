@@ -88,7 +88,7 @@ TEST_F(Elf32, SetArchitectureSwitchesBetweenI8086I386AndAmd64) {
     EXPECT_NE(out.find(fmt::format("rip            {:#x}", pc)), std::string::npos);
     // Writing eax replaces rax's low half and keeps its upper half.
     EXPECT_NE(out.find("$2 = 0xaaaaaaaa00000007"), std::string::npos);
-    EXPECT_EQ(f.target.regs[1].get(Rax), 0xaaaaaaaa00000007u);
+    EXPECT_EQ(f.target.register_value(1, Rax), 0xaaaaaaaa00000007u);
 }
 
 // The same description under gdb's amd64 architecture (an ELF64 kernel): the aliases do not

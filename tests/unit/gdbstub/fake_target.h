@@ -7,6 +7,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <vector>
 
 #include "gdbstub/debug_target.h"
@@ -59,10 +60,12 @@ public:
         return "vCPU " + std::to_string(thread - 1) + ", long mode, CPL 0 <stopped>";
     }
     TargetResult<x86_64::RegisterFile> read_registers(ThreadId thread) override {
+        std::lock_guard lock(regs_mutex);
         if (!regs.contains(thread)) return target_error(3, "no such thread");
         return regs[thread];
     }
     TargetResult<void> write_registers(ThreadId thread, const x86_64::RegisterFile& r) override {
+        std::lock_guard lock(regs_mutex);
         if (!regs.contains(thread)) return target_error(3, "no such thread");
         regs[thread] = r;
         return {};
@@ -156,7 +159,15 @@ public:
         uint64_t kind;
     };
 
+    // A register of `thread` as the server thread last wrote it, for a test thread that reads
+    // while a session runs (regs itself is set up before the server starts).
+    uint64_t register_value(ThreadId thread, int r) {
+        std::lock_guard lock(regs_mutex);
+        return regs[thread].get(r);
+    }
+
     StopReason attach_reason{};
+    std::mutex regs_mutex;  // read_registers/write_registers against register_value
     std::map<ThreadId, x86_64::RegisterFile> regs;
     std::vector<uint8_t> memory;
     std::vector<Breakpoint> breakpoints;

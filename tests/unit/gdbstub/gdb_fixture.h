@@ -33,6 +33,7 @@ inline std::string command_output(const std::string& cmd) {
 struct GdbFixture {
     FakeTarget target;
     std::unique_ptr<Server> server;
+    bool started = false;
 
     explicit GdbFixture(ServerOptions options = {}) {
         auto created = Server::create(Endpoint{}, target, std::move(options));
@@ -50,7 +51,18 @@ struct GdbFixture {
             stop.expedite = {{x86_64::Rip, target.regs[stop.thread].get(x86_64::Rip)}};
             server->notify_stop(stop);
         };
-        server->start();
+    }
+
+    // Starts the server thread (once) and returns the address to connect to. The thread starts
+    // only here, after the test has set up the fake target: its creation orders those writes
+    // before the server thread's reads (for ThreadSanitizer, which does not see the ordering a
+    // socket connection gives).
+    std::string address() {
+        if (!started) {
+            server->start();
+            started = true;
+        }
+        return server->address();
     }
 
     // Runs gdb -batch with `commands` (each an -ex) and returns its stdout+stderr.
@@ -59,7 +71,7 @@ struct GdbFixture {
                         const std::vector<std::string>& before = {}) {
         std::string cmd = "timeout 60 gdb -nx -batch";
         for (auto& c : before) cmd += " -ex '" + c + "'";
-        cmd += " -ex 'target remote " + server->address() + "'";
+        cmd += " -ex 'target remote " + address() + "'";
         for (auto& c : commands) cmd += " -ex '" + c + "'";
         return command_output(cmd);
     }

@@ -47,7 +47,7 @@ TEST(Lldb, InspectsAndKillsTheFakeTarget) {
     };
     GdbFixture f(std::move(options));
     std::string out =
-        run_lldb(lldb, f.server->address(),
+        run_lldb(lldb, f.address(),
                  {"register read rax rip", "memory read --format x --size 4 --count 4 0x1000",
                   "memory region 0x1234", "memory region 0x0", "thread list", "process kill"});
     SCOPED_TRACE(out);
@@ -83,7 +83,7 @@ TEST(Lldb, MonitorAndDetach) {
     ASSERT_FALSE(lldb.empty()) << "lldb is not installed: run scripts/install-deps.sh "
                                   "(it installs Debian's lldb package)";
     GdbFixture f;
-    std::string out = run_lldb(lldb, f.server->address(),
+    std::string out = run_lldb(lldb, f.address(),
                                {"process plugin packet monitor hello", "process detach"});
     SCOPED_TRACE(out);
     // LLDB 14 shows the reply as it came, hex (gdb decodes it): "hello from svm\n".

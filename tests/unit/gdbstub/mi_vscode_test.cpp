@@ -232,7 +232,7 @@ protected:
         // A kernel has no main: MIEngine ignores this failure (ignoreFailures).
         MiReply main = expect("-break-insert main", "^error");
         EXPECT_NE(main.result.find("msg="), std::string::npos) << main.result;
-        MiReply connected = expect("-target-select remote " + f.server->address(), "^connected");
+        MiReply connected = expect("-target-select remote " + f.address(), "^connected");
         EXPECT_EQ(f.target.attach_calls, 1);
         // gdb announces both vCPUs as threads of the one inferior.
         EXPECT_NE(connected.lines.find("=thread-group-started,id=\"i1\""), std::string::npos);
@@ -478,7 +478,7 @@ TEST_F(MiVsCode, Elf32LaunchConfiguration) {
     // $eax written from the Variables pane: the low half of rax, the upper half kept.
     expect("-var-create regvar * $eax", "^done,name=\"regvar\"");
     expect("-var-assign regvar 7", "^done,value=\"7\"");
-    EXPECT_EQ(f.target.regs[1].get(Rax), 0xaaaaaaaa00000007u);
+    EXPECT_EQ(f.target.register_value(1, Rax), 0xaaaaaaaa00000007u);
 
     pause_and_detach();
 }

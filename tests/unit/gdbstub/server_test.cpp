@@ -88,12 +88,12 @@ TEST(Server, ReportsAddressInUse) {
 
 TEST(Server, ServesOneClientAtATime) {
     GdbFixture f;
-    Client a(f.server->address());
+    Client a(f.address());
     ASSERT_TRUE(a.connected());
     EXPECT_EQ(a.request("qC"), "QC1");
     f.server->wait_for_client();
     EXPECT_TRUE(f.server->has_client());
-    Client b(f.server->address());
+    Client b(f.address());
     ASSERT_TRUE(b.connected());
     EXPECT_EQ(b.request("qC"), "E.another debugger is already attached to this svm");
     EXPECT_EQ(b.next_packet(), "<eof>");
@@ -101,7 +101,7 @@ TEST(Server, ServesOneClientAtATime) {
     EXPECT_EQ(a.request("D"), "OK");
     EXPECT_EQ(a.next_packet(), "<eof>");
     EXPECT_EQ(f.target.detach_calls, 1);
-    Client c(f.server->address());
+    Client c(f.address());
     EXPECT_EQ(c.request("qC"), "QC1");
     EXPECT_EQ(f.target.attach_calls, 2);
 }
@@ -114,7 +114,7 @@ TEST(Server, StopRepliesAndInterruptOverTheWire) {
         stop.signal = sig::kInt;
         f.server->notify_stop(stop);
     };
-    Client a(f.server->address());
+    Client a(f.address());
     EXPECT_EQ(a.request("QStartNoAckMode"), "OK");
     a.send_raw(protocol::frame_packet("c"));
     a.send_raw("\x03");
@@ -129,7 +129,7 @@ TEST(Server, StopRepliesAndInterruptOverTheWire) {
 TEST(Server, MalformedClientDoesNotBreakTheNextOne) {
     GdbFixture f;
     {
-        Client bad(f.server->address());
+        Client bad(f.address());
         bad.send_raw("garbage\x01\xff$$$#");
         bad.send_raw("$m1000,4#00");                                    // bad checksum
         bad.send_raw("$" + std::string(3 * kPacketSize, 'A') + "#41");  // far too long
@@ -137,7 +137,7 @@ TEST(Server, MalformedClientDoesNotBreakTheNextOne) {
         EXPECT_EQ(bad.next_packet(), "efbeadde");  // ...then the stream is still in sync
         bad.send_raw("$m1000,");                   // disconnect mid-packet
     }
-    Client good(f.server->address());
+    Client good(f.address());
     EXPECT_EQ(good.request("m1000,4"), "efbeadde");
     EXPECT_EQ(f.target.detach_calls, 1);  // the disconnect counted as a detach
     EXPECT_EQ(f.target.attach_calls, 2);
