@@ -364,7 +364,7 @@ TEST_F(MiVsCode, Elf64LaunchConfiguration) {
     // A register written from the Variables pane reaches the vCPU.
     expect("-var-create regvar * $rbx", "^done,name=\"regvar\"");
     expect("-var-assign regvar 0x1234", "^done,value=\"4660\"");
-    EXPECT_EQ(f.target.regs[1].get(Rbx), 0x1234u);
+    EXPECT_EQ(f.target.register_value(1, Rbx), 0x1234u);
 
     pause_and_detach();
 }
@@ -457,7 +457,7 @@ TEST_F(MiVsCode, Elf32LaunchConfiguration) {
     EXPECT_EQ(field(stopped, "reason"), "end-stepping-range") << stopped;
     EXPECT_EQ(field(stopped, "func"), "leaf") << stopped;
     EXPECT_EQ(field(stopped, "line"), "7") << stopped;
-    EXPECT_EQ(f.target.regs[1].get(Rip), state->pc + 8);
+    EXPECT_EQ(f.target.register_value(1, Rip), state->pc + 8);
 
     // A breakpoint set in the editor on middle(): gdb places it after middle's prologue.
     MiReply bp = expect("-break-insert -f middle", "^done,bkpt={");
