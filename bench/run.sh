@@ -2,7 +2,8 @@
 # Builds (if needed) and runs svm's benchmarks, then prints a summary. See docs/benchmarks.md.
 # Benchmarks print figures; they never fail on a threshold. Takes about a minute and a half on a
 # 2-core nested-KVM machine (most of it QEMU's comparison runs, skipped when QEMU is not
-# installed; the gdb round trips need gdb and are skipped without it).
+# installed; the gdb round trips need gdb and are skipped without it), plus about a minute for the
+# display benchmark (bench/display/run.sh, 50 s of it QEMU's rows).
 #
 #   bench/run.sh                 build into build/ (or $SVM_BUILD_DIR) and run everything
 #   SVM_BENCH_QUICK=1 bench/run.sh   fewer runs and iterations, a few seconds
@@ -53,8 +54,12 @@ echo "== stop-all latency (bench/stop_latency) =="
 echo
 echo "== LAPIC timer accuracy (bench/timer_accuracy) =="
 "$build/bench/timer_accuracy" "${timer_args[@]}" | tee -a "$log"
+echo
+echo "== display over VNC (bench/display/run.sh) =="
+# Its own script: it starts svm and QEMU with VNC servers and times them with bench/display/vnc_probe.
+bench/display/run.sh | tee -a "$log" || echo "display: a measurement failed (see above)" | tee -a "$log"
 
 echo
 echo "== summary ($(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r)) =="
-grep -E '^(median us/exit|median user-space|ratio svm/raw|svm median|qemu -accel|  ratio|gdb |stop-all |timer |QEMU comparison|[a-z_]+: skipped)' \
+grep -E '^(median us/exit|median user-space|ratio svm/raw|svm median|qemu -accel|  ratio|gdb |stop-all |timer |display |QEMU comparison|[a-z_]+: skipped)' \
     "$log" || true

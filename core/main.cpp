@@ -6,6 +6,9 @@
 #include <cstdio>
 #include <string>
 
+#include "core/display/display_hub.h"
+#include "core/display/vnc_endpoint.h"
+#include "core/display/vnc_server.h"
 #include "core/log.h"
 #include "core/machine/machine.h"
 #include "core/size_parser.h"
@@ -110,6 +113,21 @@ int main(int argc, char** argv) {
     app.add_option("--compat", config.compat,
                    "Port ABI of a seed hypervisor's guests: mini-kvm or symphony")
         ->check(CLI::IsMember({"mini-kvm", "symphony"}));
+    // Display outputs (docs/display.md).
+    std::string vnc, vnc_password_file, vnc_web, screenshot;
+    auto* vnc_option = app.add_option(
+        "--vnc", vnc,
+        "Serve the screen over VNC on [HOST]:DISPLAY (port 5900+DISPLAY; HOST defaults to "
+        "127.0.0.1) or unix:PATH; keys and mouse go to the PS/2 keyboard and mouse");
+    app.add_option("--vnc-password-file", vnc_password_file,
+                   "With --vnc: require the password on the first line of FILE (VNC "
+                   "authentication; 8 characters count)");
+    auto* vnc_web_option = app.add_option(
+        "--vnc-web", vnc_web,
+        "With --vnc: also serve the noVNC web viewer on HTTP port PORT of the same address");
+    app.add_option("--screenshot", screenshot,
+                   "Write the final screen (text or graphics) to FILE as PNG, however the run "
+                   "ends");
     std::vector<std::string> load_files;
     app.add_option("--load-file", load_files,
                    "Copy FILE to guest-physical ADDR before the kernel starts: FILE@ADDR "
@@ -177,6 +195,33 @@ int main(int argc, char** argv) {
     }
     if (gdb_nowait && !config.gdb_endpoint) fail(exit_code::kUsage, "--gdb-nowait needs --gdb");
     config.gdb_wait = !gdb_nowait;
+    if (!screenshot.empty()) config.screenshot_path = screenshot;
+
+    // --vnc: one server for the whole run of svm, so viewers stay connected across --reboot; each
+    // machine attaches its screen to the hub.
+    std::shared_ptr<DisplayHub> display_hub;
+    std::unique_ptr<VncServer> vnc_server;
+    if (vnc_option->count() == 0 && (!vnc_password_file.empty() || vnc_web_option->count() > 0))
+        fail(exit_code::kUsage, "--vnc-password-file and --vnc-web need --vnc");
+    if (vnc_option->count() > 0) {
+        auto endpoint = parse_vnc_endpoint(vnc);
+        if (!endpoint) fail(exit_code::kUsage, endpoint.error().message);
+        VncServerOptions options;
+        options.password_file = vnc_password_file;
+        if (vnc_web_option->count() > 0) {
+            auto port = parse_vnc_web_port(vnc_web);
+            if (!port) fail(exit_code::kUsage, port.error().message);
+            options.web_port = *port;
+        }
+        options.desktop_name = "svm: " + config.kernel_path;
+        display_hub = std::make_shared<DisplayHub>();
+        auto server = VncServer::create(*endpoint, *display_hub, display_hub->input(), options);
+        if (!server) fail(exit_code::kHostSetup, "--vnc: " + server.error().message);
+        vnc_server = std::move(*server);
+        if (!vnc_server->web_url().empty())
+            log::info("the screen in a browser: {}", vnc_server->web_url());
+        config.keep_screen_after_halt = true;
+    }
 
     // --reboot: a reset request ends this machine and builds a fresh one from the same files,
     // as a PC reboots into the same kernel. --timeout counts across reboots.
@@ -191,7 +236,7 @@ int main(int argc, char** argv) {
         }
         // After a reboot the guest runs on; gdb may attach again (--gdb-nowait semantics).
         if (boot > 0) run_config.gdb_wait = false;
-        auto machine = Machine::create(run_config);
+        auto machine = Machine::create(run_config, display_hub);
         if (!machine)
             fail(machine.error().exit_code ? machine.error().exit_code : exit_code::kInternal,
                  machine.error().message);

@@ -6,7 +6,8 @@ set -euo pipefail
 packages=(
     build-essential cmake ninja-build pkg-config binutils
     libfmt-dev libzydis-dev libcli11-dev libgtest-dev libboost-dev libvncserver-dev libpng-dev
-    nasm gdb lldb clang libclang-rt-14-dev
+    nasm gdb lldb clang libclang-rt-14-dev novnc chromium
+    console-setup-linux
 )
 
 missing=()

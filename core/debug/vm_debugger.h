@@ -59,6 +59,9 @@ public:
         // `monitor system_reset`: ends the run as a guest reset request does (svm does not
         // reboot: RunOutcome::Kind::Reset, exit code 116); empty if not supported.
         std::function<void()> reset = {};
+        // `monitor screendump FILE`: writes the screen to a PNG file and returns the reply line;
+        // empty if the machine has no display.
+        std::function<std::string(const std::string& path)> screendump = {};
     };
     // Sends a stop to gdb; `after` runs once it is sent (or at once with no client).
     using NotifyStop = std::function<void(gdb::StopReason, std::function<void()> after)>;

@@ -143,4 +143,61 @@ Result<void> Kvm::set_page_access(const GuestMemory& memory,
         });
 }
 
+Result<uint32_t> Kvm::add_device_memory(uint64_t gpa, uint8_t* host, uint64_t size,
+                                        bool log_dirty) {
+    std::lock_guard lock(device_slots_mutex_);
+    const int max_slots = check_extension(KVM_CAP_NR_MEMSLOTS);
+    // Slots are numbered from the top down, below KVM_CAP_NR_MEMSLOTS (at least 32 on every
+    // kernel svm supports; api.rst 4.35 says the number must be less than it).
+    uint32_t slot = uint32_t(max_slots > 0 ? max_slots : 32) - 1;
+    while (device_slots_.contains(slot)) --slot;
+    DeviceSlot entry{gpa, host, size, log_dirty ? uint32_t(KVM_MEM_LOG_DIRTY_PAGES) : 0u, true};
+    kvm_userspace_memory_region region{};
+    region.slot = slot;
+    region.flags = entry.flags;
+    region.guest_phys_addr = gpa;
+    region.memory_size = size;
+    region.userspace_addr = reinterpret_cast<uint64_t>(host);
+    if (ioctl(vm_fd_.get(), KVM_SET_USER_MEMORY_REGION, &region) < 0)
+        return error("mapping device memory at {:#x}+{:#x} failed: {}", gpa, size,
+                     std::strerror(errno));
+    device_slots_[slot] = entry;
+    return slot;
+}
+
+Result<void> Kvm::move_device_memory(uint32_t slot, std::optional<uint64_t> gpa) {
+    std::lock_guard lock(device_slots_mutex_);
+    auto it = device_slots_.find(slot);
+    SVM_ASSERT(it != device_slots_.end());
+    DeviceSlot& entry = it->second;
+    if (entry.mapped && gpa == entry.gpa) return {};
+    kvm_userspace_memory_region region{};
+    region.slot = slot;
+    if (entry.mapped) {
+        if (ioctl(vm_fd_.get(), KVM_SET_USER_MEMORY_REGION, &region) < 0)
+            return error("unmapping device memory slot {} failed: {}", slot, std::strerror(errno));
+        entry.mapped = false;
+    }
+    if (!gpa) return {};
+    region.flags = entry.flags;
+    region.guest_phys_addr = *gpa;
+    region.memory_size = entry.size;
+    region.userspace_addr = reinterpret_cast<uint64_t>(entry.host);
+    if (ioctl(vm_fd_.get(), KVM_SET_USER_MEMORY_REGION, &region) < 0)
+        return error("mapping device memory at {:#x}+{:#x} failed: {}", *gpa, entry.size,
+                     std::strerror(errno));
+    entry.gpa = *gpa;
+    entry.mapped = true;
+    return {};
+}
+
+Result<void> Kvm::get_dirty_log(uint32_t slot, std::span<uint64_t> bitmap) const {
+    kvm_dirty_log log{};
+    log.slot = slot;
+    log.dirty_bitmap = bitmap.data();
+    if (ioctl(vm_fd_.get(), KVM_GET_DIRTY_LOG, &log) < 0)
+        return error("KVM_GET_DIRTY_LOG on slot {} failed: {}", slot, std::strerror(errno));
+    return {};
+}
+
 }  // namespace svm

@@ -7,6 +7,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
 #include <vector>
 
 #include "core/kvm/memory_slots.h"
@@ -46,6 +49,23 @@ public:
     Result<void> set_page_access(const GuestMemory& memory,
                                  const std::map<uint64_t, PageAccess>& pages);
 
+    // Maps `size` bytes of host memory at `host` (page-aligned, owned by the caller and alive as
+    // long as the VM) at guest-physical `gpa`, outside RAM: device memory such as the display's
+    // linear framebuffer. With `log_dirty` KVM records the pages the guest writes
+    // (KVM_MEM_LOG_DIRTY_PAGES, api.rst 4.35) for get_dirty_log(). Returns the slot's number, or
+    // an error if KVM refuses (overlap with another slot, no free slot). Any thread; the slot is
+    // taken from the top of KVM_CAP_NR_MEMSLOTS so RAM slots (from 0 up) never meet it.
+    Result<uint32_t> add_device_memory(uint64_t gpa, uint8_t* host, uint64_t size, bool log_dirty);
+    // Moves device-memory slot `slot` to guest-physical `gpa` (a PCI BAR the guest reprogrammed),
+    // or unmaps it (nullopt: the guest turned memory decoding off): deletes and re-adds it, as KVM
+    // cannot move a slot in place (api.rst 4.35). Returns an error if KVM refuses; the slot is
+    // then unmapped. Any thread.
+    Result<void> move_device_memory(uint32_t slot, std::optional<uint64_t> gpa);
+    // KVM_GET_DIRTY_LOG (api.rst 4.8): fills `bitmap` with the pages of device-memory slot `slot`
+    // written since the last call (bit i of word i / 64 = page i) and starts a new interval.
+    // `bitmap` must hold at least one bit per page of the slot. Any thread.
+    Result<void> get_dirty_log(uint32_t slot, std::span<uint64_t> bitmap) const;
+
     int system_fd() const { return kvm_fd_.get(); }
     int vm_fd() const { return vm_fd_.get(); }
     size_t vcpu_mmap_size() const { return vcpu_mmap_size_; }
@@ -69,6 +89,15 @@ private:
     std::vector<kvm_cpuid_entry2> cpuid_;
 
     MemorySlots slots_;
+    struct DeviceSlot {
+        uint64_t gpa = 0;
+        uint8_t* host = nullptr;
+        uint64_t size = 0;
+        uint32_t flags = 0;
+        bool mapped = false;
+    };
+    std::mutex device_slots_mutex_;  // a leaf lock; guards device_slots_
+    std::map<uint32_t, DeviceSlot> device_slots_;
 };
 
 }  // namespace svm

@@ -26,6 +26,36 @@ struct BootInfoInputs {
     std::span<const uint8_t> acpi_rsdp;     // the 36-byte RSDP for Multiboot 2 tags 14/15; or empty
 };
 
+// The display adapter of the machine, as a Multiboot loader needs to know it to promise the kernel
+// a video mode (Multiboot 0.6.96 section 3.1.4, Multiboot 2.0 section 3.1.10). svm's adapter is
+// the Bochs VBE ("std VGA") device: a linear framebuffer plus VGA text mode at 0xB8000.
+struct DisplayCaps {
+    uint64_t lfb_address = 0xFD000000;              // guest-physical base of the linear framebuffer
+    uint64_t lfb_size = 16ull << 20;                // bytes of framebuffer memory
+    uint32_t max_width = 2560;                      // pixels
+    uint32_t max_height = 1600;                     // pixels
+    std::vector<uint32_t> bpps{8, 15, 16, 24, 32};  // supported bits per pixel
+    // The mode given to a kernel that states no preference (GRUB's "auto" gfxpayload).
+    uint32_t default_width = 1024;  // pixels
+    uint32_t default_height = 768;  // pixels
+    uint32_t default_bpp = 32;
+};
+
+// The video mode a Multiboot kernel was promised. The machine programs it into the display
+// adapter before the guest's first instruction.
+struct VideoMode {
+    enum class Kind {
+        EgaText,  // VGA text mode 3: 80x25 characters of 2 bytes at 0xB8000
+        Linear,   // a linear framebuffer (DisplayCaps::lfb_address)
+    };
+    Kind kind = Kind::EgaText;
+    uint32_t width = 0;    // pixels (Linear) or characters (EgaText)
+    uint32_t height = 0;   // pixels (Linear) or characters (EgaText)
+    uint32_t bpp = 0;      // bits per pixel; 16 for EgaText (character and attribute bytes)
+    uint32_t pitch = 0;    // bytes from one line (pixel row or character row) to the next
+    uint64_t address = 0;  // guest-physical address of the first byte
+};
+
 struct KernelImage {
     std::string format;  // "flat", "elf64", "elf32", "multiboot1", "multiboot2"
     CpuMode mode = CpuMode::Real;
@@ -48,6 +78,10 @@ struct KernelImage {
     std::function<Result<void>(GuestMemory&, const BootInfoInputs&)> boot_info_writer;
     // Where svm's own structures go (plan_boot_layout over `loaded`); set by the caller.
     BootLayout layout;
+    // Multiboot only: the video mode the boot information promises, which the machine must set
+    // up before the guest starts; nullopt when the kernel asked for none (the display stays in
+    // VGA text mode) or the machine has no display.
+    std::optional<VideoMode> video;
 };
 
 struct LoadOptions {
@@ -62,6 +96,9 @@ struct LoadOptions {
         std::string args;  // the module's string: "PATH ARGS" as GRUB passes it
     };
     std::vector<Module> modules;
+    // The machine's display adapter; nullopt when the machine has none. A Multiboot kernel that
+    // requires a framebuffer is then refused, one that merely prefers one boots without.
+    std::optional<DisplayCaps> display;
 };
 
 // Detects the format of `file` (Multiboot 2 / Multiboot 1 header within the first 32 KiB, then

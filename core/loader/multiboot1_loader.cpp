@@ -2,6 +2,7 @@
 
 #include <svm/machine.h>
 
+#include <cstring>
 #include <memory>
 
 #include "core/loader/boot_info_blob.h"
@@ -11,6 +12,7 @@
 #include "core/loader/memory_map.h"
 #include "core/loader/multiboot_abi.h"
 #include "core/loader/multiboot_kernel.h"
+#include "core/loader/video_mode.h"
 
 namespace svm {
 
@@ -33,8 +35,8 @@ Result<std::optional<uint64_t>> find_multiboot1_header(std::span<const uint8_t> 
 }
 
 // Multiboot 0.6.96 section 3.1.2: bits 0-15 are requirements. svm honours bit 0 (modules are
-// always page-aligned) and bit 1 (memory information is always provided); bit 2 (video mode)
-// is accepted but ignored because svm has no display (see docs/loaders.md).
+// always page-aligned), bit 1 (memory information is always provided) and bit 2 (video mode:
+// set on a machine with a display, accepted and ignored on one without, see docs/loaders.md).
 static Result<void> check_required_flags(uint32_t flags) {
     constexpr uint32_t supported =
         mb1::kFlagPageAlignModules | mb1::kFlagMemoryInfo | mb1::kFlagVideoMode;
@@ -46,11 +48,63 @@ static Result<void> check_required_flags(uint32_t flags) {
     return {};
 }
 
+// Section 3.1.4: the mode for the graphics fields of the header at `header_offset`, as GRUB
+// (grub-core/loader/i386/multiboot_mbi.c) sets it: mode_type 1 gets EGA text, 0 the closest
+// graphics mode. Returns nullopt without the video flag (bit 2) or a display, and an error for
+// a header too short for the fields or another mode_type (GRUB refuses those too).
+static Result<std::optional<VideoMode>> choose_multiboot1_video(
+    const CheckedReader& reader, uint64_t header_offset, uint32_t flags,
+    const std::optional<DisplayCaps>& display) {
+    if (!(flags & mb1::kFlagVideoMode) || !display) return std::nullopt;
+    auto video = reader.read<mb1::HeaderVideo>(header_offset + mb1::kHeaderVideoOffset);
+    if (!video)
+        return error(
+            "Multiboot header with the video mode flag (bit 2) is truncated: its graphics "
+            "fields end at header offset {}, past the end of the file",
+            mb1::kHeaderVideoOffset + sizeof(mb1::HeaderVideo));
+    switch (video->mode_type) {
+        case mb1::kModeLinear:
+            return choose_video_mode(video->width, video->height, video->depth, false, *display);
+        case mb1::kModeEgaText:
+            return choose_video_mode(0, 0, 0, true, *display);
+        default:
+            return error(
+                "Multiboot header video mode_type {} is neither 0 (linear graphics) nor 1 (EGA "
+                "text)",
+                video->mode_type);
+    }
+}
+
+// Section 3.3, flags bit 12: the framebuffer fields of `info` for `mode`. An 8 bpp palette is
+// appended to `blob` and pointed to by color_info.
+static void fill_framebuffer(mb1::Info& info, BootInfoBlob& blob, const VideoMode& mode) {
+    FramebufferType type = framebuffer_type(mode);
+    info.flags |= mb1::kInfoFramebuffer;
+    info.framebuffer_addr = mode.address;
+    info.framebuffer_pitch = mode.pitch;
+    info.framebuffer_width = mode.width;
+    info.framebuffer_height = mode.height;
+    info.framebuffer_bpp = static_cast<uint8_t>(mode.bpp);
+    info.framebuffer_type = static_cast<uint8_t>(type);
+    if (type == FramebufferType::Rgb) {
+        RgbLayout layout = rgb_layout(mode.bpp);
+        static_assert(sizeof(layout) == sizeof(info.color_info));
+        std::memcpy(info.color_info, &layout, sizeof(layout));
+    } else if (type == FramebufferType::Indexed) {
+        const auto& palette = vga_default_palette();
+        uint32_t address = blob.address(blob.append_obj(palette));  // framebuffer_palette_addr
+        auto colors = static_cast<uint16_t>(palette.size());        // ..._palette_num_colors
+        std::memcpy(info.color_info, &address, sizeof(address));
+        std::memcpy(info.color_info + 4, &colors, sizeof(colors));
+    }
+}
+
 // Section 3.3: the information structure first, then what it points to. `cmdline` is the whole
 // command line (kernel name first).
 static Result<void> write_info(const MultibootKernel& kernel, std::span<const uint8_t> file,
                                const std::vector<PlacedModule>& modules, const std::string& cmdline,
-                               GuestMemory& memory, const BootInfoInputs& in) {
+                               const std::optional<VideoMode>& video, GuestMemory& memory,
+                               const BootInfoInputs& in) {
     BootInfoBlob blob(in.address, in.capacity);
     mb1::Info info{};
     size_t info_offset = blob.append_obj(info);
@@ -78,6 +132,16 @@ static Result<void> write_info(const MultibootKernel& kernel, std::span<const ui
         blob.append_obj(mb1::MmapEntry{20, range.base, range.length, type});
     }
     info.mmap_length = blob.address(blob.size()) - info.mmap_addr;
+
+    // Bit 11 (VBE) stays clear: svm has no VBE BIOS whose control and mode information blocks
+    // it could point to.
+    if (video) {
+        if (frame_overlaps_ram(*video, in.memory_map))
+            return error(
+                "the framebuffer at {:#x} overlaps guest RAM; give the machine less memory",
+                video->address);
+        fill_framebuffer(info, blob, *video);
+    }
 
     if (kernel.elf) {
         auto table = elf_section_table(*kernel.elf, file);
@@ -109,6 +173,7 @@ Result<KernelImage> load_multiboot1(const std::string& path, std::span<const uin
     CheckedReader reader(file);
     uint32_t flags = *reader.read<uint32_t>(header_offset + 4);  // find_multiboot1_header checked
     TRY(check_required_flags(flags));
+    auto video = TRY(choose_multiboot1_video(reader, header_offset, flags, options.display));
 
     std::optional<AoutKludge> kludge;
     std::optional<uint32_t> entry_addr;
@@ -140,10 +205,11 @@ Result<KernelImage> load_multiboot1(const std::string& path, std::span<const uin
     // The information is written once svm knows where its areas go (write_boot_info); keep a
     // copy of the file for the ELF section table.
     auto copy = std::make_shared<const std::vector<uint8_t>>(file.begin(), file.end());
+    image.video = video;
     image.boot_info_writer = [kernel, copy, modules,
-                              cmdline = multiboot1_cmdline(path, options.cmdline)](
-                                 GuestMemory& memory, const BootInfoInputs& in) {
-        return write_info(kernel, *copy, modules, cmdline, memory, in);
+                              cmdline = multiboot1_cmdline(path, options.cmdline),
+                              video](GuestMemory& memory, const BootInfoInputs& in) {
+        return write_info(kernel, *copy, modules, cmdline, video, memory, in);
     };
     return image;
 }

@@ -19,9 +19,12 @@ Result<std::optional<uint64_t>> find_multiboot1_header(std::span<const uint8_t> 
 
 // Loads the Multiboot 1 kernel whose header is at `header_offset` and its modules. Returns the
 // image (mode Protected, EAX 0x2BADB002, a boot_info_writer for the information, whose command
-// line is multiboot1_cmdline(path, options.cmdline)), or an error naming the problem: a required
-// feature svm does not support, a truncated header, bad a.out-kludge fields, an image that is not
-// ELF without the kludge, unreadable modules. The writer fails if the information exceeds its area.
+// line is multiboot1_cmdline(path, options.cmdline); `video` set when header flags bit 2 asks
+// for a video mode and options.display is set, and then described by info flags bit 12), or an
+// error naming the problem: a required feature svm does not support, a truncated header, an
+// unknown video mode_type, bad a.out-kludge fields, an image that is not ELF without the kludge,
+// unreadable modules. The writer fails if the information exceeds its area or the framebuffer
+// overlaps RAM.
 Result<KernelImage> load_multiboot1(const std::string& path, std::span<const uint8_t> file,
                                     uint64_t header_offset, GuestMemory& memory,
                                     const LoadOptions& options);

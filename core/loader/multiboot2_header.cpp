@@ -79,6 +79,11 @@ static Result<void> parse_info_request(std::span<const uint8_t> body, bool optio
     CheckedReader reader(body);
     for (uint64_t offset = 0; offset + 4 <= body.size(); offset += 4) {
         uint32_t type = *reader.read<uint32_t>(offset);
+        if (type == mb2::kInfoFramebuffer) {  // provided if the machine has a display
+            header.requests_framebuffer_info = true;
+            if (!optional) header.requires_framebuffer_info = true;
+            continue;
+        }
         if (optional) continue;
         if (!provides(type))
             return error(
@@ -128,11 +133,13 @@ static Result<void> parse_tag(const mb2::HeaderTag& tag, CheckedReader tag_bytes
         }
         case mb2::kHeaderTagConsoleFlags:
             return {};  // svm's console is the serial port
-        case mb2::kHeaderTagFramebuffer:
-            if (optional) return {};
-            return error(
-                "Multiboot 2 header requires a framebuffer (tag type 5), but svm has "
-                "no display; mark the tag optional");
+        case mb2::kHeaderTagFramebuffer: {
+            auto framebuffer = tag_bytes.read<mb2::FramebufferTag>(0);
+            if (!framebuffer) return too_small(sizeof(mb2::FramebufferTag));
+            header.framebuffer = FramebufferRequest{framebuffer->width, framebuffer->height,
+                                                    framebuffer->depth, !optional};
+            return {};
+        }
         case mb2::kHeaderTagModuleAlign:
             header.page_align_modules = true;
             return {};

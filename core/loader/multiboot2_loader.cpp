@@ -12,6 +12,7 @@
 #include "core/loader/multiboot2_header.h"
 #include "core/loader/multiboot_abi.h"
 #include "core/loader/multiboot_kernel.h"
+#include "core/loader/video_mode.h"
 
 namespace svm {
 
@@ -42,12 +43,37 @@ private:
     BootInfoBlob& blob_;
 };
 
+// Section 3.6.12: the framebuffer information tag for `mode`, with the colour information its
+// type needs (RGB field positions, or the VGA default palette for 8 bpp).
+void append_framebuffer_tag(TagWriter& tags, BootInfoBlob& blob, const VideoMode& mode) {
+    blob.align(8);
+    FramebufferType type = framebuffer_type(mode);
+    mb2::FramebufferInfoCommon common{};
+    common.tag = {mb2::kInfoFramebuffer, 0};
+    common.framebuffer_addr = mode.address;
+    common.framebuffer_pitch = mode.pitch;
+    common.framebuffer_width = mode.width;
+    common.framebuffer_height = mode.height;
+    common.framebuffer_bpp = static_cast<uint8_t>(mode.bpp);
+    common.framebuffer_type = static_cast<uint8_t>(type);
+    size_t tag = blob.append_obj(common);
+    if (type == FramebufferType::Rgb) {
+        blob.append_obj(rgb_layout(mode.bpp));
+    } else if (type == FramebufferType::Indexed) {
+        const auto& palette = vga_default_palette();
+        blob.append_obj(static_cast<uint16_t>(palette.size()));  // framebuffer_palette_num_colors
+        blob.append_obj(palette);
+    }
+    tags.end(tag);
+}
+
 // `cmdline` is the --cmdline text alone: GRUB 2's `multiboot2 FILE ARGS` skips the file name
 // (grub-core/loader/multiboot.c, grub_cmd_multiboot: "Skip filename", init_mbi(argc - 1, argv +
 // 1)).
 Result<void> write_info(const MultibootKernel& kernel, const Multiboot2Header& header,
                         std::span<const uint8_t> file, const std::vector<PlacedModule>& modules,
-                        uint32_t load_base, const std::string& cmdline, GuestMemory& memory,
+                        uint32_t load_base, const std::string& cmdline,
+                        const std::optional<VideoMode>& video, GuestMemory& memory,
                         const BootInfoInputs& in) {
     BootInfoBlob blob(in.address, in.capacity);
     TagWriter tags(blob);
@@ -76,6 +102,14 @@ Result<void> write_info(const MultibootKernel& kernel, const Multiboot2Header& h
         blob.append_obj(
             mb2::MmapEntry{range.base, range.length, range.type == SVM_MEM_RAM ? 1u : 2u, 0});
     tags.end(mmap);
+
+    if (video) {
+        if (frame_overlaps_ram(*video, in.memory_map))
+            return error(
+                "the framebuffer at {:#x} overlaps guest RAM; give the machine less memory",
+                video->address);
+        append_framebuffer_tag(tags, blob, *video);
+    }
 
     // ACPI (sections 3.6.15, 3.6.16): copies of the RSDP, version 1 (20 bytes) and 2 (36 bytes).
     if (in.acpi_rsdp.size() >= 36) {
@@ -125,11 +159,39 @@ Result<void> write_info(const MultibootKernel& kernel, const Multiboot2Header& h
     return blob.commit(memory);
 }
 
+// The video mode a Multiboot 2 kernel gets, as GRUB 2 decides it (grub-core/loader/
+// multiboot_mbi2.c): a framebuffer tag (section 3.1.10) asks for a graphics mode, which GRUB
+// sets even if the tag is optional, its sizes being preferences; without one, a request for the
+// framebuffer information tag gets the EGA text console that is already on the screen. Returns
+// nullopt when the kernel asks for neither or the machine has no display, and an error when a
+// non-optional framebuffer or framebuffer information request meets a machine without one.
+Result<std::optional<VideoMode>> choose_multiboot2_video(
+    const Multiboot2Header& header, const std::optional<DisplayCaps>& display) {
+    if (!display) {
+        if (header.framebuffer && header.framebuffer->required)
+            return error(
+                "Multiboot 2 header requires a framebuffer (tag type 5), but svm has no "
+                "display; mark the tag optional");
+        if (header.requires_framebuffer_info)
+            return error(
+                "Multiboot 2 information request asks for tag type 8 (framebuffer "
+                "information), which svm provides only on a machine with a display; mark the "
+                "request optional");
+        return std::nullopt;
+    }
+    if (header.framebuffer)
+        return choose_video_mode(header.framebuffer->width, header.framebuffer->height,
+                                 header.framebuffer->depth, false, *display);
+    if (header.requests_framebuffer_info) return choose_video_mode(0, 0, 0, true, *display);
+    return std::nullopt;
+}
+
 }  // namespace
 
 Result<KernelImage> load_multiboot2(std::span<const uint8_t> file, uint64_t header_offset,
                                     GuestMemory& memory, const LoadOptions& options) {
     auto header = TRY(parse_multiboot2_header(file, header_offset));
+    auto video = TRY(choose_multiboot2_video(header, options.display));
     ImagePlacer placer(memory);
     auto kernel =
         TRY(load_multiboot_kernel(file, header_offset, header.address, header.entry_addr, placer));
@@ -149,9 +211,10 @@ Result<KernelImage> load_multiboot2(std::span<const uint8_t> file, uint64_t head
     // Written once svm knows where its areas go (write_boot_info); the writer keeps a copy of the
     // file for the ELF section table.
     auto copy = std::make_shared<const std::vector<uint8_t>>(file.begin(), file.end());
-    image.boot_info_writer = [kernel, header, copy, modules, load_base, cmdline = options.cmdline](
-                                 GuestMemory& memory, const BootInfoInputs& in) {
-        return write_info(kernel, header, *copy, modules, load_base, cmdline, memory, in);
+    image.video = video;
+    image.boot_info_writer = [kernel, header, copy, modules, load_base, cmdline = options.cmdline,
+                              video](GuestMemory& memory, const BootInfoInputs& in) {
+        return write_info(kernel, header, *copy, modules, load_base, cmdline, video, memory, in);
     };
     return image;
 }

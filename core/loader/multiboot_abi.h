@@ -4,6 +4,7 @@
 // fields are not naturally aligned are packed.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace svm::mb1 {
@@ -33,6 +34,18 @@ struct Header {
 };
 static_assert(sizeof(Header) == 32);
 
+// The graphics fields at header offset 32 (section 3.1.4), valid if flags bit 2 is set whether
+// or not bit 16 is.
+constexpr uint64_t kHeaderVideoOffset = 32;
+struct HeaderVideo {
+    uint32_t mode_type;  // 0 linear graphics, 1 EGA text
+    uint32_t width;      // pixels or characters; 0 = no preference
+    uint32_t height;     // pixels or characters; 0 = no preference
+    uint32_t depth;      // bits per pixel in graphics, 0 in text mode; 0 = no preference
+};
+constexpr uint32_t kModeLinear = 0;
+constexpr uint32_t kModeEgaText = 1;
+
 // Boot information flags (section 3.3).
 constexpr uint32_t kInfoMemory = 1u << 0;
 constexpr uint32_t kInfoCmdline = 1u << 2;
@@ -40,6 +53,8 @@ constexpr uint32_t kInfoMods = 1u << 3;
 constexpr uint32_t kInfoElfSections = 1u << 5;
 constexpr uint32_t kInfoMemoryMap = 1u << 6;
 constexpr uint32_t kInfoBootLoaderName = 1u << 9;
+constexpr uint32_t kInfoVbe = 1u << 11;
+constexpr uint32_t kInfoFramebuffer = 1u << 12;
 
 struct Info {
     uint32_t flags;
@@ -60,9 +75,25 @@ struct Info {
     uint32_t config_table;
     uint32_t boot_loader_name;  // bit 9
     uint32_t apm_table;
-    uint8_t vbe_and_framebuffer[44];  // bits 11 and 12; svm has no video
-};
-static_assert(sizeof(Info) == 116);
+    uint32_t vbe_control_info;  // bit 11 (VBE): svm has no VBE BIOS and leaves these 0
+    uint32_t vbe_mode_info;
+    uint16_t vbe_mode;
+    uint16_t vbe_interface_seg;
+    uint16_t vbe_interface_off;
+    uint16_t vbe_interface_len;
+    uint64_t framebuffer_addr;  // bit 12
+    uint32_t framebuffer_pitch;
+    uint32_t framebuffer_width;
+    uint32_t framebuffer_height;
+    uint8_t framebuffer_bpp;
+    uint8_t framebuffer_type;  // 0 indexed, 1 RGB, 2 EGA text
+    // Type 0: u32 framebuffer_palette_addr, u16 framebuffer_palette_num_colors. Type 1: red,
+    // green, blue field position and mask size, a byte each.
+    uint8_t color_info[6];
+} __attribute__((packed));
+static_assert(sizeof(Info) == 116 && offsetof(Info, vbe_control_info) == 72 &&
+              offsetof(Info, framebuffer_addr) == 88 && offsetof(Info, framebuffer_bpp) == 108 &&
+              offsetof(Info, color_info) == 110);
 
 struct Module {
     uint32_t mod_start;
@@ -132,6 +163,14 @@ struct EntryAddressTag {
     uint32_t entry_addr;
 };
 
+// Section 3.1.10: the preferred graphics mode; 0 = no preference.
+struct FramebufferTag {
+    HeaderTag tag;
+    uint32_t width;   // pixels
+    uint32_t height;  // pixels
+    uint32_t depth;   // bits per pixel
+};
+
 // Boot information tag types (section 3.6).
 enum InfoTagType : uint32_t {
     kInfoEnd = 0,
@@ -169,6 +208,23 @@ struct MmapEntry {
     uint32_t type;  // 1 available RAM, 2 reserved
     uint32_t reserved;
 };
-static_assert(sizeof(MmapEntry) == 24 && sizeof(AddressTag) == 24 && sizeof(EntryAddressTag) == 12);
+static_assert(sizeof(MmapEntry) == 24 && sizeof(AddressTag) == 24 &&
+              sizeof(EntryAddressTag) == 12 && sizeof(FramebufferTag) == 20);
+
+// Section 3.6.12, the fixed part of the framebuffer information tag (type 8). The specification
+// text shows `reserved` as a u8; GRUB's multiboot2.h has a u16, so the colour information starts
+// at offset 32, and kernels follow GRUB.
+struct FramebufferInfoCommon {
+    InfoTag tag;
+    uint64_t framebuffer_addr;
+    uint32_t framebuffer_pitch;
+    uint32_t framebuffer_width;
+    uint32_t framebuffer_height;
+    uint8_t framebuffer_bpp;
+    uint8_t framebuffer_type;  // 0 indexed (u16 palette_num_colors, then 3-byte colours),
+                               // 1 RGB (6 bytes of field positions and mask sizes), 2 EGA text
+    uint16_t reserved;
+};
+static_assert(sizeof(FramebufferInfoCommon) == 32);
 
 }  // namespace svm::mb2

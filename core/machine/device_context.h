@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -21,7 +22,20 @@
 namespace svm {
 
 class Hpet;
+class I8042;
+class PciBus;
+class StdVgaScreen;
 class TextScreen;
+
+// Device memory mapped into the guest (DeviceContext::map_device_memory). Thread-safe.
+struct DeviceMemoryMapping {
+    // Maps the memory at a new guest-physical address, or unmaps it (nullopt). Returns an error if
+    // KVM refuses (the memory is then unmapped).
+    std::function<Result<void>(std::optional<uint64_t> gpa)> move;
+    // KVM_GET_DIRTY_LOG: fills one bit per 4 KiB page written since the last call; false if the
+    // memory is unmapped or KVM refused.
+    std::function<bool(std::span<uint64_t> bitmap)> dirty_log;
+};
 
 struct DeviceContext {
     const MachineConfig& config;
@@ -51,12 +65,26 @@ struct DeviceContext {
     // after every vCPU stopped, in reverse order of insertion. A bus keeps its devices alive
     // itself.
     std::vector<std::shared_ptr<void>>& owned;
+    // The video mode the loader promised a Multiboot kernel (KernelImage::video): the display
+    // sets it before the first instruction. nullopt: VGA text.
+    std::optional<VideoMode> boot_video = std::nullopt;
+    // Maps host memory `host` (page-aligned, alive as long as the machine) at guest-physical
+    // `gpa` as device memory with dirty-page logging (a framebuffer). Empty in unit tests: the
+    // memory then exists for the host side only.
+    std::function<Result<DeviceMemoryMapping>(uint64_t gpa, std::span<uint8_t> host)>
+        map_device_memory = {};
 };
 
 // What the PC device families give the rest of svm (the debugger's `monitor screen`, the run
 // summary). Null where a family is not wired.
 struct PcDevices {
     std::shared_ptr<TextScreen> text_screen;
+    // The PCI bus (platform family); the display adds its function to it.
+    std::shared_ptr<PciBus> pci;
+    // The i8042 (input family): VNC keys and mouse go to it.
+    std::shared_ptr<I8042> i8042;
+    // What viewers and screenshots show (display family).
+    std::shared_ptr<StdVgaScreen> screen;
     // The HPET: in legacy replacement mode it owns IRQ 8, and the RTC is disconnected from it.
     std::shared_ptr<Hpet> hpet;
 };

@@ -13,6 +13,9 @@
 #include <cstring>
 #include <filesystem>
 
+#include "core/display/display_hub.h"
+#include "core/display/png_writer.h"
+#include "core/display/std_vga_screen.h"
 #include "core/kvm/data_breakpoint_probe.h"
 #include "core/loader/host_file.h"
 #include "core/log.h"
@@ -24,6 +27,7 @@
 #include "devices/debug_console.h"
 #include "devices/debug_exit.h"
 #include "devices/display/text_screen.h"
+#include "devices/legacy/i8042.h"
 #include "devices/uart16550.h"
 
 namespace svm {
@@ -57,7 +61,8 @@ Result<std::vector<uint8_t>> read_kernel(const std::string& path, uint64_t ram_s
 
 }  // namespace
 
-Result<std::unique_ptr<Machine>> Machine::create(const MachineConfig& config) {
+Result<std::unique_ptr<Machine>> Machine::create(const MachineConfig& config,
+                                                 std::shared_ptr<DisplayHub> display_hub) {
     if (config.memory_size < kMinMemory || config.memory_size > kMaxMemory ||
         config.memory_size % 4096)
         return with_exit_code(Error{fmt::format("memory size {:#x} must be a multiple of 4 KiB "
@@ -103,6 +108,18 @@ Result<std::unique_ptr<Machine>> Machine::create(const MachineConfig& config) {
                         m->stopping_, static_cast<int>(m->vcpus_.size()), m->debugger_.get(),
                         /*svm_hypercall_port=*/config.compat != "mini-kvm",
                         /*triple_fault_resets=*/config.triple_fault_resets});
+    if (display_hub && m->pc_.screen) {
+        // Viewers (--vnc) see this machine's screen and type into its i8042 from now on.
+        InputSink input;
+        if (auto i8042 = m->pc_.i8042) {
+            input.key = [i8042](KeyEvent event) { i8042->press_keys(std::span(&event, 1)); };
+            input.pointer = [i8042](int dx, int dy, uint8_t buttons, int dz) {
+                i8042->move_mouse(dx, dy, buttons, dz);
+            };
+        }
+        display_hub->attach(m->pc_.screen, std::move(input));
+        m->display_hub_ = std::move(display_hub);
+    }
     return m;
 }
 
@@ -114,6 +131,8 @@ void Machine::stop_vcpus() {
 }
 
 Machine::~Machine() {
+    // Viewers keep the last picture; nothing of this machine is used once it is detached.
+    if (display_hub_) display_hub_->detach();
     // A vCPU waiting for room in the console buffer must not hold up its own stop.
     if (console_) console_->stop_waiting();
     // vCPUs first: a server thread waiting in run_on_thread gets its answer as they drain.
@@ -153,6 +172,13 @@ Result<void> Machine::create_debugger() {
                           data_breakpoints,
                           std::move(screen_text)};
     // monitor info mtree / devices / exits / system_reset (core/debug/monitor/).
+    // monitor screendump FILE: the screen as viewers see it, as a PNG file.
+    if (auto screen = pc_.screen)
+        deps.screendump = [screen](const std::string& path) {
+            if (auto r = write_png(path, screen->picture()); !r)
+                return fmt::format("screendump: {}\n", r.error().message);
+            return fmt::format("screendump: wrote {}\n", path);
+        };
     deps.memory_map = [this] { return memory_map_; };
     deps.devices = [this] { return device_entries_; };
     deps.exit_table = [this] { return stats_.format_table(); };
@@ -255,7 +281,27 @@ DeviceContext Machine::device_context() {
         config_.cpus,
         [this] { return memory_map_; },
         owned_,
+        image_.video,
+        [this](uint64_t gpa, std::span<uint8_t> host) { return map_device_memory(gpa, host); },
     };
+}
+
+Result<DeviceMemoryMapping> Machine::map_device_memory(uint64_t gpa, std::span<uint8_t> host) {
+    const uint32_t slot = TRY(kvm_->add_device_memory(gpa, host.data(), host.size(), true));
+    // The slot exists while this Machine does (Kvm lives as long as it).
+    Kvm* kvm = kvm_.get();
+    auto mapped = std::make_shared<std::atomic<bool>>(true);
+    DeviceMemoryMapping mapping;
+    mapping.move = [kvm, slot, mapped](std::optional<uint64_t> to) -> Result<void> {
+        auto r = kvm->move_device_memory(slot, to);
+        mapped->store(r.has_value() && to.has_value(), std::memory_order_release);
+        return r;
+    };
+    mapping.dirty_log = [kvm, slot, mapped](std::span<uint64_t> bitmap) {
+        return mapped->load(std::memory_order_acquire) &&
+               kvm->get_dirty_log(slot, bitmap).has_value();
+    };
+    return mapping;
 }
 
 bool Machine::record_outcome(RunOutcome outcome) {
@@ -322,6 +368,10 @@ RunOutcome Machine::run() {
                                 std::chrono::duration<double>(*config_.timeout_seconds)))
             : std::nullopt;
     pollfd fds[2] = {{stop_fd_.get(), POLLIN, 0}, {signal_fd.get(), POLLIN, 0}};
+    // With a viewer possibly looking (--vnc), a guest that halted for good stays on screen until
+    // the user ends svm or --timeout expires, as under QEMU; the run then ends with the halt's
+    // own outcome and exit code (docs/display.md).
+    std::optional<RunOutcome> held_halt;
     for (;;) {
         // With KVM's in-kernel APIC a halted vCPU sleeps inside KVM, so svm looks every
         // kHaltCheckMs whether every vCPU sleeps for good (HLT with interrupts off, or waiting
@@ -336,11 +386,26 @@ RunOutcome Machine::run() {
         int r = poll(fds, signal_fd ? 2 : 1, timeout_ms);
         if (r < 0 && errno == EINTR) continue;
         if (r == 0 && !deadline_first) {
+            if (held_halt) continue;
             if (auto halted = check_all_halted()) {
+                if (config_.keep_screen_after_halt) {
+                    log::info("{}; the screen stays on VNC until svm is ended (Ctrl-C){}",
+                              halted->summary, deadline ? " or --timeout expires" : "");
+                    held_halt = std::move(halted);
+                    continue;
+                }
                 request_stop(std::move(*halted));
                 break;
             }
             continue;
+        }
+        if (held_halt && (r == 0 || (fds[1].revents & POLLIN))) {
+            if (fds[1].revents & POLLIN) {
+                signalfd_siginfo info{};
+                [[maybe_unused]] ssize_t n = ::read(signal_fd.get(), &info, sizeof info);
+            }
+            request_stop(std::move(*held_halt));
+            break;
         }
         if (r == 0) {
             // What the guest was polling where no device is, if anything (unclaimed_report.h).

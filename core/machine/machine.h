@@ -33,6 +33,7 @@
 
 namespace svm {
 
+class DisplayHub;
 class Uart16550;
 
 class Machine {
@@ -48,7 +49,10 @@ public:
     // Builds the machine: reads and loads the kernel, opens KVM, creates devices and vCPUs.
     // Returns an error whose exit_code says whether the kernel, the host or the command line was
     // at fault.
-    static Result<std::unique_ptr<Machine>> create(const MachineConfig& config);
+    // With `display_hub` the machine's screen and keyboard/mouse are attached to it (the VNC
+    // server's source) until the machine is destroyed.
+    static Result<std::unique_ptr<Machine>> create(const MachineConfig& config,
+                                                   std::shared_ptr<DisplayHub> display_hub = {});
     ~Machine();
 
     // Runs the guest until it exits, crashes, halts for good, the timeout expires or svm gets
@@ -69,6 +73,8 @@ private:
     Result<void> create_devices();
     // The context the PC device families (core/machine/pc/) are wired through.
     DeviceContext device_context();
+    // DeviceContext::map_device_memory on this machine's KVM VM.
+    Result<DeviceMemoryMapping> map_device_memory(uint64_t gpa, std::span<uint8_t> host);
     // Writes what svm hands the guest once every device exists: the machine table
     // (machine_boot.cpp).
     Result<void> write_boot_tables();
@@ -111,6 +117,7 @@ private:
     std::vector<std::function<void(const RunOutcome&)>> at_end_;  // see DeviceContext
     PcDevices pc_;
     std::vector<std::shared_ptr<void>> owned_;  // see DeviceContext::owned
+    std::shared_ptr<DisplayHub> display_hub_;   // attached to pc_.screen; detached first
     std::vector<svm_mem_range> memory_map_;     // written by write_boot_tables()  // what the PC
                                                 // device families expose to the rest of svm
 

@@ -8,12 +8,15 @@
 
 #include "core/loader/image_placer.h"
 #include "core/loader/memory_map.h"
+#include "core/loader/video_mode.h"
 #include "core/log.h"
 #include "core/machine/bios_tables.h"
 #include "core/machine/boot_cpu.h"
 #include "core/machine/machine.h"
 #include "core/machine/machine_table.h"
 #include "core/machine/mp_table.h"
+#include "core/machine/pc/pc_layout.h"
+#include "devices/display/bochs_vbe.h"
 
 namespace svm {
 
@@ -43,7 +46,15 @@ Result<void> load_raw_file(const MachineConfig::LoadFile& file, ImagePlacer& pla
 
 Result<void> Machine::load(std::span<const uint8_t> kernel) {
     // 1. Everything the user asked to load: kernel segments, modules, raw files.
-    image_ = TRY(with_context(place_kernel(config_.kernel_path, kernel, memory_, config_.load),
+    // The machine's display adapter, for Multiboot video requests (docs/loaders.md, "Video").
+    LoadOptions options = config_.load;
+    DisplayCaps display;
+    display.lfb_address = pc::kLfbBase;
+    display.lfb_size = pc::kLfbSize;
+    display.max_width = BochsVbe::kMaxWidth;
+    display.max_height = BochsVbe::kMaxHeight;
+    options.display = display;
+    image_ = TRY(with_context(place_kernel(config_.kernel_path, kernel, memory_, options),
                               config_.kernel_path));
     if (!config_.load_files.empty()) {
         ImagePlacer placer(memory_);
@@ -70,6 +81,39 @@ Result<void> Machine::load(std::span<const uint8_t> kernel) {
     return {};
 }
 
+namespace {
+
+// The machine table's record of the display mode at entry (<svm/machine.h> svm_framebuffer): the
+// same description Multiboot's framebuffer fields give (core/loader/video_mode.h).
+static_assert(uint8_t(FramebufferType::Indexed) == SVM_FB_INDEXED &&
+              uint8_t(FramebufferType::Rgb) == SVM_FB_RGB &&
+              uint8_t(FramebufferType::EgaText) == SVM_FB_TEXT);
+
+svm_framebuffer boot_display(const std::optional<VideoMode>& video) {
+    VideoMode mode =
+        video.value_or(VideoMode{VideoMode::Kind::EgaText, kEgaTextColumns, kEgaTextRows, 16,
+                                 kEgaTextColumns * 2, kEgaTextAddress});
+    svm_framebuffer fb{};
+    fb.address = mode.address;
+    fb.width = mode.width;
+    fb.height = mode.height;
+    fb.pitch = mode.pitch;
+    fb.bpp = static_cast<uint8_t>(mode.bpp);
+    fb.type = static_cast<uint8_t>(framebuffer_type(mode));
+    if (framebuffer_type(mode) == FramebufferType::Rgb) {
+        const RgbLayout layout = rgb_layout(mode.bpp);
+        fb.red_position = layout.red_position;
+        fb.red_size = layout.red_size;
+        fb.green_position = layout.green_position;
+        fb.green_size = layout.green_size;
+        fb.blue_position = layout.blue_position;
+        fb.blue_size = layout.blue_size;
+    }
+    return fb;
+}
+
+}  // namespace
+
 Result<void> Machine::write_boot_tables() {
     MachineDescription desc;
     desc.ram_size = memory_.size();
@@ -78,6 +122,7 @@ Result<void> Machine::write_boot_tables() {
     desc.devices = device_entries_;
     desc.cmdline = config_.load.cmdline;
     desc.acpi_rsdp = acpi_.rsdp;
+    desc.display = boot_display(image_.video);
     for (int i = 0; i < config_.cpus; ++i) {
         uint32_t index = static_cast<uint32_t>(i);
         desc.cpus.push_back({index, index, i == 0 ? SVM_CPU_BSP : 0u, 0});

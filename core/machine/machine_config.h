@@ -40,6 +40,12 @@ struct MachineConfig {
         uint64_t address = 0;
     };
     std::vector<LoadFile> load_files;
+
+    // Display outputs (docs/display.md). The VNC server itself belongs to the process (it
+    // outlives --reboot); the machine attaches its screen to it.
+    std::optional<std::string> screenshot_path;  // --screenshot FILE.png: the final screen
+    // --vnc: a guest that halts for good stays on screen until svm is ended or --timeout expires.
+    bool keep_screen_after_halt = false;
 };
 
 }  // namespace svm

@@ -43,6 +43,7 @@ std::vector<uint8_t> build_machine_table(const MachineDescription& desc, uint64_
     header.header_size = sizeof(svm_machine);
     header.ram_size = desc.ram_size;
     header.acpi_rsdp = desc.acpi_rsdp;
+    header.display = desc.display;
     uint32_t offset = sizeof(svm_machine);
     header.mem_count = static_cast<uint32_t>(desc.memory.size());
     header.mem_offset = offset;

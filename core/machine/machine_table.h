@@ -19,8 +19,9 @@ struct MachineDescription {
     std::vector<svm_mem_range> memory;  // sorted, non-overlapping
     std::vector<svm_device> devices;
     std::vector<svm_cpu> cpus;
-    std::string cmdline;     // stored after the arrays; empty = none
-    uint64_t acpi_rsdp = 0;  // 0 = no ACPI tables
+    std::string cmdline;        // stored after the arrays; empty = none
+    uint64_t acpi_rsdp = 0;     // 0 = no ACPI tables
+    svm_framebuffer display{};  // the display mode at entry
 };
 
 // The memory map for the table: the base map of `ram_size` with `reserved` (BootLayout::reserved)

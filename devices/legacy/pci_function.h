@@ -36,7 +36,7 @@ public:
     // bits in the write-1-to-clear mask are cleared where `value` has a 1, every other bit keeps
     // its value (PCI 3.0, 6.1: "writes to reserved or read-only bits have no effect").
     // Thread-safe.
-    void write_config(uint8_t offset, uint8_t value);
+    virtual void write_config(uint8_t offset, uint8_t value);
 
 protected:
     // For constructors: set initial contents and masks (little-endian, as the spec lays it out).

@@ -61,6 +61,25 @@ constexpr std::array<Codes, static_cast<size_t>(Key::Count)> kCodes = {{
     {0x53, 0x71, true},   // Delete
     {0x49, 0x7d, true},   // PageUp
     {0x51, 0x7a, true},   // PageDown
+    {0x36, 0x59, false},  // RightShift
+    {0x1d, 0x14, true},   // RightCtrl
+    {0x38, 0x11, true},   // RightAlt (AltGr)
+    {0x5b, 0x1f, true},   // LeftSuper (left Windows/GUI)
+    {0x5c, 0x27, true},   // RightSuper
+    {0x5d, 0x2f, true},   // Menu (Apps)
+    {0x45, 0x77, false},  // NumLock
+    {0x46, 0x7e, false},  // ScrollLock
+    {0x52, 0x70, false}, {0x4f, 0x69, false}, {0x50, 0x72, false}, {0x51, 0x7a, false},  // KP 0-3
+    {0x4b, 0x6b, false}, {0x4c, 0x73, false}, {0x4d, 0x74, false}, {0x47, 0x6c, false},  // KP 4-7
+    {0x48, 0x75, false}, {0x49, 0x7d, false},                                            // KP 8-9
+    {0x53, 0x71, false},  // KeypadDecimal
+    {0x4e, 0x79, false},  // KeypadPlus
+    {0x4a, 0x7b, false},  // KeypadMinus
+    {0x37, 0x7c, false},  // KeypadMultiply
+    {0x35, 0x4a, true},   // KeypadDivide
+    {0x1c, 0x5a, true},   // KeypadEnter
+    {0x37, 0x7c, true},   // PrintScreen (the second half of its sequence; see scancode_bytes)
+    {0x45, 0x77, false},  // Pause (unused: see scancode_bytes)
 }};
 // clang-format on
 
@@ -83,6 +102,21 @@ constexpr std::array<uint8_t, 128> kTranslate = {
 }  // namespace
 
 std::vector<uint8_t> scancode_bytes(KeyEvent event, int set) {
+    // PrintScreen is a fake left Shift (E0 2A / E0 12) plus E0 37 / E0 7C; Pause is a fake Ctrl
+    // (E1 prefixed) plus NumLock, make and break at once, on press only (OSDev wiki "PS/2
+    // Keyboard", scan code sets 1 and 2).
+    if (event.key == Key::PrintScreen) {
+        if (set == 1)
+            return event.pressed ? std::vector<uint8_t>{0xe0, 0x2a, 0xe0, 0x37}
+                                 : std::vector<uint8_t>{0xe0, 0xb7, 0xe0, 0xaa};
+        return event.pressed ? std::vector<uint8_t>{0xe0, 0x12, 0xe0, 0x7c}
+                             : std::vector<uint8_t>{0xe0, 0xf0, 0x7c, 0xe0, 0xf0, 0x12};
+    }
+    if (event.key == Key::Pause) {
+        if (!event.pressed) return {};
+        if (set == 1) return {0xe1, 0x1d, 0x45, 0xe1, 0x9d, 0xc5};
+        return {0xe1, 0x14, 0x77, 0xe1, 0xf0, 0x14, 0xf0, 0x77};
+    }
     const Codes& c = kCodes[static_cast<size_t>(event.key)];
     std::vector<uint8_t> bytes;
     if (c.extended) bytes.push_back(0xe0);

@@ -9,8 +9,8 @@
 
 namespace svm {
 
-// A key on a US 101/102-key keyboard. Only the keys a host input source (stdin, later VNC) can
-// produce are listed; the values are indices into the scan code table, not scan codes.
+// A key on a US 101/102-key keyboard with the three Windows keys (104/105 keys). The values are
+// indices into the scan code table, not scan codes; new keys are added before Count.
 // clang-format off
 enum class Key : uint8_t {
     A, B, C, D, E, F, G, H, I, J, K, L, M, N, O, P, Q, R, S, T, U, V, W, X, Y, Z,
@@ -19,6 +19,10 @@ enum class Key : uint8_t {
     Period, Slash, Space, Enter, Backspace, Tab, Escape, LeftShift, LeftCtrl, LeftAlt, CapsLock,
     F1, F2, F3, F4, F5, F6, F7, F8, F9, F10, F11, F12,
     Up, Down, Left, Right, Home, End, Insert, Delete, PageUp, PageDown,
+    RightShift, RightCtrl, RightAlt, LeftSuper, RightSuper, Menu, NumLock, ScrollLock,
+    Keypad0, Keypad1, Keypad2, Keypad3, Keypad4, Keypad5, Keypad6, Keypad7, Keypad8, Keypad9,
+    KeypadDecimal, KeypadPlus, KeypadMinus, KeypadMultiply, KeypadDivide, KeypadEnter,
+    PrintScreen, Pause,
     Count,  // number of keys, not a key
 };
 // clang-format on
@@ -34,7 +38,11 @@ struct KeyEvent {
 // Returns the bytes the keyboard sends for `event` in scan code set `set` (1 or 2; set 3 is
 // answered with set 2's bytes, which agree with set 3 for the letters, digits and punctuation,
 // FIXME: not for the other keys). Set 1: [E0] code for make, [E0] code|0x80 for break. Set 2:
-// [E0] code for make, [E0] F0 code for break. Extended keys (arrows, Home...) carry the E0 prefix.
+// [E0] code for make, [E0] F0 code for break. Extended keys (arrows, Home, right Ctrl/Alt, the
+// Windows keys, keypad Enter and /) carry the E0 prefix. Two keys are sequences of their own:
+// PrintScreen is E0 2A E0 37 / E0 B7 E0 AA in set 1 and E0 12 E0 7C / E0 F0 7C E0 F0 12 in set 2;
+// Pause sends E1 1D 45 E1 9D C5 (set 1) or E1 14 77 E1 F0 14 F0 77 (set 2) on press and nothing on
+// release. A repeated press (typematic) is simply another make code.
 std::vector<uint8_t> scancode_bytes(KeyEvent event, int set);
 
 // The i8042's translation of one byte received from the keyboard (controller configuration byte

@@ -200,6 +200,19 @@ std::string cmd_screen(MonitorContext& ctx, std::string_view) {
     return ctx.screen();
 }
 
+std::string cmd_screendump(MonitorContext& ctx, std::string_view args) {
+    if (!ctx.screendump) return "screendump: this machine has no display\n";
+    // QEMU's syntax: `screendump FILENAME [-f png]`; svm writes PNG only.
+    std::string path(args);
+    if (auto flag = path.find(" -f "); flag != std::string::npos) {
+        std::string format = path.substr(flag + 4);
+        path.resize(flag);
+        if (format != "png") return usage("screendump", "FILENAME [-f png]", "svm writes PNG only");
+    }
+    if (path.empty()) return usage("screendump", "FILENAME [-f png]", "a file name is needed");
+    return ctx.screendump(path);
+}
+
 std::string cmd_phys(MonitorContext& ctx, std::string_view args) {
     if (!ctx.physical) return "phys: not supported here\n";
     if (args == "on" || args == "off") {
@@ -265,6 +278,9 @@ constexpr Command kCommands[] = {
     {"exits", "", "VM exits by type and the busiest I/O ports", false, cmd_exits},
     {"devices", "", "the devices with their I/O ports, MMIO ranges and IRQs", false, cmd_devices},
     {"screen", "", "the VGA text screen (80x25, as --screen-text writes it)", false, cmd_screen},
+    {"screendump", "FILENAME",
+     "write the screen (text or graphics, as a VNC viewer sees it) to a PNG file on the host", true,
+     cmd_screendump},
     {"phys", "[on|off]", "m/M/X/Z addresses are guest-physical (on) or virtual (off)", false,
      cmd_phys},
     {"catch", "[VECTOR,...|all|off]",

@@ -50,6 +50,8 @@ struct MonitorContext {
     std::function<std::vector<svm_device>()> devices;
     std::function<std::string()> exits;   // the exit-count table
     std::function<std::string()> screen;  // the VGA text screen; empty: no screen
+    // Writes the screen as a PNG file at the host path; returns the reply line. Empty: no display.
+    std::function<std::string(const std::string& path)> screendump;
     // Ask svm to end the run as a guest reset / as `kill` does; each returns the reply line.
     std::function<std::string()> system_reset;
     std::function<std::string()> quit;

@@ -108,6 +108,7 @@ std::optional<std::string> VmDebugger::monitor(std::string_view command) {
     ctx.devices = deps_.devices;
     ctx.exits = deps_.exit_table;
     ctx.screen = deps_.screen_text;
+    ctx.screendump = deps_.screendump;
     if (deps_.reset)
         ctx.system_reset = [this] {
             end_run(deps_.reset);

@@ -1,6 +1,7 @@
 // The display device family (see core/machine/device_context.h): the VGA registers, the text
 // screen over guest RAM at 0xB8000, and what the user sees of it (--display, --screen-text).
 #include <svm/machine.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +10,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "core/display/png_writer.h"
+#include "core/display/std_vga_screen.h"
 #include "core/log.h"
 #include "core/machine/device_context.h"
 #include "core/machine/machine_table.h"
@@ -17,7 +20,10 @@
 #include "core/machine/pc/display_terminal.h"
 #include "core/machine/pc/pc_layout.h"
 #include "core/write_all.h"
+#include "devices/display/bochs_vbe.h"
 #include "devices/display/text_screen.h"
+#include "devices/display/vga_pci_function.h"
+#include "devices/legacy/pci_bus.h"
 
 namespace svm {
 
@@ -44,6 +50,91 @@ Result<void> write_screen_text(const std::string& path, const TextSnapshot& scre
     return {};
 }
 
+// The display adapter's video memory: anonymous host memory, mapped into the guest as device
+// memory (not RAM) behind the PCI BAR0.
+class VideoMemory {
+public:
+    static Result<std::shared_ptr<VideoMemory>> create(uint64_t size) {
+        void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (p == MAP_FAILED)
+            return error("cannot allocate {} MiB of video memory: {}", size >> 20,
+                         std::strerror(errno));
+        return std::shared_ptr<VideoMemory>(new VideoMemory(static_cast<uint8_t*>(p), size));
+    }
+    ~VideoMemory() { munmap(data_, size_); }
+    std::span<uint8_t> span() { return {data_, size_}; }
+
+private:
+    VideoMemory(uint8_t* data, uint64_t size) : data_(data), size_(size) {}
+    uint8_t* data_;
+    uint64_t size_;
+};
+
+Result<void> write_screenshot(const std::string& path, const StdVgaScreen& screen) {
+    auto r = write_png(path, screen.picture());
+    if (!r) return error("--screenshot: {}", r.error().message);
+    return {};
+}
+
+// The Bochs VBE adapter (QEMU's std VGA): its registers at 0x1CE, its PCI function at 00:02.0
+// with the framebuffer behind BAR0, the mode a Multiboot kernel was promised, and the screen
+// viewers and screenshots see (docs/devices.md, "Display adapter (Bochs VBE)").
+Result<void> add_framebuffer(DeviceContext& ctx, PcDevices& out,
+                             const std::shared_ptr<TextScreen>& text) {
+    auto vram = TRY(VideoMemory::create(pc::kLfbSize));
+    ctx.owned.push_back(vram);
+    auto vbe = std::make_shared<BochsVbe>(vram->span());
+    TRY(ctx.io_bus.add(pc::kBochsVbeIndex, pc::kBochsVbePortsSize, vbe, "bochs-vbe"));
+
+    std::shared_ptr<DeviceMemoryMapping> mapping;
+    if (ctx.map_device_memory)
+        mapping = std::make_shared<DeviceMemoryMapping>(
+            TRY(ctx.map_device_memory(pc::kLfbBase, vram->span())));
+    // The guest may move BAR0 or turn memory decoding off (PCI 3.0, 6.2.2 and 6.2.5.1); the
+    // framebuffer follows. A sizing write (all ones) seen with decoding on cannot be mapped over
+    // the firmware area, so the mapping fails, is logged and the framebuffer comes back when the
+    // guest restores the BAR.
+    auto on_bar0 = [mapping](uint32_t address, bool decoding) {
+        if (!mapping) return;
+        auto r = mapping->move(decoding ? std::optional<uint64_t>(address) : std::nullopt);
+        if (!r)
+            log::verbose("display: the framebuffer is not mapped at {:#x}: {}", address,
+                         r.error().message);
+    };
+    // At 00:02.0, where QEMU's i440fx machine puts its VGA. (Without a PCI bus, in unit tests
+    // of this family alone, the framebuffer is simply at its address.)
+    if (out.pci &&
+        !out.pci->add(0, 2, 0, std::make_shared<VgaPciFunction>(uint32_t(pc::kLfbBase), on_bar0)))
+        return error("PCI slot 00:02.0 for the display adapter is not available");
+    ctx.device_entries.push_back(make_device(SVM_DEV_DISPLAY, "display", pc::kBochsVbeIndex,
+                                             pc::kBochsVbePortsSize, SVM_IRQ_NONE, pc::kLfbBase,
+                                             pc::kLfbSize));
+
+    if (ctx.boot_video && ctx.boot_video->kind == VideoMode::Kind::Linear) {
+        // What GRUB does for a Multiboot video request: set the mode before the kernel runs.
+        const VideoMode& want = *ctx.boot_video;
+        VbeMode set = vbe->set_mode(want.width, want.height, want.bpp);
+        SVM_ASSERT(set.width == want.width && set.height == want.height && set.pitch == want.pitch);
+    }
+
+    StdVgaScreen::DirtyLog dirty_log;
+    if (mapping)
+        dirty_log = [mapping](std::span<uint64_t> bitmap) { return mapping->dirty_log(bitmap); };
+    auto screen = std::make_shared<StdVgaScreen>(text, vbe, vram->span(), std::move(dirty_log));
+    out.screen = screen;
+
+    // --screenshot: fail now, before the guest runs, if the file cannot be written.
+    if (ctx.config.screenshot_path) {
+        const std::string path = *ctx.config.screenshot_path;
+        TRY(write_screenshot(path, *screen));
+        ctx.at_end.push_back([screen, path](const RunOutcome&) {
+            if (auto r = write_screenshot(path, *screen); !r) log::error("{}", r.error().message);
+        });
+    }
+    return {};
+}
+
 }  // namespace
 
 Result<void> add_display(DeviceContext& ctx, PcDevices& out) {
@@ -62,6 +153,8 @@ Result<void> add_display(DeviceContext& ctx, PcDevices& out) {
     clear_like_a_bios(memory);
     screen->remember_initial();
     out.text_screen = screen;
+
+    TRY(add_framebuffer(ctx, out, screen));
 
     // --screen-text: fail now, before the guest runs, if the file cannot be written.
     if (ctx.config.screen_text_path) {

@@ -58,7 +58,7 @@ CmosRtc::Clock host_clock(bool localtime) {
     };
 }
 
-Result<void> add_i8042(DeviceContext& ctx) {
+Result<void> add_i8042(DeviceContext& ctx, PcDevices& out) {
     auto i8042 = std::make_shared<I8042>(I8042::Callbacks{
         [set_irq = ctx.set_irq](bool level) { set_irq(pc::kIrqKeyboard, level); },
         [set_irq = ctx.set_irq](bool level) { set_irq(pc::kIrqMouse, level); },
@@ -93,6 +93,7 @@ Result<void> add_i8042(DeviceContext& ctx) {
             }
         };
     }
+    out.i8042 = i8042;
     return {};
 }
 
@@ -122,7 +123,7 @@ Result<void> add_rtc(DeviceContext& ctx, std::shared_ptr<Hpet> hpet) {
 }  // namespace
 
 Result<void> add_input_devices(DeviceContext& ctx, PcDevices& out) {
-    TRY(add_i8042(ctx));
+    TRY(add_i8042(ctx, out));
     TRY(add_rtc(ctx, out.hpet));
     return {};
 }

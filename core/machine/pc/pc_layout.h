@@ -32,6 +32,15 @@ constexpr uint16_t kVgaPortsBase = 0x3c0;
 constexpr uint16_t kVgaPortsSize = 0x20;
 constexpr uint64_t kVgaTextBase = 0xb8000;
 constexpr uint64_t kVgaTextSize = 80 * 25 * 2;
+// Bochs VBE (DISPI) index/data registers, 16-bit ports (devices/display/bochs_vbe.h).
+constexpr uint16_t kBochsVbeIndex = 0x1ce;
+constexpr uint16_t kBochsVbeData = 0x1cf;
+constexpr uint16_t kBochsVbePortsSize = 3;  // 0x1D0 is the data register again (QEMU)
+// The std VGA's linear framebuffer (its PCI BAR0, 32-bit prefetchable): where SeaBIOS places it
+// under QEMU's i440fx machine, so kernels see the address they see there. 16 MiB of VRAM, QEMU's
+// default vgamem_mb. Below the compat window, I/O APIC, HPET and local APIC (0xFEB00000 and up).
+constexpr uint64_t kLfbBase = 0xfd000000;
+constexpr uint64_t kLfbSize = 16ull << 20;
 // QEMU firmware configuration interface.
 constexpr uint16_t kFwCfgSelector = 0x510;
 constexpr uint16_t kFwCfgData = 0x511;
@@ -60,5 +69,9 @@ constexpr uint64_t kHpetPeriodFs = 10000000;  // 100 MHz main counter (period in
 // page tables identity-map.
 constexpr uint64_t kCompatStringWindow = 0xfeb00000;
 constexpr uint64_t kCompatStringWindowSize = 0x1000;
+
+static_assert(kLfbBase % kLfbSize == 0, "a BAR is aligned to its size (PCI 3.0, 6.2.5.1)");
+static_assert(kLfbBase + kLfbSize <= kCompatStringWindow && kLfbBase + kLfbSize <= kHpetBase,
+              "the linear framebuffer overlaps another MMIO range");
 
 }  // namespace svm::pc

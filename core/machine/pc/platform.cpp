@@ -32,7 +32,7 @@ std::function<void()> reset_request(const std::function<void(RunOutcome)>& stop,
     };
 }
 
-Result<void> add_pci(DeviceContext& ctx) {
+Result<void> add_pci(DeviceContext& ctx, PcDevices& out) {
     auto pci = std::make_shared<PciBus>();
     SVM_ASSERT(pci->add(0, 0, 0, std::make_shared<PciHostBridge>()));
     auto port = std::make_shared<PciConfigPort>(pci, reset_request(ctx.stop, "0xCF9"));
@@ -42,6 +42,7 @@ Result<void> add_pci(DeviceContext& ctx) {
     ctx.device_entries.push_back(
         make_device(SVM_DEV_PCI_HOST, "pci", pc::kPciConfigAddress, PciConfigPort::kSize));
     ctx.device_entries.push_back(make_device(SVM_DEV_RESET, "reset", pc::kResetControl, 1));
+    out.pci = pci;
     return {};
 }
 
@@ -91,7 +92,7 @@ Result<void> add_hpet(DeviceContext& ctx, PcDevices& out) {
 }  // namespace
 
 Result<void> add_platform_devices(DeviceContext& ctx, PcDevices& out) {
-    TRY(add_pci(ctx));
+    TRY(add_pci(ctx, out));
     TRY(add_power(ctx));
     TRY(ctx.io_bus.add(pc::kFwCfgSelector, FwCfg::kSize, make_fw_cfg(ctx), "fw_cfg"));
     ctx.device_entries.push_back(

@@ -60,7 +60,7 @@ TEST_F(MonitorCommands, HelpListsEveryCommand) {
     for (const char* name :
          {"info registers", "info cpus", "info mem", "info tlb", "info mtree", "xp /FMT ADDR",
           "x /FMT ADDR", "gva2gpa ADDR", "system_reset", "quit", "translate ADDR", "gdt", "idt",
-          "exits", "devices", "screen", "phys [on|off]", "cpus"})
+          "exits", "devices", "screen", "screendump FILENAME", "phys [on|off]", "cpus"})
         EXPECT_NE(monitor_help().find(std::string("monitor ") + name), std::string::npos) << name;
 }
 
@@ -111,6 +111,18 @@ TEST_F(MonitorCommands, MachineCommands) {
     EXPECT_EQ(run("screen"), "this machine has no VGA text screen\n");
     ctx.screen = [] { return std::string("Hello\n"); };
     EXPECT_EQ(run("screen"), "Hello\n");
+    EXPECT_EQ(run("screendump /tmp/x.png"), "screendump: this machine has no display\n");
+    std::vector<std::string> dumped;
+    ctx.screendump = [&](const std::string& path) {
+        dumped.push_back(path);
+        return "wrote " + path + "\n";
+    };
+    EXPECT_EQ(run("screendump /tmp/a b.png"), "wrote /tmp/a b.png\n");
+    EXPECT_EQ(run("screendump /tmp/c.png -f png"), "wrote /tmp/c.png\n");
+    EXPECT_NE(run("screendump /tmp/d.ppm -f ppm").find("PNG only"), std::string::npos);
+    EXPECT_NE(run("screendump").find("usage: monitor screendump"), std::string::npos)
+        << run("screendump");
+    EXPECT_EQ(dumped, (std::vector<std::string>{"/tmp/a b.png", "/tmp/c.png"}));
     EXPECT_EQ(run("exits"), "exits: exit counts are not available\n");
     ctx.exits = [] { return std::string("VM exits: 3 in total\n"); };
     EXPECT_EQ(run("exits"), "VM exits: 3 in total\n");

@@ -46,6 +46,34 @@ TEST(Scancode, TranslatingSet2GivesSet1ForEveryKey) {
     }
 }
 
+// The keys a VNC viewer adds: right-hand modifiers, the Windows keys, the keypad, and the two
+// keys with sequences of their own (OSDev wiki "PS/2 Keyboard", scan code sets 1 and 2).
+TEST(Scancode, ExtendedModifiersKeypadPrintScreenAndPause) {
+    EXPECT_EQ(scancode_bytes({Key::RightCtrl, true}, 1), (Bytes{0xe0, 0x1d}));
+    EXPECT_EQ(scancode_bytes({Key::RightCtrl, false}, 2), (Bytes{0xe0, 0xf0, 0x14}));
+    EXPECT_EQ(scancode_bytes({Key::RightAlt, true}, 2), (Bytes{0xe0, 0x11}));
+    EXPECT_EQ(scancode_bytes({Key::RightShift, true}, 1), Bytes{0x36});
+    EXPECT_EQ(scancode_bytes({Key::LeftSuper, true}, 1), (Bytes{0xe0, 0x5b}));
+    EXPECT_EQ(scancode_bytes({Key::RightSuper, true}, 2), (Bytes{0xe0, 0x27}));
+    EXPECT_EQ(scancode_bytes({Key::Menu, false}, 1), (Bytes{0xe0, 0xdd}));
+    EXPECT_EQ(scancode_bytes({Key::Keypad7, true}, 1), Bytes{0x47});
+    EXPECT_EQ(scancode_bytes({Key::Keypad7, true}, 2), Bytes{0x6c});
+    EXPECT_EQ(scancode_bytes({Key::KeypadEnter, true}, 2), (Bytes{0xe0, 0x5a}));
+    EXPECT_EQ(scancode_bytes({Key::KeypadDivide, true}, 1), (Bytes{0xe0, 0x35}));
+    EXPECT_EQ(scancode_bytes({Key::KeypadMultiply, false}, 2), (Bytes{0xf0, 0x7c}));
+    EXPECT_EQ(scancode_bytes({Key::NumLock, true}, 2), Bytes{0x77});
+    EXPECT_EQ(scancode_bytes({Key::PrintScreen, true}, 1), (Bytes{0xe0, 0x2a, 0xe0, 0x37}));
+    EXPECT_EQ(scancode_bytes({Key::PrintScreen, false}, 1), (Bytes{0xe0, 0xb7, 0xe0, 0xaa}));
+    EXPECT_EQ(scancode_bytes({Key::PrintScreen, true}, 2), (Bytes{0xe0, 0x12, 0xe0, 0x7c}));
+    EXPECT_EQ(scancode_bytes({Key::PrintScreen, false}, 2),
+              (Bytes{0xe0, 0xf0, 0x7c, 0xe0, 0xf0, 0x12}));
+    EXPECT_EQ(scancode_bytes({Key::Pause, true}, 1), (Bytes{0xe1, 0x1d, 0x45, 0xe1, 0x9d, 0xc5}));
+    EXPECT_EQ(scancode_bytes({Key::Pause, true}, 2),
+              (Bytes{0xe1, 0x14, 0x77, 0xe1, 0xf0, 0x14, 0xf0, 0x77}));
+    EXPECT_TRUE(scancode_bytes({Key::Pause, false}, 1).empty());
+    EXPECT_TRUE(scancode_bytes({Key::Pause, false}, 2).empty());
+}
+
 TEST(Scancode, TranslationOfAnswersAndHighBytes) {
     EXPECT_EQ(translate_set2_to_set1(0xfa), 0xfa);  // ACK passes
     EXPECT_EQ(translate_set2_to_set1(0xaa), 0xaa);

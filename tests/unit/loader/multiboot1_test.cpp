@@ -188,10 +188,129 @@ TEST_F(Multiboot1Test, ElfSectionTableAndSymbolsArePassed) {
     EXPECT_EQ(main_symbol.st_value, 0x10000Cu);
 }
 
-TEST_F(Multiboot1Test, VideoModeFlagIsAcceptedAndIgnored) {
+TEST_F(Multiboot1Test, VideoModeFlagIsAcceptedAndIgnoredWithoutADisplay) {
     auto image = load(elf32_kernel(0x4));
     ASSERT_TRUE(image) << image.error().message;
     EXPECT_EQ(info(0) & (1u << 11 | 1u << 12), 0u);
+    EXPECT_FALSE(image->video);
+}
+
+// A Multiboot header with the video flag (bit 2) and its graphics fields at offset 32
+// (section 3.1.4); the a.out-kludge fields in between are zero (unused without bit 16).
+Bytes mb1_video_header(uint32_t flags, uint32_t mode_type, uint32_t width, uint32_t height,
+                       uint32_t depth) {
+    Bytes header = test::concat(test::mb1_header(flags | 0x4), Bytes(20, 0));
+    for (uint32_t field : {mode_type, width, height, depth}) {
+        Bytes word(4);
+        test::poke(word, 0, field);
+        header = test::concat(header, word);
+    }
+    return header;
+}
+
+class Multiboot1VideoTest : public Multiboot1Test {
+protected:
+    Multiboot1VideoTest() { options_.display = DisplayCaps{}; }
+    static Bytes video_kernel(uint32_t mode_type, uint32_t width, uint32_t height, uint32_t depth) {
+        Bytes code = test::concat(mb1_video_header(0x3, mode_type, width, height, depth),
+                                  test::pattern(0x100, 9));
+        return test::make_elf32({{0x100000, 0x100000, code, 0x3000}}, 0x10000C);
+    }
+    uint8_t info8(uint32_t offset) const { return peek<uint8_t>(memory_, kInfo + offset); }
+};
+
+TEST_F(Multiboot1VideoTest, LinearModeFillsTheFramebufferFields) {
+    auto image = load(video_kernel(0, 1024, 768, 32));
+    ASSERT_TRUE(image) << image.error().message;
+    ASSERT_TRUE(image->video);
+    EXPECT_EQ(image->video->kind, VideoMode::Kind::Linear);
+    EXPECT_EQ(info(0) & (1u << 12), 1u << 12);                    // framebuffer
+    EXPECT_EQ(info(0) & (1u << 11), 0u);                          // no VBE information
+    EXPECT_EQ(peek<uint64_t>(memory_, kInfo + 88), 0xFD000000u);  // framebuffer_addr
+    EXPECT_EQ(info(96), 4096u);                                   // pitch
+    EXPECT_EQ(info(100), 1024u);                                  // width
+    EXPECT_EQ(info(104), 768u);                                   // height
+    EXPECT_EQ(info8(108), 32u);                                   // bpp
+    EXPECT_EQ(info8(109), 1u);                                    // type: RGB
+    EXPECT_EQ(test::peek_bytes(memory_, kInfo + 110, 6), (Bytes{16, 8, 8, 8, 0, 8}));
+    EXPECT_EQ(test::peek_bytes(memory_, kInfo + 72, 16), Bytes(16, 0));  // VBE fields
+    EXPECT_EQ(test::peek_string(memory_, info(64)), "svm");              // the rest is intact
+}
+
+TEST_F(Multiboot1VideoTest, SixteenBitModeHasItsFieldLayout) {
+    ASSERT_TRUE(load(video_kernel(0, 640, 480, 16)));
+    EXPECT_EQ(info(96), 1280u);
+    EXPECT_EQ(test::peek_bytes(memory_, kInfo + 110, 6), (Bytes{11, 5, 5, 6, 0, 5}));
+}
+
+TEST_F(Multiboot1VideoTest, TextModeTypeGetsEgaText) {
+    auto image = load(video_kernel(1, 0, 0, 0));
+    ASSERT_TRUE(image) << image.error().message;
+    ASSERT_TRUE(image->video);
+    EXPECT_EQ(image->video->kind, VideoMode::Kind::EgaText);
+    EXPECT_TRUE(info(0) & (1u << 12));
+    EXPECT_EQ(peek<uint64_t>(memory_, kInfo + 88), 0xB8000u);
+    EXPECT_EQ(info(96), 160u);
+    EXPECT_EQ(info(100), 80u);
+    EXPECT_EQ(info(104), 25u);
+    EXPECT_EQ(info8(108), 16u);
+    EXPECT_EQ(info8(109), 2u);  // EGA text
+}
+
+TEST_F(Multiboot1VideoTest, EightBitModePointsAtThePalette) {
+    ASSERT_TRUE(load(video_kernel(0, 320, 200, 8)));
+    EXPECT_EQ(info8(109), 0u);  // indexed
+    uint32_t palette = peek<uint32_t>(memory_, kInfo + 110);
+    EXPECT_EQ(peek<uint16_t>(memory_, kInfo + 114), 256u);
+    EXPECT_GE(palette, SVM_BOOT_INFO_ADDR);
+    EXPECT_LE(palette + 768, SVM_BOOT_INFO_END);
+    EXPECT_EQ(test::peek_bytes(memory_, palette, 6), (Bytes{0, 0, 0, 0, 0, 0xAA}));
+}
+
+TEST_F(Multiboot1VideoTest, SizesAreClampedAndAnOddDepthGets32) {
+    ASSERT_TRUE(load(video_kernel(0, 100000, 100000, 7)));
+    EXPECT_EQ(info(100), 2560u);
+    EXPECT_EQ(info(104), 1600u);
+    EXPECT_EQ(info8(108), 32u);
+}
+
+TEST_F(Multiboot1VideoTest, HostileVideoFieldsNeverFail) {
+    for (uint32_t value : {0u, 1u, 0x80000000u, 0xFFFFFFFFu}) {
+        ASSERT_TRUE(load(video_kernel(0, value, value, value))) << value;
+        EXPECT_LE(uint64_t(info(96)) * info(104), 16u << 20);
+    }
+}
+
+TEST_F(Multiboot1VideoTest, UnknownModeTypeIsAnError) {
+    EXPECT_CONTAINS(load_error(video_kernel(2, 0, 0, 0)), "video mode_type 2");
+    EXPECT_CONTAINS(load_error(video_kernel(0xFFFFFFFF, 0, 0, 0)), "video mode_type 4294967295");
+}
+
+TEST_F(Multiboot1VideoTest, HeaderTruncatedBeforeTheVideoFieldsIsAnError) {
+    // An a.out-kludge image whose file ends with the 32-byte header.
+    Bytes file = test::mb1_header((1u << 16) | 0x4, 0x200000, 0x200000, 0, 0, 0x200000);
+    EXPECT_CONTAINS(load_error(file), "video mode flag (bit 2) is truncated");
+}
+
+TEST_F(Multiboot1VideoTest, KernelWithoutTheVideoFlagGetsNone) {
+    auto image = load(elf32_kernel(0x3));
+    ASSERT_TRUE(image) << image.error().message;
+    EXPECT_FALSE(image->video);
+    EXPECT_EQ(info(0) & (1u << 12), 0u);
+}
+
+TEST_F(Multiboot1VideoTest, FramebufferOverlappingRamIsAnError) {
+    options_.display->lfb_address = 0x2000000;
+    EXPECT_CONTAINS(load_error(video_kernel(0, 0, 0, 0)), "overlaps guest RAM");
+}
+
+TEST_F(Multiboot1Test, VideoFlagWithoutADisplayIsIgnored) {
+    auto image = load(test::make_elf32(
+        {{0x100000, 0x100000, test::concat(mb1_video_header(0, 7, 1, 1, 1), Bytes(16, 0)), 0x1000}},
+        0x100000));
+    ASSERT_TRUE(image) << image.error().message;
+    EXPECT_FALSE(image->video);
+    EXPECT_EQ(info(0) & (1u << 12), 0u);
 }
 
 TEST_F(Multiboot1Test, BadChecksumIsAnError) {

@@ -212,6 +212,167 @@ TEST_F(Multiboot2Test, OptionalFramebufferAndConsoleFlagsAreIgnored) {
     auto image = load(elf_kernel(header));
     ASSERT_TRUE(image) << image.error().message;
     EXPECT_EQ(tags().count(8), 0u);  // no framebuffer information
+    EXPECT_FALSE(image->video);
+}
+
+// The framebuffer information tag (Multiboot 2.0 section 3.6.12, GRUB's multiboot2.h layout:
+// a u16 reserved field, colour information at offset 32).
+struct FramebufferInfo {
+    uint64_t address;
+    uint32_t pitch, width, height;
+    uint8_t bpp, type;
+    uint16_t reserved;
+};
+
+class Multiboot2VideoTest : public Multiboot2Test {
+protected:
+    Multiboot2VideoTest() { options_.display = DisplayCaps{}; }
+    FramebufferInfo framebuffer(const Tag& tag) const {
+        return FramebufferInfo{
+            peek<uint64_t>(memory_, tag.address + 8),  peek<uint32_t>(memory_, tag.address + 16),
+            peek<uint32_t>(memory_, tag.address + 20), peek<uint32_t>(memory_, tag.address + 24),
+            peek<uint8_t>(memory_, tag.address + 28),  peek<uint8_t>(memory_, tag.address + 29),
+            peek<uint16_t>(memory_, tag.address + 30)};
+    }
+    // The six bytes of RGB field positions and mask sizes.
+    Bytes rgb_fields(const Tag& tag) const {
+        return test::peek_bytes(memory_, tag.address + 32, 6);
+    }
+};
+
+TEST_F(Multiboot2VideoTest, RequiredFramebufferGetsTheModeAndATag8) {
+    auto image = load(elf_kernel(test::Mb2Header().tag(5, 0, {1024, 768, 32}).bytes()));
+    ASSERT_TRUE(image) << image.error().message;
+    ASSERT_TRUE(image->video);
+    EXPECT_EQ(image->video->kind, VideoMode::Kind::Linear);
+    EXPECT_EQ(image->video->width, 1024u);
+    EXPECT_EQ(image->video->height, 768u);
+    EXPECT_EQ(image->video->bpp, 32u);
+    EXPECT_EQ(image->video->pitch, 4096u);
+    EXPECT_EQ(image->video->address, 0xFD000000u);
+    ASSERT_EQ(tags().count(8), 1u);
+    Tag tag8 = tag(8);
+    EXPECT_EQ(tag8.size, 38u);  // 32 + 6 bytes of colour information
+    auto fb = framebuffer(tag8);
+    EXPECT_EQ(fb.address, 0xFD000000u);
+    EXPECT_EQ(fb.pitch, 4096u);
+    EXPECT_EQ(fb.width, 1024u);
+    EXPECT_EQ(fb.height, 768u);
+    EXPECT_EQ(fb.bpp, 32u);
+    EXPECT_EQ(fb.type, 1u);  // RGB
+    EXPECT_EQ(fb.reserved, 0u);
+    EXPECT_EQ(rgb_fields(tag8), (Bytes{16, 8, 8, 8, 0, 8}));
+    EXPECT_EQ(tags().count(SVM_MULTIBOOT2_TAG_MACHINE), 1u);  // the rest is still there
+}
+
+TEST_F(Multiboot2VideoTest, OptionalFramebufferWithADisplayGetsOneToo) {
+    auto image = load(elf_kernel(test::Mb2Header().tag(5, kOptional, {800, 600, 16}).bytes()));
+    ASSERT_TRUE(image) << image.error().message;
+    ASSERT_TRUE(image->video);
+    Tag tag8 = tag(8);
+    auto fb = framebuffer(tag8);
+    EXPECT_EQ(fb.width, 800u);
+    EXPECT_EQ(fb.height, 600u);
+    EXPECT_EQ(fb.bpp, 16u);
+    EXPECT_EQ(fb.pitch, 1600u);
+    EXPECT_EQ(rgb_fields(tag8), (Bytes{11, 5, 5, 6, 0, 5}));
+}
+
+TEST_F(Multiboot2VideoTest, FifteenBitModeHasFiveBitFields) {
+    ASSERT_TRUE(load(elf_kernel(test::Mb2Header().tag(5, 0, {640, 480, 15}).bytes())));
+    Tag tag8 = tag(8);
+    EXPECT_EQ(framebuffer(tag8).pitch, 1280u);
+    EXPECT_EQ(rgb_fields(tag8), (Bytes{10, 5, 5, 5, 0, 5}));
+}
+
+TEST_F(Multiboot2VideoTest, SizesAreClampedAndAnOddDepthGets32) {
+    auto image = load(elf_kernel(test::Mb2Header().tag(5, 0, {100000, 100000, 7}).bytes()));
+    ASSERT_TRUE(image) << image.error().message;
+    auto fb = framebuffer(tag(8));
+    EXPECT_EQ(fb.width, 2560u);
+    EXPECT_EQ(fb.height, 1600u);
+    EXPECT_EQ(fb.bpp, 32u);
+    EXPECT_EQ(fb.pitch, 2560u * 4);
+}
+
+TEST_F(Multiboot2VideoTest, NoPreferenceGetsTheDefaultMode) {
+    ASSERT_TRUE(load(elf_kernel(test::Mb2Header().tag(5, 0, {0, 0, 0}).bytes())));
+    auto fb = framebuffer(tag(8));
+    EXPECT_EQ(fb.width, 1024u);
+    EXPECT_EQ(fb.height, 768u);
+    EXPECT_EQ(fb.bpp, 32u);
+}
+
+TEST_F(Multiboot2VideoTest, EightBitModeCarriesTheVgaPalette) {
+    ASSERT_TRUE(load(elf_kernel(test::Mb2Header().tag(5, 0, {320, 200, 8}).bytes())));
+    Tag tag8 = tag(8);
+    auto fb = framebuffer(tag8);
+    EXPECT_EQ(fb.type, 0u);  // indexed
+    EXPECT_EQ(fb.pitch, 320u);
+    EXPECT_EQ(tag8.size, 32u + 2 + 256 * 3);
+    EXPECT_EQ(peek<uint16_t>(memory_, tag8.address + 32), 256u);  // palette_num_colors
+    EXPECT_EQ(test::peek_bytes(memory_, tag8.address + 34, 6), (Bytes{0, 0, 0, 0, 0, 0xAA}));
+    EXPECT_EQ(test::peek_bytes(memory_, tag8.address + 34 + 15 * 3, 3), (Bytes{0xFF, 0xFF, 0xFF}));
+}
+
+TEST_F(Multiboot2VideoTest, FramebufferInfoRequestWithoutTag5GetsEgaText) {
+    auto image = load(elf_kernel(test::Mb2Header().tag(1, 0, {8}).bytes()));
+    ASSERT_TRUE(image) << image.error().message;
+    ASSERT_TRUE(image->video);
+    EXPECT_EQ(image->video->kind, VideoMode::Kind::EgaText);
+    Tag tag8 = tag(8);
+    EXPECT_EQ(tag8.size, 32u);
+    auto fb = framebuffer(tag8);
+    EXPECT_EQ(fb.address, 0xB8000u);
+    EXPECT_EQ(fb.pitch, 160u);
+    EXPECT_EQ(fb.width, 80u);
+    EXPECT_EQ(fb.height, 25u);
+    EXPECT_EQ(fb.bpp, 16u);
+    EXPECT_EQ(fb.type, 2u);  // EGA text
+}
+
+TEST_F(Multiboot2VideoTest, KernelWithoutAVideoRequestGetsNone) {
+    auto image = load(elf_kernel(test::Mb2Header().tag(4, 0, {3}).bytes()));
+    ASSERT_TRUE(image) << image.error().message;
+    EXPECT_FALSE(image->video);
+    EXPECT_EQ(tags().count(8), 0u);
+}
+
+TEST_F(Multiboot2VideoTest, MemoryMapDoesNotListTheFramebuffer) {
+    ASSERT_TRUE(load(elf_kernel(test::Mb2Header().tag(5, 0, {0, 0, 0}).bytes())));
+    Tag mmap = tag(6);
+    for (uint64_t entry = mmap.address + 16; entry < mmap.address + mmap.size; entry += 24) {
+        uint64_t base = peek<uint64_t>(memory_, entry), length = peek<uint64_t>(memory_, entry + 8);
+        EXPECT_LE(base + length, 0xFD000000u);
+    }
+}
+
+TEST_F(Multiboot2VideoTest, FramebufferOverlappingRamIsAnError) {
+    options_.display->lfb_address = 0x1000000;  // inside the 64 MiB of RAM
+    EXPECT_CONTAINS(load_error(elf_kernel(test::Mb2Header().tag(5, 0, {0, 0, 0}).bytes())),
+                    "framebuffer at 0x1000000 overlaps guest RAM");
+}
+
+TEST_F(Multiboot2VideoTest, ShortFramebufferTagIsAnError) {
+    EXPECT_CONTAINS(load_error(elf_kernel(test::Mb2Header().tag(5, 0, {1024, 768}).bytes())),
+                    "less than the 20 bytes");
+}
+
+TEST_F(Multiboot2VideoTest, HostileFramebufferTagsNeverFail) {
+    for (uint32_t value : {0u, 1u, 7u, 0x80000000u, 0xFFFFFFFFu}) {
+        auto image = load(elf_kernel(test::Mb2Header().tag(5, 0, {value, value, value}).bytes()));
+        ASSERT_TRUE(image) << image.error().message;
+        auto fb = framebuffer(tag(8));
+        EXPECT_LE(uint64_t(fb.pitch) * fb.height, 16u << 20) << value;
+        EXPECT_GE(fb.width, 8u);
+    }
+}
+
+TEST_F(Multiboot2Test, OptionalFramebufferWithoutADisplayIsIgnored) {
+    auto image = load(elf_kernel(test::Mb2Header().tag(5, kOptional, {1024, 768, 32}).bytes()));
+    ASSERT_TRUE(image) << image.error().message;
+    EXPECT_FALSE(image->video);
+    EXPECT_EQ(tags().count(8), 0u);
 }
 
 TEST_F(Multiboot2Test, RequiredInformationSvmLacksIsAnErrorNamingIt) {

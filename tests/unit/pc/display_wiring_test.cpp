@@ -77,7 +77,9 @@ TEST(DisplayWiring, PortsEntryAndBlankScreen) {
     EXPECT_EQ(pc.memory().read_obj<uint16_t>(kText).value(), 0x0720);
     EXPECT_EQ(pc.memory().read_obj<uint16_t>(kText + 3998).value(), 0x0720);
     EXPECT_EQ(pc.memory().read_obj<uint16_t>(kText + 4000).value(), 0);
-    ASSERT_EQ(pc.entries().size(), 1u);
+    // The VGA text screen, then the display adapter (framebuffer_wiring_test.cpp).
+    ASSERT_EQ(pc.entries().size(), 2u);
+    EXPECT_EQ(pc.entries()[1].type, SVM_DEV_DISPLAY);
     const svm_device& e = pc.entries()[0];
     EXPECT_EQ(e.type, SVM_DEV_VGA_TEXT);
     EXPECT_EQ(e.io_base, 0x3c0);

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -13,6 +15,41 @@
 #include "core/machine/device_context.h"
 
 namespace svm::test {
+
+// Device memory (a framebuffer) as the harness maps it instead of a KVM memory slot: on the MMIO
+// bus, so a test writes it as a guest would, with the written pages recorded as KVM's dirty log
+// records them.
+class FakeDeviceMemory final : public BusDevice {
+public:
+    explicit FakeDeviceMemory(std::span<uint8_t> host)
+        : host_(host), dirty_((host.size() / 4096 + 63) / 64) {}
+    void read(uint64_t offset, std::span<uint8_t> data) override {
+        std::lock_guard lock(mutex_);
+        for (size_t i = 0; i < data.size(); ++i)
+            data[i] = offset + i < host_.size() ? host_[offset + i] : 0xff;
+    }
+    void write(uint64_t offset, std::span<const uint8_t> data) override {
+        std::lock_guard lock(mutex_);
+        for (size_t i = 0; i < data.size() && offset + i < host_.size(); ++i) {
+            host_[offset + i] = data[i];
+            const uint64_t page = (offset + i) / 4096;
+            dirty_[page / 64] |= uint64_t{1} << (page % 64);
+        }
+    }
+    bool take_dirty(std::span<uint64_t> bitmap) {
+        std::lock_guard lock(mutex_);
+        for (size_t i = 0; i < bitmap.size(); ++i) bitmap[i] = i < dirty_.size() ? dirty_[i] : 0;
+        std::fill(dirty_.begin(), dirty_.end(), 0);
+        return mapped_;
+    }
+    std::vector<std::optional<uint64_t>> moves;  // what DeviceMemoryMapping::move was asked
+    bool mapped_ = true;
+
+private:
+    std::span<uint8_t> host_;
+    std::mutex mutex_;
+    std::vector<uint64_t> dirty_;
+};
 
 class PcHarness {
 public:
@@ -76,6 +113,10 @@ public:
         for (auto& hook : at_end_) hook(outcome);
     }
     const std::vector<svm_device>& entries() const { return entries_; }
+    // The device memory the families mapped, by guest-physical address at mapping time.
+    std::map<uint64_t, std::shared_ptr<FakeDeviceMemory>>& device_memory() {
+        return device_memory_;
+    }
     void set_memory_map(std::vector<svm_mem_range> map) { map_ = std::move(map); }
 
 private:
@@ -102,6 +143,7 @@ private:
     std::function<void(std::span<const uint8_t>)> stdin_sink_ = [](std::span<const uint8_t>) {};
     std::vector<std::function<void(const RunOutcome&)>> at_end_;
     std::vector<std::shared_ptr<void>> owned_;
+    std::map<uint64_t, std::shared_ptr<FakeDeviceMemory>> device_memory_;
     DeviceContext ctx_{
         config_,
         memory_,
@@ -127,6 +169,22 @@ private:
         1,
         [this] { return map_; },
         owned_,
+        std::nullopt,
+        [this](uint64_t gpa, std::span<uint8_t> host) -> Result<DeviceMemoryMapping> {
+            auto memory = std::make_shared<FakeDeviceMemory>(host);
+            TRY(mmio_.add(gpa, host.size(), memory, "device-memory"));
+            device_memory_[gpa] = memory;
+            DeviceMemoryMapping mapping;
+            mapping.move = [memory](std::optional<uint64_t> to) -> Result<void> {
+                memory->moves.push_back(to);
+                memory->mapped_ = to.has_value();
+                return {};
+            };
+            mapping.dirty_log = [memory](std::span<uint64_t> bitmap) {
+                return memory->take_dirty(bitmap);
+            };
+            return mapping;
+        },
     };
 };
 
