@@ -28,7 +28,8 @@ uint32_t TextRenderer::colour(const VgaRegisters& registers, uint8_t index) {
     if (mode & kModeP54Select) dac = static_cast<uint8_t>((dac & 0x0f) | (select & 0x03) << 4);
     dac = static_cast<uint8_t>(dac | (select & 0x0c) << 4);
     const auto rgb = registers.dac(dac);
-    return xrgb(scale6to8(rgb[0]), scale6to8(rgb[1]), scale6to8(rgb[2]));
+    // Text mode uses the DAC's 6-bit components (the low 6 bits of what was written).
+    return xrgb(scale6to8(rgb[0] & 0x3f), scale6to8(rgb[1] & 0x3f), scale6to8(rgb[2] & 0x3f));
 }
 
 void TextRenderer::draw(const TextSnapshot& screen, const VgaRegisters& registers, TextPhase phase,

@@ -149,7 +149,9 @@ void VgaRegisters::write_byte_locked(uint64_t offset, uint8_t value) {
             dac_reading_ = false;
             break;
         case kDacData:
-            dac_[dac_write_index_][dac_component_] = value & 0x3f;
+            // All 8 bits are kept, as QEMU's VGA does: the Bochs VBE's 8-bit DAC mode (ENABLE bit 5)
+            // uses them; in the VGA's own 6-bit mode the renderers take the low 6.
+            dac_[dac_write_index_][dac_component_] = value;
             if (++dac_component_ == 3) {
                 dac_component_ = 0;
                 ++dac_write_index_;
@@ -211,6 +213,11 @@ uint8_t VgaRegisters::misc_output() const {
 std::array<uint8_t, 3> VgaRegisters::dac(uint8_t index) const {
     std::lock_guard lock(mutex_);
     return dac_[index];
+}
+
+void VgaRegisters::set_dac(uint8_t index, std::array<uint8_t, 3> rgb) {
+    std::lock_guard lock(mutex_);
+    dac_[index] = rgb;
 }
 
 uint16_t VgaRegisters::start_address() const {

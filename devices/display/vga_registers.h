@@ -80,8 +80,11 @@ public:
     uint8_t graphics(uint8_t index) const;
     uint8_t attribute(uint8_t index) const;
     uint8_t misc_output() const;
-    // The DAC entry `index` as 6-bit red, green, blue (0-63).
+    // The DAC entry `index` as red, green, blue, as written: 0-63 in the VGA's 6-bit mode (the
+    // renderers use the low 6 bits then), 0-255 with the Bochs VBE's 8-bit DAC.
     std::array<uint8_t, 3> dac(uint8_t index) const;
+    // Host side: loads DAC entry `index` (what a BIOS does when it sets a mode). Thread-safe.
+    void set_dac(uint8_t index, std::array<uint8_t, 3> rgb);
     // CR0C:CR0D, the first character cell shown (an offset in cells into the text buffer).
     uint16_t start_address() const;
     // CR0E:CR0F, the cursor's character cell (same unit as start_address()).

@@ -12,6 +12,7 @@
 
 #include "core/display/png_writer.h"
 #include "core/display/std_vga_screen.h"
+#include "core/loader/video_mode.h"
 #include "core/log.h"
 #include "core/machine/device_context.h"
 #include "core/machine/machine_table.h"
@@ -116,6 +117,15 @@ Result<void> add_framebuffer(DeviceContext& ctx, PcDevices& out,
         const VideoMode& want = *ctx.boot_video;
         VbeMode set = vbe->set_mode(want.width, want.height, want.bpp);
         SVM_ASSERT(set.width == want.width && set.height == want.height && set.pitch == want.pitch);
+        // An 8-bpp mode: the DAC holds the palette the boot information lists (6-bit DAC).
+        if (want.bpp == 8) {
+            const auto& palette = vga_default_palette();
+            for (size_t i = 0; i < palette.size(); ++i)
+                text->registers().set_dac(static_cast<uint8_t>(i),
+                                          {uint8_t(palette[i].red >> 2),
+                                           uint8_t(palette[i].green >> 2),
+                                           uint8_t(palette[i].blue >> 2)});
+        }
     }
 
     StdVgaScreen::DirtyLog dirty_log;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <cstring>
 #include <numeric>
 
@@ -45,6 +46,29 @@ TEST(MachineTable, MemoryMapCarvesKernelAndModulesOutOfRam) {
         if (r.base == cursor) cursor += r.length;
     }
     EXPECT_GE(cursor, 64ull << 20);
+}
+
+TEST(MachineTable, DisplayModeAtEntryIsInTheHeaderAfterTheFirstReleasesFields) {
+    auto d = sample();
+    d.display.address = 0xfd000000;
+    d.display.width = 800;
+    d.display.height = 600;
+    d.display.pitch = 3200;
+    d.display.bpp = 32;
+    d.display.type = SVM_FB_RGB;
+    d.display.red_position = 16;
+    auto bytes = build_machine_table(d, SVM_MACHINE_TABLE_ADDR);
+    svm_machine h;
+    std::memcpy(&h, bytes.data(), sizeof h);
+    // Appended after cpu_offset: a guest built against the first release's header still validates.
+    EXPECT_EQ(offsetof(svm_machine, display), offsetof(svm_machine, cpu_offset) + 4);
+    EXPECT_GE(h.header_size, offsetof(svm_machine, display) + sizeof(svm_framebuffer));
+    EXPECT_EQ(h.display.address, 0xfd000000u);
+    EXPECT_EQ(h.display.width, 800u);
+    EXPECT_EQ(h.display.pitch, 3200u);
+    EXPECT_EQ(h.display.type, SVM_FB_RGB);
+    EXPECT_EQ(h.display.red_position, 16);
+    EXPECT_EQ(h.mem_offset, sizeof(svm_machine));
 }
 
 TEST(MachineTable, SerialisesHeaderArraysCmdlineAndChecksum) {

@@ -16,6 +16,7 @@
 #include "core/display/std_vga_screen.h"
 #include "core/display/vnc_endpoint.h"
 #include "core/display/vnc_server.h"
+#include "core/loader/video_mode.h"
 #include "core/machine/pc/pc_layout.h"
 #include "pc/framebuffer/fb_pattern.h"
 #include "tests/unit/pc/pc_harness.h"
@@ -152,6 +153,26 @@ TEST(FramebufferWiring, MultibootModeIsSetBeforeTheFirstInstruction) {
     Surface picture = m.out.screen->picture();
     EXPECT_EQ(picture.width, 800u);
     EXPECT_EQ(picture.height, 600u);
+}
+
+TEST(FramebufferWiring, Multiboot8BppModeLoadsThePaletteTheBootInformationLists) {
+    VideoMode video{VideoMode::Kind::Linear, 640, 480, 8, 640, kLfb};
+    Wired m({}, video);
+    EXPECT_EQ(m.vbe_read(3), 8);
+    const auto& palette = vga_default_palette();
+    // Entry 1 (blue) and 255 read back through the DAC ports as 6-bit values.
+    for (int index : {1, 40, 255}) {
+        m.pc.outb(0x3c7, static_cast<uint8_t>(index));
+        EXPECT_EQ(m.pc.inb(0x3c9), palette[index].red >> 2) << index;
+        EXPECT_EQ(m.pc.inb(0x3c9), palette[index].green >> 2) << index;
+        EXPECT_EQ(m.pc.inb(0x3c9), palette[index].blue >> 2) << index;
+    }
+    // A pixel of colour 1 shows as the palette says.
+    m.pc.mmio_write(kLfb + 5, 1, 1);
+    Surface s = m.out.screen->picture();
+    const uint32_t blue = s.at(5, 0) & 0xff;
+    EXPECT_GE(blue, (palette[1].blue & 0xfc));
+    EXPECT_EQ(s.at(5, 0) >> 16 & 0xff, palette[1].red & 0xfc);
 }
 
 TEST(FramebufferWiring, ScreenshotIsWrittenAtSetUpAndWhenTheRunEnds) {
