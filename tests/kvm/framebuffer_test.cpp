@@ -205,7 +205,9 @@ TEST_F(Framebuffer, VncKeysReachTheGuestAsScanCodes) {
                                   "120", guest("kbd_echo.elf")});
     ASSERT_TRUE(child);
     std::string out;
-    ASSERT_TRUE(wait_for_line(*child, "kbd_echo: start", out)) << out;
+    // Keys sent before the guest enabled the keyboard would wait for it; sending after "ready"
+    // keeps the test to what it checks.
+    ASSERT_TRUE(wait_for_line(*child, "kbd_echo: ready", out)) << out;
     VncClient vnc;
     ASSERT_TRUE(vnc.connect(display));
     vnc.pump(0.5);
@@ -221,6 +223,31 @@ TEST_F(Framebuffer, VncKeysReachTheGuestAsScanCodes) {
     // Shift make/break, then Q's make code ends the guest.
     expect_lines_in_order(
         out, {"scancode 0x1e", "scancode 0x9e", "scancode 0x2a", "scancode 0xaa", "scancode 0x10"});
+}
+
+TEST_F(Framebuffer, VncPointerReachesTheGuestAsPs2MousePackets) {
+    int display = free_vnc_display();
+    ASSERT_GT(display, 0);
+    auto child = SvmChild::start({"--vnc", "127.0.0.1:" + std::to_string(display), "--timeout",
+                                  "120", guest("mouse_echo.elf")});
+    ASSERT_TRUE(child);
+    std::string out;
+    ASSERT_TRUE(wait_for_line(*child, "mouse_echo: ready", out)) << out;
+    VncClient vnc;
+    ASSERT_TRUE(vnc.connect(display));
+    vnc.pump(0.3);
+    // The first position only places the pointer; then 10 right and 5 up with the left button
+    // down: flags 0x09 (bit 3 always set, bit 0 left), X +10, Y +5 (PS/2 counts up).
+    SendPointerEvent(vnc.client, 100, 100, 0);
+    SendPointerEvent(vnc.client, 110, 95, rfbButton1Mask);
+    SendPointerEvent(vnc.client, 110, 95, 0);
+    SendKeyEvent(vnc.client, 0x71, TRUE);  // q ends the guest
+    SendKeyEvent(vnc.client, 0x71, FALSE);
+    EXPECT_TRUE(wait_for_line(*child, "SUCCESS", out)) << out;
+    auto r = child->wait(60);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(has_line(out, "mouse 0x09 0x0a 0x05")) << out;
+    EXPECT_TRUE(has_line(out, "mouse 0x08 0x00 0x00")) << out;  // the release
 }
 
 }  // namespace
