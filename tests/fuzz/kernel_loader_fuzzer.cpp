@@ -111,10 +111,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     options.cmdline.assign(cmdline.begin(), cmdline.end());
     if (flags & 2) options.modules.push_back({g_module_a, g_module_a + " first"});
     if (flags & 4) options.modules.push_back({g_module_b, ""});
+    // svm's machines always have a display; without one, Multiboot video requests take the other
+    // path (refused or ignored).
+    if (!(flags & 0x40)) options.display = DisplayCaps{};
 
     GuestMemory& memory = fuzz::fresh_memory(ram);
     auto image = place_kernel("kernel.elf", file, memory, options);
     if (!image) return 0;
+    if (image->video) {
+        // A promised mode fits the framebuffer and never lies in RAM.
+        const VideoMode& v = *image->video;
+        FUZZ_CHECK(v.kind == VideoMode::Kind::EgaText ||
+                       (v.width > 0 && v.height > 0 && uint64_t{v.pitch} * v.height <= (16ull << 20) &&
+                        v.address >= ram),
+                   "a Multiboot video mode outside the framebuffer");
+    }
     if (image->format == "elf64" || image->format == "elf32") check_elf_segments(memory, file);
     fuzz::BootInputs inputs;
     inputs.cpus = cpus;

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <svm/hypercall.h>
 
+#include "bga.h"
 #include "fb_pattern.h"
 #include "lib/console.h"
 #include "lib/io.h"
@@ -93,51 +94,17 @@ static const char* command_line(uint32_t magic, const uint8_t* info) {
     return "";
 }
 
-static int contains(const char* s, const char* word) {
-    for (; *s; ++s) {
-        const char *a = s, *b = word;
-        while (*a && *b && *a == *b) ++a, ++b;
-        if (!*b) return 1;
-    }
-    return 0;
-}
-
-static uint32_t pci_read32(uint32_t device, uint32_t offset) {
-    outl(0xCF8, 0x80000000u | device << 11 | offset);
-    return inl(0xCFC);
-}
-
-static void bga_write(uint16_t index, uint16_t value) {
-    outw(0x1CE, index);
-    outw(0x1CF, value);
-}
-
-static uint16_t bga_read(uint16_t index) {
-    outw(0x1CE, index);
-    return inw(0x1CF);
-}
-
 static int mode_from_bga(struct mode* m) {
-    uint32_t device = 0;
-    for (; device < 32; ++device)
-        if (pci_read32(device, 0) == 0x11111234u) break;
-    if (device == 32) fail("no PCI 1234:1111 display adapter on bus 0");
-    uint32_t bar0 = pci_read32(device, 0x10);
-    if (bar0 & 1u) fail("BAR0 is not a memory BAR");
-    bga_write(0, 0xB0C5); /* VBE_DISPI_INDEX_ID: ask for the newest interface */
-    uint16_t id = bga_read(0);
-    if (id < 0xB0C0 || id > 0xB0C5) fail("Bochs VBE ID register did not answer");
-    bga_write(4, 0);    /* ENABLE: off while changing the mode */
-    bga_write(1, 320);  /* XRES */
-    bga_write(2, 240);  /* YRES */
-    bga_write(3, 16);   /* BPP */
-    bga_write(4, 0x41); /* ENABLED | LFB_ENABLED */
-    m->width = bga_read(1);
-    m->height = bga_read(2);
-    m->bpp = bga_read(3);
-    m->pitch = bga_read(6) * 2; /* VIRT_WIDTH, in pixels */
-    m->address = bar0 & ~0xFu;
-    kprintf("fb: Bochs VBE ID 0x%x at PCI 00:%02x.0\n", id, device);
+    struct bga bga;
+    const char* problem = bga_find(&bga);
+    if (problem) fail(problem);
+    bga_set_mode(320, 240, 16);
+    m->width = bga_read(BGA_INDEX_XRES);
+    m->height = bga_read(BGA_INDEX_YRES);
+    m->bpp = bga_read(BGA_INDEX_BPP);
+    m->pitch = bga_read(BGA_INDEX_VIRT_WIDTH) * 2u; /* pixels per scan line, 2 bytes each */
+    m->address = bga.address;
+    kprintf("fb: Bochs VBE ID 0x%x at PCI 00:%02x.0\n", bga.id, bga.device);
     return 0;
 }
 
@@ -180,7 +147,7 @@ void fb_main(uint32_t magic, const uint8_t* info) {
         fail("unexpected framebuffer mode");
     draw(&m);
     kputs("fb: drawn\n");
-    if (contains(command_line(magic, info), "halt")) {
+    if (fb_contains(command_line(magic, info), "halt")) {
         kputs("fb: halting\n");
         __asm__ volatile("cli");
         for (;;) __asm__ volatile("hlt");

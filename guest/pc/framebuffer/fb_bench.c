@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <svm/hypercall.h>
 
+#include "bga.h"
 #include "lib/console.h"
 #include "lib/io.h"
 #include "pc/input/ps2.h"
@@ -51,53 +52,20 @@ static void fail(const char* why) {
     finish(1);
 }
 
-static int contains(const char* s, const char* word) {
-    for (; *s; ++s) {
-        const char *a = s, *b = word;
-        while (*a && *b && *a == *b) ++a, ++b;
-        if (!*b) return 1;
-    }
-    return 0;
-}
-
-static uint32_t pci_read32(uint32_t device, uint32_t offset) {
-    outl(0xCF8, 0x80000000u | device << 11 | offset);
-    return inl(0xCFC);
-}
-
-static void bga_write(uint16_t index, uint16_t value) {
-    outw(0x1CE, index);
-    outw(0x1CF, value);
-}
-
-static uint16_t bga_read(uint16_t index) {
-    outw(0x1CE, index);
-    return inw(0x1CF);
-}
-
 /* Sets 1024x768x32 and returns the framebuffer's address; the pitch is checked to be 4096. */
 static volatile uint32_t* set_mode(void) {
-    uint32_t device = 0;
-    for (; device < 32; ++device)
-        if (pci_read32(device, 0) == 0x11111234u) break;
-    if (device == 32) fail("no PCI 1234:1111 display adapter on bus 0");
-    uint32_t bar0 = pci_read32(device, 0x10);
-    if (bar0 & 1u) fail("BAR0 is not a memory BAR");
-    bga_write(0, 0xB0C5); /* VBE_DISPI_INDEX_ID: ask for the newest interface */
-    uint16_t id = bga_read(0);
-    if (id < 0xB0C0 || id > 0xB0C5) fail("Bochs VBE ID register did not answer");
-    bga_write(4, 0); /* ENABLE: off while changing the mode */
-    bga_write(1, BENCH_WIDTH);
-    bga_write(2, BENCH_HEIGHT);
-    bga_write(3, 32);
-    bga_write(4, 0x41); /* ENABLED | LFB_ENABLED */
-    uint32_t w = bga_read(1), h = bga_read(2), bpp = bga_read(3), virt = bga_read(6);
-    uint32_t address = bar0 & ~0xFu;
-    kprintf("fb_bench: %ux%ux%u pitch %u at 0x%x (PCI 00:%02x.0)\n", w, h, bpp, virt * 4, address,
-            device);
-    if (w != BENCH_WIDTH || h != BENCH_HEIGHT || bpp != 32 || virt != BENCH_WIDTH || address == 0)
+    struct bga bga;
+    const char* problem = bga_find(&bga);
+    if (problem) fail(problem);
+    bga_set_mode(BENCH_WIDTH, BENCH_HEIGHT, 32);
+    uint32_t w = bga_read(BGA_INDEX_XRES), h = bga_read(BGA_INDEX_YRES);
+    uint32_t bpp = bga_read(BGA_INDEX_BPP), virt = bga_read(BGA_INDEX_VIRT_WIDTH);
+    kprintf("fb_bench: %ux%ux%u pitch %u at 0x%x (PCI 00:%02x.0)\n", w, h, bpp, virt * 4,
+            bga.address, bga.device);
+    if (w != BENCH_WIDTH || h != BENCH_HEIGHT || bpp != 32 || virt != BENCH_WIDTH ||
+        bga.address == 0)
         fail("the adapter did not take 1024x768x32");
-    return (volatile uint32_t*)(uintptr_t)address;
+    return (volatile uint32_t*)(uintptr_t)bga.address;
 }
 
 /* Stores `count` copies of `colour` from `to`: one `rep stosl`, a single (emulated) instruction. */
@@ -146,8 +114,8 @@ void fb_main(uint32_t magic, const uint8_t* info) {
                                            (uint32_t)info[18] << 16 | (uint32_t)info[19] << 24);
     volatile uint32_t* fb = set_mode();
     fill(fb, BENCH_BACKGROUND, BENCH_WIDTH * BENCH_HEIGHT);
-    if (contains(cmdline, "latency")) run_latency(fb);
-    if (contains(cmdline, "fps")) run_fps(fb);
-    if (contains(cmdline, "idle")) run_idle(fb);
+    if (fb_contains(cmdline, "latency")) run_latency(fb);
+    if (fb_contains(cmdline, "fps")) run_fps(fb);
+    if (fb_contains(cmdline, "idle")) run_idle(fb);
     fail("the command line names no mode (latency, fps or idle)");
 }

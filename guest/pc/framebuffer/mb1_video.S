@@ -1,7 +1,7 @@
 /*
- * fb_mb1.elf's entry: a Multiboot 1 header that asks for a linear framebuffer (flags bit 2, "video
- * mode information"; Multiboot Specification 0.6.96, 3.1.1 and 3.1.4: mode_type 0 = linear
- * graphics, then width, height, depth). The address fields (3.1.3) are present only because the
+ * fb_mb1.elf's header (the entry is entry32.S): a Multiboot 1 header that asks for a linear
+ * framebuffer (flags bit 2, "video mode information"; Multiboot Specification 0.6.96, 3.1.1 and
+ * 3.1.4: mode_type 0 = linear graphics, then width, height, depth). The address fields (3.1.3) are present only because the
  * video fields follow them; flag bit 16 is clear, so the loader takes the addresses from the ELF.
  */
 .set ALIGN,    1<<0
@@ -26,23 +26,5 @@
 .long 640           /* width */
 .long 480           /* height */
 .long 32            /* depth */
-
-.section .bss
-.align 16
-stack_bottom:
-.skip 16384
-stack_top:
-
-.section .text
-.code32
-.global _start
-_start:
-    mov $stack_top, %esp
-    push %ebx
-    push %eax
-    call fb_main
-1:  cli
-    hlt
-    jmp 1b
 
 .section .note.GNU-stack, "", @progbits

@@ -1,6 +1,6 @@
 /*
- * fb_mb2.elf's entry: a Multiboot 2 header with a framebuffer tag (Multiboot2 Specification 2.0,
- * 3.1.10: type 5, flags 0 = required, preferred width 800, height 600, depth 32) and the
+ * fb_mb2.elf's header (the entry is entry32.S): a Multiboot 2 header with a framebuffer tag
+ * (Multiboot2 Specification 2.0, 3.1.10: type 5, flags 0 = required, preferred width 800, height 600, depth 32) and the
  * end tag (3.1.1). The loader enters in 32-bit protected mode with EAX = 0x36D76289 and EBX =
  * the boot information (3.3).
  */
@@ -23,23 +23,5 @@ header_start:
 .short 0, 0         /* end tag */
 .long 8
 header_end:
-
-.section .bss
-.align 16
-stack_bottom:
-.skip 16384
-stack_top:
-
-.section .text
-.code32
-.global _start
-_start:
-    mov $stack_top, %esp
-    push %ebx
-    push %eax
-    call fb_main
-1:  cli
-    hlt
-    jmp 1b
 
 .section .note.GNU-stack, "", @progbits
