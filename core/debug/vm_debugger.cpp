@@ -115,7 +115,8 @@ bool VmDebugger::on_debug_exit(Vcpu& vcpu) {
             auto gpa = state ? translate(deps_.memory, PagingRegs::from(*state), debug.pc)
                              : Result<Translation>(error("no state"));
             ours = gpa && software_.contains(gpa->gpa);
-            caught = ours && catch_stop(*state, gpa->gpa, reason);
+            caught =
+                ours && (catch_stop(*state, gpa->gpa, reason) || step_over_stop(gpa->gpa, reason));
         }
         if (caught) {
             report_stop(&vcpu, reason);  // outside mutex_: report_stop takes resume_mutex_
@@ -162,7 +163,8 @@ bool VmDebugger::on_emulation_failure(Vcpu& vcpu) {
         std::lock_guard lock(mutex_);
         auto t = translate(deps_.memory, PagingRegs::from(*state), state->cs.base + state->rip);
         if (!t || !software_.contains(t->gpa)) return false;
-        if (!catch_stop(*state, t->gpa, reason)) reason.detail = StopReason::Detail::SwBreak;
+        if (!catch_stop(*state, t->gpa, reason) && !step_over_stop(t->gpa, reason))
+            reason.detail = StopReason::Detail::SwBreak;
     }
     report_stop(&vcpu, reason);
     return true;
@@ -257,6 +259,7 @@ void VmDebugger::clear_debug_state() {
         for (auto& d : vcpu_debug_) d = VcpuDebug{};  // debug_dirty = true
         catch_vectors_.clear();
         catch_points_.clear();
+        step_over_points_.clear();
     }
     (void)apply_page_access();
     // attached_ false and every vCPU dirty: each clears guest debugging before it runs again.
@@ -318,6 +321,8 @@ TargetResult<void> VmDebugger::resume(std::span<const gdb::ResumeAction> actions
         }
     }
     arm_catch_points();
+    std::vector<bool> step_over(plan.size());
+    arm_step_overs(plan, step_over);
     bool page_access_dirty;
     {
         std::lock_guard lock(mutex_);
@@ -336,8 +341,9 @@ TargetResult<void> VmDebugger::resume(std::span<const gdb::ResumeAction> actions
             vcpu_debug_[i].cache.reset();
             if (!plan[i] || *plan[i] == gdb::ResumeAction::Kind::Stop) continue;
             auto& d = vcpu_debug_[i];
-            d.stepping = *plan[i] == gdb::ResumeAction::Kind::Step ||
-                         *plan[i] == gdb::ResumeAction::Kind::RangeStep;
+            d.stepping = (*plan[i] == gdb::ResumeAction::Kind::Step ||
+                          *plan[i] == gdb::ResumeAction::Kind::RangeStep) &&
+                         !step_over[i];
             d.debug_dirty = true;
             if (d.catch_rearm_gpa) {
                 // Standing at a catch point: step past it with it out (finish_catch_step).

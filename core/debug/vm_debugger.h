@@ -150,6 +150,15 @@ private:
     // exception (signal, vector, error code, and CR2 or the faulting address from the stack)
     // and returns true.
     bool catch_stop(const CpuState& state, uint64_t gpa, gdb::StopReason& reason);
+    // Steps over BIOS calls (bios_step_over.h): removes the last resume's step-over points, then
+    // for every vCPU in `plan` that steps onto an `int` into the BIOS ROM puts a hidden software
+    // breakpoint at its return address and marks it in `step_over` (that vCPU runs instead of
+    // stepping). Called by resume() with the vCPUs paused.
+    void arm_step_overs(const std::vector<std::optional<gdb::ResumeAction::Kind>>& plan,
+                        std::vector<bool>& step_over);
+    // With mutex_ held: if the breakpoint at `gpa` is a step-over point, takes it out and fills
+    // `reason` as the end of a step; returns true.
+    bool step_over_stop(uint64_t gpa, gdb::StopReason& reason);
     // Removes every breakpoint, watchpoint and single-step and marks the debugger detached
     // (the vCPUs stay as they are).
     void clear_debug_state();
@@ -217,6 +226,8 @@ private:
     // at the next resume: gdb inserts them one Z packet at a time).
     bool page_access_dirty_ = false;
     std::map<uint64_t, int> catch_points_;
+    // Hidden breakpoints ending a step over a BIOS call: guest-physical address -> vCPU index.
+    std::map<uint64_t, size_t> step_over_points_;
     std::optional<ElfSymbols> symbols_;  // kernel_symbols(), once loaded
     bool symbols_loaded_ = false;
 };
