@@ -9,6 +9,7 @@
 #include "core/display/display_hub.h"
 #include "core/display/vnc_endpoint.h"
 #include "core/display/vnc_server.h"
+#include "core/loader/boot_sector.h"
 #include "core/log.h"
 #include "core/machine/machine.h"
 #include "core/size_parser.h"
@@ -40,7 +41,7 @@ int main(int argc, char** argv) {
     using namespace svm;
     CLI::App app{
         "svm - a hypervisor for hobby operating systems: boots KERNEL (flat binary, ELF32, "
-        "ELF64, Multiboot 1 or 2) on KVM with a serial console.",
+        "ELF64, Multiboot 1 or 2, or a PC boot sector) on KVM with a serial console.",
         "svm"};
     app.footer(kExitCodesHelp);
     app.set_version_flag("--version", "svm " SVM_VERSION);
@@ -51,15 +52,28 @@ int main(int argc, char** argv) {
     double timeout = 0;
     int verbosity = 0;
 
-    app.add_option("KERNEL", config.kernel_path, "The kernel image to boot")->required();
+    auto* kernel_option = app.add_option(
+        "KERNEL", config.kernel_path,
+        "The kernel image to boot (or a disk image whose first sector ends in 0x55 0xAA: booted "
+        "as a PC boot sector)");
     app.add_option("-m,--memory", memory, "Guest RAM size, with K, M or G suffix (1M to 3G)")
         ->capture_default_str();
-    app.add_option("--load", load, "Flat binaries: guest-physical load address")
-        ->capture_default_str();
-    app.add_option("--entry", entry, "Flat binaries: entry address (default: the load address)");
-    app.add_option("--mode", mode, "Flat binaries: start mode")
-        ->check(CLI::IsMember({"real", "protected", "long"}))
-        ->capture_default_str();
+    auto* load_option = app.add_option("--load", load, "Flat binaries: guest-physical load address")
+                            ->capture_default_str();
+    auto* entry_option = app.add_option("--entry", entry,
+                                        "Flat binaries: entry address (default: the load address)");
+    auto* mode_option = app.add_option("--mode", mode, "Flat binaries: start mode")
+                            ->check(CLI::IsMember({"real", "protected", "long"}))
+                            ->capture_default_str();
+    // Boot sectors (docs/bios.md, "Booting a disk image").
+    std::string boot_disk, boot_floppy;
+    auto* boot_disk_option = app.add_option(
+        "--boot-disk", boot_disk,
+        "Boot FILE[,rw] as a PC hard disk (drive 0x80): its first sector at 0000:7C00, BIOS "
+        "services from svm; int 0x13 writes stay in memory unless ,rw");
+    auto* boot_floppy_option =
+        app.add_option("--boot-floppy", boot_floppy,
+                       "Boot FILE[,rw] as a floppy (drive 0x00), as --boot-disk does");
     app.add_option("--cmdline", config.load.cmdline,
                    "Kernel command line (Multiboot info and the machine table)");
     app.add_option("--module", modules, "Multiboot module FILE[,ARGS] (repeatable)")
@@ -143,6 +157,26 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         fail(exit_code::kUsage, std::string(e.what()) + " (see svm --help)");
     }
+
+    const int boot_images = static_cast<int>(boot_disk_option->count() +
+                                             boot_floppy_option->count() + kernel_option->count());
+    if (boot_images == 0)
+        fail(exit_code::kUsage, "KERNEL is required (or --boot-disk FILE) (see svm --help)");
+    if (boot_images > 1)
+        fail(exit_code::kUsage,
+             "give one of KERNEL, --boot-disk FILE and --boot-floppy FILE (see svm --help)");
+    if (boot_disk_option->count() + boot_floppy_option->count() > 0) {
+        const bool floppy = boot_floppy_option->count() > 0;
+        const char* name = floppy ? "--boot-floppy" : "--boot-disk";
+        auto spec = parse_boot_disk_spec(floppy ? boot_floppy : boot_disk);
+        if (!spec) fail(exit_code::kUsage, std::string(name) + ": " + spec.error().message);
+        config.kernel_path = spec->path;
+        config.boot_disk = MachineConfig::BootDisk{spec->path, spec->writable,
+                                                   static_cast<uint8_t>(floppy ? 0x00 : 0x80)};
+        config.load.boot_disk = true;
+    }
+    config.load.flat_explicit =
+        load_option->count() + entry_option->count() + mode_option->count() > 0;
 
     log::g_level = verbosity >= 2   ? log::Level::Debug
                    : verbosity == 1 ? log::Level::Verbose

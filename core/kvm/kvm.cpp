@@ -115,6 +115,20 @@ Result<kvm_irqchip> Kvm::get_irqchip(uint32_t chip) const {
     return state;
 }
 
+Result<void> Kvm::set_irqchip(const kvm_irqchip& chip) {
+    kvm_irqchip copy = chip;
+    if (ioctl(vm_fd_.get(), KVM_SET_IRQCHIP, &copy) < 0)
+        return error("KVM_SET_IRQCHIP {} failed: {}", chip.chip_id, std::strerror(errno));
+    return {};
+}
+
+Result<void> Kvm::set_pit2(const kvm_pit_state2& state) {
+    kvm_pit_state2 copy = state;
+    if (ioctl(vm_fd_.get(), KVM_SET_PIT2, &copy) < 0)
+        return error("KVM_SET_PIT2 failed: {}", std::strerror(errno));
+    return {};
+}
+
 Result<void> Kvm::set_page_access(const GuestMemory& memory,
                                   const std::map<uint64_t, PageAccess>& pages) {
     // api.rst 4.35 KVM_SET_USER_MEMORY_REGION; memory_size 0 deletes a slot.

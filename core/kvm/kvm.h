@@ -41,6 +41,11 @@ public:
     // Return an error if KVM refuses (no in-kernel irqchip or PIT).
     Result<kvm_pit_state2> get_pit2() const;
     Result<kvm_irqchip> get_irqchip(uint32_t chip) const;
+    // KVM_SET_IRQCHIP (api.rst 4.27) and KVM_SET_PIT2 (api.rst 4.73): load the in-kernel PIC or
+    // I/O APIC state and the 8254's (KVM restarts channel 0's timer from the count). Before the
+    // vCPUs run. Return an error if KVM refuses.
+    Result<void> set_irqchip(const kvm_irqchip& chip);
+    Result<void> set_pit2(const kvm_pit_state2& state);
 
     // Re-lays out the memory slots so that each page in `pages` (4 KiB-aligned guest-physical
     // addresses) is mapped as given and all other RAM is read/write, changing only the slots that

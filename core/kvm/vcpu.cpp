@@ -334,6 +334,12 @@ Result<kvm_lapic_state> Vcpu::get_lapic() {
     return state;
 }
 
+Result<void> Vcpu::set_lapic(const kvm_lapic_state& state) {
+    if (ioctl(fd_.get(), KVM_SET_LAPIC, &state) < 0)
+        return error("KVM_SET_LAPIC failed: {}", std::strerror(errno));
+    return {};
+}
+
 kvm_mp_state Vcpu::mp_state() {
     kvm_mp_state state{};
     ioctl(fd_.get(), KVM_GET_MP_STATE, &state);

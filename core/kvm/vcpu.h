@@ -109,6 +109,8 @@ public:
     Result<void> set_mp_state(uint32_t state);
     // KVM_GET_LAPIC (api.rst 4.57): the in-kernel local APIC's register page (xAPIC layout).
     Result<kvm_lapic_state> get_lapic();
+    // KVM_SET_LAPIC (api.rst 4.58): the local APIC's register page. vCPU thread only.
+    Result<void> set_lapic(const kvm_lapic_state& state);
     // KVM_TRANSLATE (api.rst 4.38): KVM's own walk of the guest page tables, for cross-checks.
     // Returns the guest-physical address, or an error if KVM says the address is not mapped.
     Result<uint64_t> kvm_translate(uint64_t linear);

@@ -57,7 +57,7 @@ struct VideoMode {
 };
 
 struct KernelImage {
-    std::string format;  // "flat", "elf64", "elf32", "multiboot1", "multiboot2"
+    std::string format;  // "flat", "elf64", "elf32", "multiboot1", "multiboot2", "bootsector"
     CpuMode mode = CpuMode::Real;
     uint64_t entry = 0;  // real mode: offset from CS = 0; otherwise a (virtual) address
     std::vector<VirtualMapping> mappings;
@@ -99,15 +99,23 @@ struct LoadOptions {
     // The machine's display adapter; nullopt when the machine has none. A Multiboot kernel that
     // requires a framebuffer is then refused, one that merely prefers one boots without.
     std::optional<DisplayCaps> display;
+    // True when the command line asked for a flat binary (--load, --entry or --mode): a file that
+    // happens to end its first sector in 0x55 0xAA then stays a flat binary (core/loader/
+    // boot_sector.h).
+    bool flat_explicit = false;
+    // --boot-disk / --boot-floppy: the file is a disk image whose first sector is booted; the
+    // kernel formats are not looked for and the boot signature is required.
+    bool boot_disk = false;
 };
 
 // Detects the format of `file` (Multiboot 2 / Multiboot 1 header within the first 32 KiB, then
-// ELF64 / ELF32, else flat) and places it in `memory`, with any Multiboot modules. `path` is the
-// kernel's name as the user gave it (the first word of the Multiboot 1 command line). For
-// Multiboot images the boot information is not written yet: image.boot_info_writer holds it.
-// Returns an error of one line naming the problem for malformed, truncated or hostile images
-// (bad headers, sizes that overflow, segments outside RAM or overlapping each other); the caller
-// prefixes `path` (with_context). docs/loaders.md has the rules.
+// ELF64 / ELF32, then a boot sector (boot_sector.h), else flat) and places it in `memory`, with any
+// Multiboot modules. `path` is the kernel's name as the user gave it (the first word of the
+// Multiboot 1 command line). For Multiboot images the boot information is not written yet:
+// image.boot_info_writer holds it. Returns an error of one line naming the problem for malformed,
+// truncated or hostile images (bad headers, sizes that overflow, segments outside RAM or
+// overlapping each other); the caller prefixes `path` (with_context). docs/loaders.md has the
+// rules.
 Result<KernelImage> place_kernel(const std::string& path, std::span<const uint8_t> file,
                                  GuestMemory& memory, const LoadOptions& options);
 

@@ -1,5 +1,6 @@
 // Format detection and the two non-Multiboot formats (flat binaries and plain ELF). Detection
 // order follows GRUB: a Multiboot 2 header, then a Multiboot 1 header, wins over the ELF class.
+#include "core/loader/boot_sector.h"
 #include "core/loader/elf_file.h"
 #include "core/loader/image_placer.h"
 #include "core/loader/kernel_image.h"
@@ -54,6 +55,7 @@ static Result<KernelImage> load_elf(std::span<const uint8_t> file, GuestMemory& 
 
 Result<KernelImage> place_kernel(const std::string& path, std::span<const uint8_t> file,
                                  GuestMemory& memory, const LoadOptions& options) {
+    if (options.boot_disk) return load_boot_sector(file, memory);
     if (file.empty()) return error("the kernel file is empty");
     if (auto offset = TRY(find_multiboot2_header(file)))
         return load_multiboot2(file, *offset, memory, options);
@@ -64,6 +66,7 @@ Result<KernelImage> place_kernel(const std::string& path, std::span<const uint8_
             "boot modules are passed only to Multiboot kernels, and this image has no "
             "Multiboot header");
     if (has_elf_magic(file)) return load_elf(file, memory);
+    if (!options.flat_explicit && has_boot_signature(file)) return load_boot_sector(file, memory);
     return load_flat(file, memory, options);
 }
 

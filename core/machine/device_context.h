@@ -87,6 +87,8 @@ struct PcDevices {
     std::shared_ptr<StdVgaScreen> screen;
     // The HPET: in legacy replacement mode it owns IRQ 8, and the RTC is disconnected from it.
     std::shared_ptr<Hpet> hpet;
+    // Boot-sector boots (bios family): the BIOS drive number booted from (DL at 0000:7C00).
+    std::optional<uint8_t> boot_drive;
 };
 
 // One function per family (core/machine/pc/*.cpp), called by Machine::create_devices() in this
@@ -98,5 +100,8 @@ Result<void> add_platform_devices(DeviceContext& ctx,
 Result<void> add_input_devices(DeviceContext& ctx, PcDevices& out);   // i8042, CMOS/RTC
 Result<void> add_display(DeviceContext& ctx, PcDevices& out);         // VGA text screen, CRTC
 Result<void> add_compat_devices(DeviceContext& ctx, PcDevices& out);  // --compat
+// Boot-sector boots only (config.boot_disk set), after add_display: the BIOS ROM at F000, the IVT,
+// the BDA's disk fields and the BIOS trap port (pc::kBiosTrapPort) serving core/bios/.
+Result<void> add_bios(DeviceContext& ctx, PcDevices& out);
 
 }  // namespace svm

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include "core/display/display_hub.h"
 #include "core/display/png_writer.h"
@@ -49,7 +50,20 @@ constexpr auto kStopDrainGrace = std::chrono::milliseconds(250);
 
 // Reads the kernel with a bound (HostFile): a flat or Multiboot image must fit in RAM, so a
 // larger file is refused before a byte of it is read.
-Result<std::vector<uint8_t>> read_kernel(const std::string& path, uint64_t ram_size) {
+Result<std::vector<uint8_t>> read_kernel(const std::string& path, uint64_t ram_size,
+                                         bool boot_disk) {
+    if (boot_disk) {
+        // --boot-disk / --boot-floppy: only the boot sector is loaded; int 0x13 reads the rest
+        // from the file (core/bios/bios_disk_image.h), so the image may be larger than RAM.
+        auto disk = TRY(HostFile::open(path, "disk image"));
+        if (!disk.is_regular()) return error("{}: the disk image must be a regular file", path);
+        std::ifstream in(path, std::ios::binary);
+        std::vector<uint8_t> sector(512);
+        in.read(reinterpret_cast<char*>(sector.data()),
+                static_cast<std::streamsize>(sector.size()));
+        sector.resize(static_cast<size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+        return sector;
+    }
     auto file = TRY(HostFile::open(path, "kernel"));
     std::string ram = fmt::format("the guest's {} of RAM (-m)", HostFile::describe_size(ram_size));
     if (file.is_regular() && file.size() > ram_size && file.has_elf_magic())
@@ -73,7 +87,7 @@ Result<std::unique_ptr<Machine>> Machine::create(const MachineConfig& config,
         return with_exit_code(
             Error{fmt::format("--cpus {} must be between 1 and {}", config.cpus, kMaxCpus)},
             exit_code::kUsage);
-    auto kernel = read_kernel(config.kernel_path, config.memory_size);
+    auto kernel = read_kernel(config.kernel_path, config.memory_size, config.boot_disk.has_value());
     if (!kernel) return with_exit_code(kernel.error(), exit_code::kBadKernel);
     auto memory = GuestMemory::create(config.memory_size);
     if (!memory) return with_exit_code(memory.error(), exit_code::kHostSetup);
@@ -262,6 +276,8 @@ Result<void> Machine::create_devices() {
     TRY(add_platform_devices(ctx, pc_));
     TRY(add_input_devices(ctx, pc_));
     TRY(add_display(ctx, pc_));
+    // A boot sector gets a BIOS (docs/bios.md); Machine::load set config_.boot_disk for it.
+    if (image_.format == "bootsector") TRY(add_bios(ctx, pc_));
     TRY(add_compat_devices(ctx, pc_));
     return write_boot_tables();
 }

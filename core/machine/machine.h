@@ -70,6 +70,8 @@ private:
         : config_(std::move(config)), memory_(std::move(memory)) {}
 
     Result<void> load(std::span<const uint8_t> kernel);
+    // load() for a boot sector: the BIOS's areas only (machine_boot.cpp).
+    Result<void> load_boot_sector_areas();
     Result<void> create_devices();
     // The context the PC device families (core/machine/pc/) are wired through.
     DeviceContext device_context();

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/loader/boot_sector.h"
 #include "core/loader/image_placer.h"
 #include "core/loader/memory_map.h"
 #include "core/loader/video_mode.h"
@@ -63,6 +64,7 @@ Result<void> Machine::load(std::span<const uint8_t> kernel) {
         for (const auto& file : config_.load_files) TRY(load_raw_file(file, placer));
         image_.loaded = placer.loaded();
     }
+    if (image_.format == "bootsector") return load_boot_sector_areas();
     // 2. svm's own areas around it.
     image_.layout =
         TRY(plan_boot_layout(memory_.size(), image_.loaded, mp_config_table_size(config_.cpus)));
@@ -78,6 +80,25 @@ Result<void> Machine::load(std::span<const uint8_t> kernel) {
         "{:#x}, page tables {:#x}",
         at.stack_base, at.stack_top, at.machine_table, at.gdt, at.boot_info, at.acpi,
         at.page_tables);
+    return {};
+}
+
+Result<void> Machine::load_boot_sector_areas() {
+    // What a PC BIOS leaves, and nothing of svm's own boot protocol: no boot stack, machine table,
+    // GDT, Multiboot information or page tables in conventional memory, which belongs to the boot
+    // sector's OS (core/loader/boot_sector.h). The ACPI tables move to the BIOS area 0xE0000;
+    // the BDA, EBDA, RSDP copy and MP tables stay where the standards put them. The BIOS ROM and
+    // the IVT are written with the BIOS itself (add_bios).
+    if (!config_.boot_disk)
+        config_.boot_disk = MachineConfig::BootDisk{config_.kernel_path, false, 0x80};
+    image_.layout =
+        TRY(plan_boot_sector_layout(memory_.size(), mp_config_table_size(config_.cpus)));
+    acpi_ = TRY(write_acpi_tables(memory_, image_.layout.acpi, config_.cpus));
+    auto base_map = base_memory_map(memory_.size(), image_.layout.reserved);
+    TRY(write_bios_tables(memory_, image_.layout, config_.cpus, acpi_.rsdp_bytes, base_map));
+    log::verbose("boot sector: drive {:#04x} ({}), ACPI {:#x}, memory map reserves {:#x}-{:#x}",
+                 config_.boot_disk->drive, config_.boot_disk->writable ? "read-write" : "read-only",
+                 image_.layout.acpi, kBootSectorReservedStart, 0xFFFFF);
     return {};
 }
 
@@ -115,6 +136,12 @@ svm_framebuffer boot_display(const std::optional<VideoMode>& video) {
 }  // namespace
 
 Result<void> Machine::write_boot_tables() {
+    if (image_.format == "bootsector") {
+        // No machine table for a boot sector; the memory map is what int 0x15 E820 reports: the
+        // base map, the boot sector itself being ordinary RAM.
+        memory_map_ = base_memory_map(memory_.size(), image_.layout.reserved);
+        return {};
+    }
     MachineDescription desc;
     desc.ram_size = memory_.size();
     desc.memory = machine_memory_map(memory_.size(), image_.layout.reserved, image_.loaded);

@@ -46,6 +46,18 @@ struct MachineConfig {
     std::optional<std::string> screenshot_path;  // --screenshot FILE.png: the final screen
     // --vnc: a guest that halts for good stays on screen until svm is ended or --timeout expires.
     bool keep_screen_after_halt = false;
+
+    // Boot sectors (docs/bios.md, "Booting a disk image"). The disk image svm's BIOS serves through
+    // int 0x13 and boots from: --boot-disk FILE[,rw] (drive 0x80) or --boot-floppy FILE[,rw]
+    // (drive 0x00); kernel_path is then the same file. Also set by Machine when KERNEL itself turns
+    // out to be a boot sector (drive 0x80, read-only). Without `writable`, int 0x13 writes are
+    // kept in memory and the file is never modified.
+    struct BootDisk {
+        std::string path;
+        bool writable = false;
+        uint8_t drive = 0x80;
+    };
+    std::optional<BootDisk> boot_disk;
 };
 
 }  // namespace svm

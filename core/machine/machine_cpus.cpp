@@ -75,6 +75,68 @@ std::string halt_report(Vcpu& vcpu0, const GuestMemory& memory, std::string titl
     return format_crash_report(info, memory);
 }
 
+// A boot sector's interrupts come from the 8259 PIC, which reaches the CPU through the local
+// APIC's LINT0 in ExtINT mode ("virtual wire", MP spec 3.6.2.2). A PC BIOS programs LVT0 so; KVM's
+// reset state already has it for the BSP (KVM_X86_QUIRK_LINT0_REENABLED), svm sets it explicitly
+// so that the boot does not depend on a quirk. Vol. 3A 11.5.1: LVT0 at offset 0x350, delivery
+// mode ExtINT = 0b111 in bits 10:8, unmasked.
+Result<void> route_pic_to_bsp(Vcpu& vcpu) {
+    constexpr size_t kLvt0 = 0x350;
+    constexpr uint32_t kExtInt = 0x700;
+    auto lapic = TRY(vcpu.get_lapic());
+    std::memcpy(lapic.regs + kLvt0, &kExtInt, sizeof kExtInt);
+    return vcpu.set_lapic(lapic);
+}
+
+// The 8259A pair as a BIOS initialises it (ICW1 0x11: edge, cascade, ICW4; ICW2 vector bases 0x08
+// and 0x70; ICW3 slave on IRQ2; ICW4 8086 mode; masks: IRQ0, 1 and 2 open, the slave's all
+// closed) and the 8254's channel 0 in mode 3 with a divisor of 65536 (18.2065 Hz): what
+// core/bios/rom/bios_rom.asm's reset entry does with `out`, loaded into KVM's in-kernel devices
+// (api.rst 4.27 KVM_SET_IRQCHIP, 4.73 KVM_SET_PIT2; the fields are Linux's kvm_pic_state and
+// kvm_pit_channel_state).
+Result<void> program_pic_and_pit_like_a_bios(Kvm& kvm) {
+    for (uint32_t id : {uint32_t(KVM_IRQCHIP_PIC_MASTER), uint32_t(KVM_IRQCHIP_PIC_SLAVE)}) {
+        kvm_irqchip chip = TRY(kvm.get_irqchip(id));
+        kvm_pic_state& pic = chip.chip.pic;
+        const bool master = id == KVM_IRQCHIP_PIC_MASTER;
+        pic.irq_base = master ? 0x08 : 0x70;
+        pic.imr = master ? 0xf8 : 0xff;
+        pic.irr = pic.isr = 0;
+        pic.init_state = 0;  // initialisation finished
+        pic.init4 = 1;
+        pic.auto_eoi = 0;
+        pic.rotate_on_auto_eoi = 0;
+        pic.special_fully_nested_mode = 0;
+        pic.special_mask = 0;
+        pic.poll = 0;
+        pic.read_reg_select = 0;  // OCW3: reads return the IRR
+        pic.priority_add = 0;
+        TRY(kvm.set_irqchip(chip));
+    }
+    kvm_pit_state2 pit = TRY(kvm.get_pit2());
+    kvm_pit_channel_state& channel = pit.channels[0];
+    channel.count = 0;    // 65536
+    channel.mode = 3;     // square wave
+    channel.rw_mode = 3;  // low byte, then high byte
+    channel.read_state = channel.write_state = 3;
+    channel.bcd = 0;
+    channel.gate = 1;
+    return kvm.set_pit2(pit);
+}
+
+// The registers at 0000:7C00: CS = DS = ES = FS = GS = SS = 0, SP = 0x7C00, DL = the boot drive,
+// the other general registers 0, IF set, DF clear (the state the ROM's reset entry sets too).
+// `real` is svm's real-mode start state (boot_cpu_state), whose segments are 0-based.
+CpuState boot_sector_state(CpuState real, uint8_t drive) {
+    real.es = real.fs = real.gs = real.ss = real.ds;
+    real.rax = real.rbx = real.rcx = real.rsi = real.rdi = real.rbp = 0;
+    real.rdx = drive;
+    real.rip = 0x7c00;
+    real.rsp = 0x7c00;
+    real.rflags = x86::RFLAGS_FIXED | x86::RFLAGS_IF;
+    return real;
+}
+
 }  // namespace
 
 Result<void> Machine::create_vcpus() {
@@ -84,7 +146,15 @@ Result<void> Machine::create_vcpus() {
             TRY(with_context(build_boot_page_tables(memory_, image_.mappings,
                                                     image_.layout.page_tables, kBootPageTablePages),
                              config_.kernel_path));
-    const CpuState boot = boot_cpu_state(image_, cr3);
+    CpuState boot = boot_cpu_state(image_, cr3);
+    if (pc_.boot_drive) {
+        // A boot sector starts at 0000:7C00 in the state a PC BIOS leaves (docs/bios.md, "Booting
+        // a disk image"), with the PIC and PIT programmed as a BIOS programs them: gdb's first
+        // stop is the boot sector's first instruction.
+        TRY(program_pic_and_pit_like_a_bios(*kvm_));
+        SVM_ASSERT(image_.mode == CpuMode::Real && boot.cs.base == 0 && boot.ds.base == 0);
+        boot = boot_sector_state(boot, *pc_.boot_drive);
+    }
     for (int i = 0; i < config_.cpus; ++i) {
         auto vcpu = TRY(Vcpu::create(*kvm_, i));
         auto cpuid = cpuid_for(*kvm_, i, config_.cpus);
@@ -92,7 +162,10 @@ Result<void> Machine::create_vcpus() {
         // INIT-SIPI-SIPI (or SVM_HC_START_CPU) like hardware.
         TRY(vcpu->run_on_thread([&](Vcpu& v) -> Result<void> {
             TRY(v.set_cpuid(cpuid));
-            return i == 0 ? v.set_state(boot) : Result<void>{};
+            if (i != 0) return Result<void>{};
+            TRY(v.set_state(boot));
+            if (pc_.boot_drive) TRY(route_pic_to_bsp(v));
+            return Result<void>{};
         }));
         vcpus_.push_back(std::move(vcpu));
     }

@@ -41,6 +41,11 @@ constexpr uint16_t kBochsVbePortsSize = 3;  // 0x1D0 is the data register again 
 // default vgamem_mb. Below the compat window, I/O APIC, HPET and local APIC (0xFEB00000 and up).
 constexpr uint64_t kLfbBase = 0xfd000000;
 constexpr uint64_t kLfbSize = 16ull << 20;
+// svm's BIOS trap (boot-sector boots only, core/machine/pc/bios.cpp): the ROM's stubs write it with
+// `out imm8, al`, so it must be below 0x100; nothing on a PC or QEMU decodes 0x5F. (Not 0x7E:
+// KVM's fast PIO path treats that port specially.) Must match BIOS_TRAP_PORT in
+// core/bios/rom/bios_rom.asm.
+constexpr uint16_t kBiosTrapPort = 0x5f;
 // QEMU firmware configuration interface.
 constexpr uint16_t kFwCfgSelector = 0x510;
 constexpr uint16_t kFwCfgData = 0x511;

@@ -1,0 +1,148 @@
+; bios_longmode.img: a two-stage loader that leaves real mode. The boot sector reads stage 2
+; (sectors 2-3) to 0000:7E00 with int 0x13 AH=0x42, enables A20 (port 0x92), enters 32-bit
+; protected mode, builds identity-mapped page tables for the first 2 MiB at 0x1000, enables PAE,
+; EFER.LME and paging, and jumps to 64-bit code, which prints over COM1 and ends through
+; isa-debug-exit with value 0x10 (exit status 33). Value 0x01 if the disk read fails.
+bits 16
+cpu x64
+org 0x7C00
+
+PML4 equ 0x1000             ; PML4, PDPT and PD in three pages at 0x1000-0x3FFF
+
+start:
+    jmp 0:main
+main:
+    xor ax, ax
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    mov sp, 0x7C00
+    mov ah, 0x42
+    mov si, dap
+    int 0x13
+    jc .read_failed
+    mov si, real_mode_done
+    call com1_puts
+    ; Fast A20 (System Control Port A, bit 1).
+    in al, 0x92
+    or al, 2
+    and al, 0xFE            ; never the fast reset bit
+    out 0x92, al
+    cli
+    lgdt [gdt_descriptor]
+    mov eax, cr0
+    or eax, 1
+    mov cr0, eax
+    jmp CODE32:protected_mode
+.read_failed:
+    mov si, read_failed
+    call com1_puts
+    mov al, 0x01
+    jmp debug_exit
+
+read_failed:    db "stage 1: int 0x13 AH=0x42 failed", 10, 0
+real_mode_done: db "stage 1: stage 2 loaded, entering protected mode", 10, 0
+
+align 8
+gdt:
+    dq 0
+    dq 0x00CF9A000000FFFF   ; 0x08: 32-bit code, flat
+    dq 0x00CF92000000FFFF   ; 0x10: data, flat
+    dq 0x00AF9A000000FFFF   ; 0x18: 64-bit code
+gdt_descriptor:
+    dw $ - gdt - 1
+    dd gdt
+CODE32 equ 0x08
+DATA equ 0x10
+CODE64 equ 0x18
+
+align 4
+dap:
+    db 0x10, 0
+    dw 2                    ; sectors
+    dw 0x7E00, 0x0000       ; buffer
+    dq 1                    ; LBA 1: sector 2
+
+%include "common.inc"
+
+    times 510 - ($ - $$) db 0
+    dw 0xAA55
+
+; ---- stage 2 (sectors 2-3, at 0x7E00) ----
+bits 32
+protected_mode:
+    mov ax, DATA
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    mov esp, 0x7C00
+    mov esi, protected_hello
+    call puts32
+    ; Page tables: PML4[0] -> PDPT, PDPT[0] -> PD, PD[0] = a 2 MiB page at 0 (Intel SDM Vol. 3A,
+    ; 4.5 "4-Level Paging").
+    mov edi, PML4
+    xor eax, eax
+    mov ecx, 3 * 4096 / 4
+    rep stosd
+    mov dword [PML4], PML4 + 0x1000 + 3
+    mov dword [PML4 + 0x1000], PML4 + 0x2000 + 3
+    mov dword [PML4 + 0x2000], 0x83     ; present, writable, 2 MiB page
+    mov eax, cr4
+    or eax, 1 << 5          ; PAE
+    mov cr4, eax
+    mov eax, PML4
+    mov cr3, eax
+    mov ecx, 0xC0000080     ; IA32_EFER
+    rdmsr
+    or eax, 1 << 8          ; LME
+    wrmsr
+    mov eax, cr0
+    or eax, 1 << 31         ; PG: with LME set this activates long mode
+    mov cr0, eax
+    jmp CODE64:long_mode
+
+; Writes the NUL-terminated string at ESI to COM1 (32-bit code).
+puts32:
+    lodsb
+    test al, al
+    jz .done
+    mov ah, al
+    mov dx, COM1 + 5
+.wait:
+    in al, dx
+    test al, 0x20
+    jz .wait
+    mov al, ah
+    mov dx, COM1
+    out dx, al
+    jmp puts32
+.done:
+    ret
+
+bits 64
+long_mode:
+    mov rsi, long_hello
+.next:
+    lodsb
+    test al, al
+    jz .done
+    mov ah, al
+    mov dx, COM1 + 5
+.wait:
+    in al, dx
+    test al, 0x20
+    jz .wait
+    mov al, ah
+    mov dx, COM1
+    out dx, al
+    jmp .next
+.done:
+    mov al, 0x10
+    out DEBUG_EXIT, al
+    cli
+    hlt
+
+protected_hello: db "stage 2: 32-bit protected mode", 10, 0
+long_hello:      db "stage 2: hello from 64-bit long mode", 10, 0
+
+    times 3 * 512 - ($ - $$) db 0
