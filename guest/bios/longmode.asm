@@ -103,40 +103,13 @@ protected_mode:
 
 ; Writes the NUL-terminated string at ESI to COM1 (32-bit code).
 puts32:
-    lodsb
-    test al, al
-    jz .done
-    mov ah, al
-    mov dx, COM1 + 5
-.wait:
-    in al, dx
-    test al, 0x20
-    jz .wait
-    mov al, ah
-    mov dx, COM1
-    out dx, al
-    jmp puts32
-.done:
+    COM1_PUTS_INLINE
     ret
 
 bits 64
 long_mode:
     mov rsi, long_hello
-.next:
-    lodsb
-    test al, al
-    jz .done
-    mov ah, al
-    mov dx, COM1 + 5
-.wait:
-    in al, dx
-    test al, 0x20
-    jz .wait
-    mov al, ah
-    mov dx, COM1
-    out dx, al
-    jmp .next
-.done:
+    COM1_PUTS_INLINE
     mov al, 0x10
     out DEBUG_EXIT, al
     cli
