@@ -4,7 +4,7 @@
 #   -device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial stdio -display none
 find_program(SVM_NASM nasm REQUIRED)
 set(SVM_BIOS_GUEST_IMAGES "")
-foreach(name hello stage2 e820 keys longmode vesa)
+foreach(name hello stage2 e820 keys longmode vesa bench_load)
     set(source ${CMAKE_CURRENT_LIST_DIR}/${name}.asm)
     set(image ${SVM_GUEST_OUT}/bios_${name}.img)
     add_custom_command(
