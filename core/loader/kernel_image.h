@@ -24,6 +24,10 @@ struct BootInfoInputs {
     uint64_t machine_table = 0;             // for svm's Multiboot 2 machine tag
     std::vector<svm_mem_range> memory_map;  // base_memory_map of the layout (RAM / reserved)
     std::span<const uint8_t> acpi_rsdp;     // the 36-byte RSDP for Multiboot 2 tags 14/15; or empty
+    // Where svm's areas went: the Limine memory map tells bootloader-reclaimable ones apart.
+    BootLayout layout;
+    // Every range loaded (KernelImage::loaded, --load-file ranges included), for the Limine map.
+    std::vector<LoadedRange> loaded;
 };
 
 // The display adapter of the machine, as a Multiboot loader needs to know it to promise the kernel
@@ -57,7 +61,8 @@ struct VideoMode {
 };
 
 struct KernelImage {
-    std::string format;  // "flat", "elf64", "elf32", "multiboot1", "multiboot2", "bootsector"
+    // "flat", "elf64", "elf32", "multiboot1", "multiboot2", "limine", "bootsector"
+    std::string format;
     CpuMode mode = CpuMode::Real;
     uint64_t entry = 0;  // real mode: offset from CS = 0; otherwise a (virtual) address
     std::vector<VirtualMapping> mappings;
@@ -73,7 +78,8 @@ struct KernelImage {
     // ELF images: each segment whose virtual address differs from its physical one, in every
     // mode. The debugger uses them to place breakpoints before the kernel enables paging.
     std::vector<VirtualMapping> debug_mappings;
-    // Multiboot only: writes the boot information described by the inputs. Set by place_kernel();
+    // Multiboot and Limine only: writes the boot information (Limine: the responses) described by
+    // the inputs. Set by place_kernel();
     // write_boot_info() calls it once the layout is known.
     std::function<Result<void>(GuestMemory&, const BootInfoInputs&)> boot_info_writer;
     // Where svm's own structures go (plan_boot_layout over `loaded`); set by the caller.
@@ -109,19 +115,20 @@ struct LoadOptions {
 };
 
 // Detects the format of `file` (Multiboot 2 / Multiboot 1 header within the first 32 KiB, then
-// ELF64 / ELF32, then a boot sector (boot_sector.h), else flat) and places it in `memory`, with any
-// Multiboot modules. `path` is the kernel's name as the user gave it (the first word of the
-// Multiboot 1 command line). For Multiboot images the boot information is not written yet:
-// image.boot_info_writer holds it. Returns an error of one line naming the problem for malformed,
-// truncated or hostile images (bad headers, sizes that overflow, segments outside RAM or
-// overlapping each other); the caller prefixes `path` (with_context). docs/loaders.md has the
-// rules.
+// an ELF64 with a Limine base revision tag or request (limine_requests.h), then ELF64 / ELF32, then
+// a boot sector (boot_sector.h), else flat) and places it in `memory`, with any Multiboot modules.
+// `path` is the kernel's name as the user gave it (the first word of the Multiboot 1 command line).
+// For Multiboot images the boot information is not written yet: image.boot_info_writer holds it.
+// Returns an error of one line naming the problem for malformed, truncated or hostile images (bad
+// headers, sizes that overflow, segments outside RAM or overlapping each other); the caller
+// prefixes `path` (with_context). docs/loaders.md has the rules.
 Result<KernelImage> place_kernel(const std::string& path, std::span<const uint8_t> file,
                                  GuestMemory& memory, const LoadOptions& options);
 
 // Writes the Multiboot boot information of `image` at image.layout.boot_info and points EBX at
-// it; does nothing for other formats. `acpi_rsdp` (36 bytes or empty) feeds the Multiboot 2 ACPI
-// tags. Returns an error if the information does not fit its area or a requested part is missing.
+// it, or the Limine responses there (EBX untouched); does nothing for other formats. `acpi_rsdp`
+// (36 bytes or empty) feeds the Multiboot 2 ACPI tags. Returns an error if the information does not
+// fit its area or a requested part is missing.
 Result<void> write_boot_info(KernelImage& image, GuestMemory& memory,
                              std::span<const uint8_t> acpi_rsdp);
 

@@ -50,9 +50,10 @@ Result<KernelImage> load_limine(const std::string& path, std::span<const uint8_t
 
 // The Limine memory map (PROTOCOL.md "Memory Map Feature") for the base map `base`
 // (base_memory_map: RAM / reserved), the ranges a loader filled (`loaded`: executable and
-// modules) and svm's areas in `layout` (boot stack, GDT, boot information and page tables become
-// bootloader-reclaimable; the rest of svm's areas stay reserved). Sorted by base, contiguous,
-// never overlapping, adjacent entries of one type merged; [0, 0x1000) is never usable.
+// modules, --load-file ranges) and svm's areas in `layout` (boot stack, GDT, boot information and
+// page tables become bootloader-reclaimable; the rest of svm's areas stay reserved). Sorted by
+// base, contiguous, never overlapping, adjacent entries of one type merged; [0, 0x1000) is never
+// usable.
 std::vector<svm_limine_memmap_entry> limine_memory_map(std::span<const svm_mem_range> base,
                                                        std::span<const LoadedRange> loaded,
                                                        const BootLayout& layout);

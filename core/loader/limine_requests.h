@@ -15,9 +15,10 @@ namespace svm {
 
 // One feature request found in the image.
 struct LimineRequest {
-    uint64_t id2 = 0, id3 = 0;  // id[2], id[3]: which feature (SVM_LIMINE_ID_* in limine_protocol.h)
-    uint64_t vaddr = 0;         // guest-virtual address of id[0] (8-byte aligned)
-    uint64_t revision = 0;      // the request revision the executable provides
+    uint64_t id2 = 0,
+             id3 = 0;       // id[2], id[3]: which feature (SVM_LIMINE_ID_* in limine_protocol.h)
+    uint64_t vaddr = 0;     // guest-virtual address of id[0] (8-byte aligned)
+    uint64_t revision = 0;  // the request revision the executable provides
     // The three 64-bit optional members after `response` (offsets 48, 56, 64), as the file holds
     // them; zero where they lie in the segment's BSS or past its end.
     uint64_t fields[3] = {0, 0, 0};

@@ -4,6 +4,8 @@
 #include "core/loader/elf_file.h"
 #include "core/loader/image_placer.h"
 #include "core/loader/kernel_image.h"
+#include "core/loader/limine_loader.h"
+#include "core/loader/limine_requests.h"
 #include "core/loader/memory_map.h"
 #include "core/loader/multiboot1_loader.h"
 #include "core/loader/multiboot2_header.h"
@@ -61,10 +63,18 @@ Result<KernelImage> place_kernel(const std::string& path, std::span<const uint8_
         return load_multiboot2(file, *offset, memory, options);
     if (auto offset = TRY(find_multiboot1_header(file)))
         return load_multiboot1(path, file, *offset, memory, options);
+    // An ELF64 that carries a Limine base revision tag or request is a Limine executable
+    // (PROTOCOL.md "Features"); one that does not parse is left to load_elf's error.
+    if (has_elf_magic(file)) {
+        if (auto elf = ElfFile::parse(file); elf && elf->is64()) {
+            auto requests = TRY(scan_limine_requests(file, *elf));
+            if (!requests.empty()) return load_limine(path, file, *elf, requests, memory, options);
+        }
+    }
     if (!options.modules.empty())
         return error(
-            "boot modules are passed only to Multiboot kernels, and this image has no "
-            "Multiboot header");
+            "boot modules are passed only to Multiboot kernels and Limine executables, and this "
+            "image has neither a Multiboot header nor Limine requests");
     if (has_elf_magic(file)) return load_elf(file, memory);
     if (!options.flat_explicit && has_boot_signature(file)) return load_boot_sector(file, memory);
     return load_flat(file, memory, options);
@@ -79,8 +89,11 @@ Result<void> write_boot_info(KernelImage& image, GuestMemory& memory,
     inputs.machine_table = image.layout.machine_table;
     inputs.memory_map = base_memory_map(memory.size(), image.layout.reserved);
     inputs.acpi_rsdp = acpi_rsdp;
+    inputs.layout = image.layout;
+    inputs.loaded = image.loaded;
     TRY(image.boot_info_writer(memory, inputs));
-    image.ebx = static_cast<uint32_t>(image.layout.boot_info);
+    // Limine's handoff passes nothing in registers ("Machine state at entry").
+    if (image.format != "limine") image.ebx = static_cast<uint32_t>(image.layout.boot_info);
     return {};
 }
 
