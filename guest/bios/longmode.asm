@@ -78,28 +78,7 @@ protected_mode:
     mov esp, 0x7C00
     mov esi, protected_hello
     call puts32
-    ; Page tables: PML4[0] -> PDPT, PDPT[0] -> PD, PD[0] = a 2 MiB page at 0 (Intel SDM Vol. 3A,
-    ; 4.5 "4-Level Paging").
-    mov edi, PML4
-    xor eax, eax
-    mov ecx, 3 * 4096 / 4
-    rep stosd
-    mov dword [PML4], PML4 + 0x1000 + 3
-    mov dword [PML4 + 0x1000], PML4 + 0x2000 + 3
-    mov dword [PML4 + 0x2000], 0x83     ; present, writable, 2 MiB page
-    mov eax, cr4
-    or eax, 1 << 5          ; PAE
-    mov cr4, eax
-    mov eax, PML4
-    mov cr3, eax
-    mov ecx, 0xC0000080     ; IA32_EFER
-    rdmsr
-    or eax, 1 << 8          ; LME
-    wrmsr
-    mov eax, cr0
-    or eax, 1 << 31         ; PG: with LME set this activates long mode
-    mov cr0, eax
-    jmp CODE64:long_mode
+    ENTER_LONG_MODE
 
 ; Writes the NUL-terminated string at ESI to COM1 (32-bit code).
 puts32:
