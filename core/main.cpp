@@ -74,9 +74,16 @@ int main(int argc, char** argv) {
     auto* boot_floppy_option =
         app.add_option("--boot-floppy", boot_floppy,
                        "Boot FILE[,rw] as a floppy (drive 0x00), as --boot-disk does");
+    std::string boot_protocol;
+    app.add_option("--boot", boot_protocol,
+                   "Boot protocol to use whatever the image carries: limine (docs/loaders.md)")
+        ->check(CLI::IsMember({"limine"}));
+    app.add_flag("--kaslr", config.load.kaslr,
+                 "Limine: load a position-independent executable at a random slide (default: at "
+                 "its link address)");
     app.add_option("--cmdline", config.load.cmdline,
-                   "Kernel command line (Multiboot info and the machine table)");
-    app.add_option("--module", modules, "Multiboot module FILE[,ARGS] (repeatable)")
+                   "Kernel command line (Multiboot info, Limine executable file, machine table)");
+    app.add_option("--module", modules, "Multiboot or Limine module FILE[,STRING] (repeatable)")
         ->allow_extra_args(false);
     app.add_option("--cpus", config.cpus, "Number of vCPUs (1-64); APs wait for INIT-SIPI-SIPI")
         ->capture_default_str();
@@ -175,6 +182,7 @@ int main(int argc, char** argv) {
                                                    static_cast<uint8_t>(floppy ? 0x00 : 0x80)};
         config.load.boot_disk = true;
     }
+    config.load.force_limine = boot_protocol == "limine";
     config.load.flat_explicit =
         load_option->count() + entry_option->count() + mode_option->count() > 0;
 

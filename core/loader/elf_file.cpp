@@ -16,21 +16,21 @@ std::string ElfSegment::describe() const {
     return fmt::format("segment {} (p_paddr {:#x}, p_memsz {:#x})", index, paddr, mem_size);
 }
 
-Result<ElfFile> ElfFile::parse(std::span<const uint8_t> file) {
+Result<ElfFile> ElfFile::parse(std::span<const uint8_t> file, bool allow_pie) {
     if (file.size() < EI_NIDENT)
         return error("ELF header is truncated ({} of {} bytes)", file.size(), EI_NIDENT);
     switch (file[EI_CLASS]) {
         case ELFCLASS64:
-            return parse_class<Elf64_Ehdr, Elf64_Phdr>(file);
+            return parse_class<Elf64_Ehdr, Elf64_Phdr>(file, allow_pie);
         case ELFCLASS32:
-            return parse_class<Elf32_Ehdr, Elf32_Phdr>(file);
+            return parse_class<Elf32_Ehdr, Elf32_Phdr>(file, false);
         default:
             return error("ELF class {} is neither ELFCLASS32 nor ELFCLASS64", file[EI_CLASS]);
     }
 }
 
 template <typename Ehdr, typename Phdr>
-Result<ElfFile> ElfFile::parse_class(std::span<const uint8_t> file) {
+Result<ElfFile> ElfFile::parse_class(std::span<const uint8_t> file, bool allow_pie) {
     constexpr bool is64 = sizeof(Ehdr) == sizeof(Elf64_Ehdr);
     constexpr unsigned bits = is64 ? 64 : 32;
     CheckedReader reader(file);
@@ -42,7 +42,8 @@ Result<ElfFile> ElfFile::parse_class(std::span<const uint8_t> file) {
         return error("ELF{} image is not little-endian (EI_DATA {})", bits, eh.e_ident[EI_DATA]);
     if (eh.e_ident[EI_VERSION] != EV_CURRENT || eh.e_version != EV_CURRENT)
         return error("ELF{} version {} is not EV_CURRENT (1)", bits, eh.e_version);
-    if (eh.e_type != ET_EXEC)
+    const bool pie = allow_pie && is64 && eh.e_type == ET_DYN;
+    if (eh.e_type != ET_EXEC && !pie)
         return error("ELF{} type {} is not ET_EXEC (2); svm loads statically linked executables",
                      bits, eh.e_type);
     if (eh.e_machine != (is64 ? EM_X86_64 : EM_386))
@@ -67,6 +68,7 @@ Result<ElfFile> ElfFile::parse_class(std::span<const uint8_t> file) {
 
     ElfFile elf;
     elf.is64_ = is64;
+    elf.is_pie_ = pie;
     elf.entry_ = eh.e_entry;
     elf.shoff_ = eh.e_shoff;
     elf.shnum_ = eh.e_shnum;
@@ -74,6 +76,10 @@ Result<ElfFile> ElfFile::parse_class(std::span<const uint8_t> file) {
     elf.shstrndx_ = eh.e_shstrndx;
     for (unsigned i = 0; i < eh.e_phnum; ++i) {
         Phdr ph = *reader.read<Phdr>(eh.e_phoff + uint64_t(i) * eh.e_phentsize);
+        if (ph.p_type == PT_DYNAMIC && reader.contains(ph.p_offset, ph.p_filesz)) {
+            elf.dynamic_offset_ = ph.p_offset;
+            elf.dynamic_size_ = ph.p_filesz;
+        }
         if (ph.p_type != PT_LOAD) continue;
         ElfSegment segment{i, ph.p_offset, ph.p_filesz, ph.p_memsz, ph.p_vaddr, ph.p_paddr};
         if (segment.file_size > segment.mem_size)

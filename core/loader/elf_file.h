@@ -32,9 +32,17 @@ public:
     // byte order, type (not ET_EXEC) or machine, a program header table outside the file,
     // a PT_LOAD with p_filesz > p_memsz, file bytes past the end of the file or an address range
     // that wraps. `file` must start with the ELF magic (has_elf_magic).
-    static Result<ElfFile> parse(std::span<const uint8_t> file);
+    // With `allow_pie`, an ELF64 position-independent executable (ET_DYN) parses too (for the
+    // Limine protocol, which relocates such executables; elf_relocations.h).
+    static Result<ElfFile> parse(std::span<const uint8_t> file, bool allow_pie = false);
 
     bool is64() const { return is64_; }
+    // True for a position-independent executable (ET_DYN; parse with allow_pie).
+    bool is_pie() const { return is_pie_; }
+    // The PT_DYNAMIC segment's file bytes (offset, size), checked against the file; size 0 if
+    // there is none.
+    uint64_t dynamic_offset() const { return dynamic_offset_; }
+    uint64_t dynamic_size() const { return dynamic_size_; }
     uint64_t entry() const { return entry_; }
     // PT_LOAD segments with p_memsz > 0, in program header order.
     const std::vector<ElfSegment>& segments() const { return segments_; }
@@ -66,9 +74,12 @@ public:
 private:
     ElfFile() = default;
     template <typename Ehdr, typename Phdr>
-    static Result<ElfFile> parse_class(std::span<const uint8_t> file);
+    static Result<ElfFile> parse_class(std::span<const uint8_t> file, bool allow_pie);
 
     bool is64_ = false;
+    bool is_pie_ = false;
+    uint64_t dynamic_offset_ = 0;
+    uint64_t dynamic_size_ = 0;
     uint64_t entry_ = 0;
     std::vector<ElfSegment> segments_;
     uint64_t shoff_ = 0;

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -24,6 +25,7 @@ struct BootInfoInputs {
     uint64_t machine_table = 0;             // for svm's Multiboot 2 machine tag
     std::vector<svm_mem_range> memory_map;  // base_memory_map of the layout (RAM / reserved)
     std::span<const uint8_t> acpi_rsdp;     // the 36-byte RSDP for Multiboot 2 tags 14/15; or empty
+    uint64_t acpi_rsdp_address = 0;         // guest-physical address of the RSDP (0: no ACPI)
     // Where svm's areas went: the Limine memory map tells bootloader-reclaimable ones apart.
     BootLayout layout;
     // Every range loaded (KernelImage::loaded, --load-file ranges included), for the Limine map.
@@ -60,6 +62,27 @@ struct VideoMode {
     uint64_t address = 0;  // guest-physical address of the first byte
 };
 
+// How a Limine executable starts (core/loader/limine_loader.h), where it differs from svm's own
+// long-mode start: PROTOCOL.md "Machine State at Entry" and the MP feature's parked processors.
+struct LimineStart {
+    uint64_t base_revision = 0;  // the base revision svm boots with (0 to 6)
+    uint64_t rsp = 0;  // the BSP's stack pointer (guest-virtual, HHDM); [rsp] holds the 0 return
+    // The pool for the boot page tables (guest-physical, page-aligned; bootloader-reclaimable).
+    uint64_t page_table_pool = 0;
+    uint64_t page_table_pages = 0;
+    // The HHDM mappings the memory map calls for (PROTOCOL.md "Memory Layout at Entry"), set when
+    // the responses are written, since they depend on where svm's areas went.
+    std::vector<VirtualMapping> hhdm;
+    // An application processor parked by the MP feature: it starts in the BSP's mode at `rip`
+    // (svm's parking loop) with RDI = its struct svm_limine_mp_info (guest-virtual, HHDM) and
+    // spins there until the executable stores a goto_address.
+    struct ParkedAp {
+        uint64_t rip, rdi, rsp;
+    };
+    std::vector<ParkedAp> aps;  // one per AP (vCPU 1, 2, ...); empty without an MP request
+    bool x2apic = false;        // the MP request asked for x2APIC mode (bit 0 of its flags)
+};
+
 struct KernelImage {
     // "flat", "elf64", "elf32", "multiboot1", "multiboot2", "limine", "bootsector"
     std::string format;
@@ -88,6 +111,9 @@ struct KernelImage {
     // up before the guest starts; nullopt when the kernel asked for none (the display stays in
     // VGA text mode) or the machine has no display.
     std::optional<VideoMode> video;
+    // Limine executables only: how the vCPUs start (boot_cpu.h, Machine::create_vcpus). Shared
+    // with the boot information writer, which completes it.
+    std::shared_ptr<LimineStart> limine;
 };
 
 struct LoadOptions {
@@ -112,6 +138,16 @@ struct LoadOptions {
     // --boot-disk / --boot-floppy: the file is a disk image whose first sector is booted; the
     // kernel formats are not looked for and the boot signature is required.
     bool boot_disk = false;
+    // --boot limine: an ELF64 without Limine requests is booted per the Limine protocol too.
+    bool force_limine = false;
+    // --kaslr: a position-independent Limine executable is placed at a random slide.
+    bool kaslr = false;
+    // The machine's vCPU count (Limine MP feature: one parked processor per AP).
+    int cpus = 1;
+    // Microseconds on CLOCK_MONOTONIC when svm started (Limine bootloader performance feature).
+    uint64_t start_usec = 0;
+    // The host TSC frequency in Hz as KVM reports it, 0 if unknown (Limine TSC frequency feature).
+    uint64_t tsc_hz = 0;
 };
 
 // Detects the format of `file` (Multiboot 2 / Multiboot 1 header within the first 32 KiB, then
@@ -130,7 +166,7 @@ Result<KernelImage> place_kernel(const std::string& path, std::span<const uint8_
 // (36 bytes or empty) feeds the Multiboot 2 ACPI tags. Returns an error if the information does not
 // fit its area or a requested part is missing.
 Result<void> write_boot_info(KernelImage& image, GuestMemory& memory,
-                             std::span<const uint8_t> acpi_rsdp);
+                             std::span<const uint8_t> acpi_rsdp, uint64_t acpi_rsdp_address = 0);
 
 // place_kernel, then plan_boot_layout over what was loaded (no MP table), then write_boot_info
 // without ACPI: the whole load for callers that add nothing else (tests, tools).

@@ -112,8 +112,14 @@ Result<LimineRequests> scan_limine_requests(std::span<const uint8_t> file, const
                     "{:#x}); the Limine protocol allows one of each",
                     found[i].id2, found[i].id3, found[j].vaddr, found[i].vaddr);
     result.requests = std::move(found);
-    if (!tags.empty())
-        result.base_revision = *std::ranges::min_element(tags, {}, &LimineBaseRevision::vaddr);
+    // Limine refuses an image with two base revision tags ("Duplicated base revision tag"): the
+    // executable could not tell which one the loader acknowledged.
+    if (tags.size() > 1)
+        return error(
+            "the executable has two Limine base revision tags (at {:#x} and {:#x}); it may have "
+            "one",
+            tags[0].vaddr, tags[1].vaddr);
+    if (!tags.empty()) result.base_revision = tags.front();
     return result;
 }
 

@@ -48,10 +48,10 @@ struct LimineRequests {
 // 8-byte aligned guest-virtual address for the base revision tag and requests (the common magic
 // in id[0..1]). Only what lies after the last start marker and before the first end marker
 // counts, when those markers are present. Unknown feature ids are returned too (the loader
-// leaves their response NULL). The first base revision tag (lowest address) wins.
+// leaves their response NULL).
 // Returns an error, which refuses the boot, if two requests have the same id (PROTOCOL.md
 // "Features": "The bootloader will refuse to boot an executable with multiple of the same request
-// IDs") or if a request's mandatory members (id, revision, response: 48 bytes) run past the end
+// IDs"), if it has two base revision tags, or if a request's mandatory members (id, revision, response: 48 bytes) run past the end
 // of its segment's memory image, so that svm could not write its response there.
 Result<LimineRequests> scan_limine_requests(std::span<const uint8_t> file, const ElfFile& elf);
 

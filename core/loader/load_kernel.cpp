@@ -59,6 +59,16 @@ Result<KernelImage> place_kernel(const std::string& path, std::span<const uint8_
                                  GuestMemory& memory, const LoadOptions& options) {
     if (options.boot_disk) return load_boot_sector(file, memory);
     if (file.empty()) return error("the kernel file is empty");
+    if (options.force_limine) {
+        // --boot limine: the Limine protocol whatever else the file carries.
+        if (!has_elf_magic(file))
+            return error("--boot limine needs an ELF64 executable, and this file is not ELF");
+        auto elf = TRY(ElfFile::parse(file, /*allow_pie=*/true));
+        if (!elf.is64())
+            return error("--boot limine needs an ELF64 executable, and this one is ELF32");
+        auto requests = TRY(scan_limine_requests(file, elf));
+        return load_limine(path, file, elf, requests, memory, options);
+    }
     if (auto offset = TRY(find_multiboot2_header(file)))
         return load_multiboot2(file, *offset, memory, options);
     if (auto offset = TRY(find_multiboot1_header(file)))
@@ -66,7 +76,7 @@ Result<KernelImage> place_kernel(const std::string& path, std::span<const uint8_
     // An ELF64 that carries a Limine base revision tag or request is a Limine executable
     // (PROTOCOL.md "Features"); one that does not parse is left to load_elf's error.
     if (has_elf_magic(file)) {
-        if (auto elf = ElfFile::parse(file); elf && elf->is64()) {
+        if (auto elf = ElfFile::parse(file, /*allow_pie=*/true); elf && elf->is64()) {
             auto requests = TRY(scan_limine_requests(file, *elf));
             if (!requests.empty()) return load_limine(path, file, *elf, requests, memory, options);
         }
@@ -81,7 +91,7 @@ Result<KernelImage> place_kernel(const std::string& path, std::span<const uint8_
 }
 
 Result<void> write_boot_info(KernelImage& image, GuestMemory& memory,
-                             std::span<const uint8_t> acpi_rsdp) {
+                             std::span<const uint8_t> acpi_rsdp, uint64_t acpi_rsdp_address) {
     if (!image.boot_info_writer) return {};
     BootInfoInputs inputs;
     inputs.address = image.layout.boot_info;
@@ -89,11 +99,15 @@ Result<void> write_boot_info(KernelImage& image, GuestMemory& memory,
     inputs.machine_table = image.layout.machine_table;
     inputs.memory_map = base_memory_map(memory.size(), image.layout.reserved);
     inputs.acpi_rsdp = acpi_rsdp;
+    inputs.acpi_rsdp_address = acpi_rsdp_address;
     inputs.layout = image.layout;
     inputs.loaded = image.loaded;
     TRY(image.boot_info_writer(memory, inputs));
     // Limine's handoff passes nothing in registers ("Machine state at entry").
     if (image.format != "limine") image.ebx = static_cast<uint32_t>(image.layout.boot_info);
+    if (image.limine)
+        image.mappings.insert(image.mappings.end(), image.limine->hhdm.begin(),
+                              image.limine->hhdm.end());
     return {};
 }
 

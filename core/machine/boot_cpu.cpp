@@ -1,5 +1,6 @@
 #include "core/machine/boot_cpu.h"
 
+#include <svm/limine_protocol.h>
 #include <svm/machine.h>
 
 #include <array>
@@ -73,7 +74,47 @@ Result<void> write_boot_gdt(GuestMemory& memory, uint64_t gdt_addr) {
     return memory.write_obj<uint16_t>(kTssAddr + 0x66, kTssLimit + 1);
 }
 
+Result<void> write_limine_gdt(GuestMemory& memory, uint64_t gdt_addr) {
+    // PROTOCOL.md "Machine State at Entry", x86-64: null, 16-bit code and data (base 0, limit
+    // 0xffff), 32-bit code and data (flat 4 GiB), 64-bit code and data, in this order.
+    constexpr std::array<uint64_t, 7> kGdt = {
+        0,
+        0x00009b000000ffff,  // 16-bit code: P, S, type 0xB (exec/read, accessed), byte limit
+        0x000093000000ffff,  // 16-bit data: type 0x3 (read/write, accessed)
+        kCode32Desc,
+        kDataDesc,
+        kCode64Desc,
+        kDataDesc,
+    };
+    return memory.write_obj(gdt_addr, kGdt);
+}
+
+CpuState limine_cpu_state(const KernelImage& image, uint64_t cr3) {
+    SVM_ASSERT(image.limine && image.mode == CpuMode::Long);
+    CpuState s;
+    // PROTOCOL.md "Machine State at Entry", x86-64, with base revision 5's stricter rules for
+    // every revision: RFLAGS 0x2; CR0 PE, ET, WP, PG; CR4 PAE; EFER LME, LMA, NXE and nothing
+    // else; no TSS (TR base 0, limit 0), no LDT, no IDT; every general register 0 but RSP.
+    s.rflags = x86::RFLAGS_FIXED;
+    s.cr0 = x86::CR0_PE | x86::CR0_ET | x86::CR0_WP | x86::CR0_PG;
+    s.cr4 = x86::CR4_PAE;
+    s.cr3 = cr3;
+    s.efer = x86::EFER_LME | x86::EFER_LMA | x86::EFER_NXE;
+    s.cs = flat(SVM_LIMINE_SEL_CODE64, 0xb, true, false);
+    s.ds = s.es = s.fs = s.gs = s.ss = flat(SVM_LIMINE_SEL_DATA64, 0x3, false, true);
+    s.gdt = {image.layout.gdt, 7 * 8 - 1};
+    s.idt = {0, 0};
+    s.tr = tss(0);
+    s.tr.selector = 0;
+    s.tr.limit = 0;
+    s.ldt = unusable_ldt();
+    s.rip = image.entry;
+    s.rsp = image.limine->rsp;
+    return s;
+}
+
 CpuState boot_cpu_state(const KernelImage& image, uint64_t cr3) {
+    if (image.limine) return limine_cpu_state(image, cr3);
     CpuState s;
     s.rflags = x86::RFLAGS_FIXED;  // interrupts disabled
     const BootLayout& at = image.layout;

@@ -16,7 +16,15 @@ namespace svm {
 // if RAM does not reach them.
 Result<void> write_boot_gdt(GuestMemory& memory, uint64_t gdt = SVM_GDT_ADDR);
 
-// Returns the initial state of the bootstrap processor for `image`: the mode's segments from the
+// Writes the GDT the Limine protocol promises (PROTOCOL.md "Machine State at Entry", x86-64:
+// seven descriptors, the 64-bit code at 0x28 and data at 0x30) at `gdt`. Returns an error if RAM
+// does not reach it.
+Result<void> write_limine_gdt(GuestMemory& memory, uint64_t gdt);
+
+// Returns the initial state of the bootstrap processor for `image`: for a Limine executable
+// (image.limine) the protocol's entry state (PROTOCOL.md "Machine State at Entry", x86-64: selectors
+// 0x28/0x30 of write_limine_gdt's GDT at image.layout.gdt, every general register 0, RSP =
+// image.limine->rsp); otherwise the mode's segments from the
 // boot GDT at image.layout.gdt, control registers (with `cr3` for long mode), the stack pointer
 // (image.layout.stack_top; real mode SS:SP = stack_base >> 4 : 0xFFF0), the entry point, and the
 // registers that point at the machine table (image.layout.machine_table) or carry the Multiboot

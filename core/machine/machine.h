@@ -86,6 +86,8 @@ private:
     int64_t start_cpu(int caller, const HypercallRegs& regs, const CpuState& caller_state);
     // The outcome if every vCPU sleeps for good, else nothing. Main thread only.
     std::optional<RunOutcome> check_all_halted();
+    // True if `rip` (guest-virtual) lies in the waiting part of the Limine MP parking loop.
+    bool in_limine_parking_loop(uint64_t rip) const;
     // Records `outcome` as the end of the run (first wins) and parks every vCPU at its next exit.
     // Returns false if another outcome was recorded first.
     bool record_outcome(RunOutcome outcome);

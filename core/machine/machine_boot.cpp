@@ -1,7 +1,10 @@
 // Machine: loading the kernel, its modules and --load-file contents, then writing what svm hands
 // the guest (ACPI tables, BIOS-area tables, Multiboot information, boot GDT, machine table) in
 // the places plan_boot_layout chose around what was loaded.
+#include <cpuid.h>
+
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -43,6 +46,18 @@ Result<void> load_raw_file(const MachineConfig::LoadFile& file, ImagePlacer& pla
     return placer.place(what, file.address, bytes, size, false);
 }
 
+// The host's TSC frequency in Hz from CPUID leaf 0x15 (SDM Vol. 2A, CPUID "Time Stamp Counter
+// and Nominal Core Crystal Clock Information Leaf": TSC = crystal * EBX / EAX), which KVM guests
+// see too; 0 where the leaf or the crystal frequency is not reported.
+uint64_t host_tsc_hz() {
+    unsigned max_leaf = __get_cpuid_max(0, nullptr);
+    if (max_leaf < 0x15) return 0;
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    __cpuid_count(0x15, 0, eax, ebx, ecx, edx);
+    if (eax == 0 || ebx == 0 || ecx == 0) return 0;
+    return uint64_t{ecx} * ebx / eax;
+}
+
 }  // namespace
 
 Result<void> Machine::load(std::span<const uint8_t> kernel) {
@@ -55,6 +70,12 @@ Result<void> Machine::load(std::span<const uint8_t> kernel) {
     display.max_width = BochsVbe::kMaxWidth;
     display.max_height = BochsVbe::kMaxHeight;
     options.display = display;
+    options.cpus = config_.cpus;
+    options.start_usec = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now().time_since_epoch())
+            .count());
+    options.tsc_hz = host_tsc_hz();
     image_ = TRY(with_context(place_kernel(config_.kernel_path, kernel, memory_, options),
                               config_.kernel_path));
     if (!config_.load_files.empty()) {
@@ -72,8 +93,12 @@ Result<void> Machine::load(std::span<const uint8_t> kernel) {
     acpi_ = TRY(write_acpi_tables(memory_, image_.layout.acpi, config_.cpus));
     auto base_map = base_memory_map(memory_.size(), image_.layout.reserved);
     TRY(write_bios_tables(memory_, image_.layout, config_.cpus, acpi_.rsdp_bytes, base_map));
-    TRY(with_context(write_boot_info(image_, memory_, acpi_.rsdp_bytes), config_.kernel_path));
-    TRY(write_boot_gdt(memory_, image_.layout.gdt));
+    TRY(with_context(write_boot_info(image_, memory_, acpi_.rsdp_bytes, acpi_.rsdp),
+                     config_.kernel_path));
+    if (image_.limine)
+        TRY(write_limine_gdt(memory_, image_.layout.gdt));
+    else
+        TRY(write_boot_gdt(memory_, image_.layout.gdt));
     const auto& at = image_.layout;
     log::verbose(
         "boot layout: stack {:#x}-{:#x}, machine table {:#x}, GDT {:#x}, boot info {:#x}, ACPI "

@@ -1,10 +1,12 @@
 // Machine: its vCPUs — creation, SVM_HC_START_CPU, and noticing that every vCPU sleeps for good.
 #include <svm/hypercall.h>
+#include <svm/limine_protocol.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstring>
 
+#include "core/loader/limine_loader.h"
 #include "core/log.h"
 #include "core/machine/boot_cpu.h"
 #include "core/machine/machine.h"
@@ -137,16 +139,65 @@ CpuState boot_sector_state(CpuState real, uint8_t drive) {
     return real;
 }
 
+// The interrupt controllers as a Limine loader leaves them (PROTOCOL.md "Machine State at
+// Entry", x86-64): the 8259s initialised as a BIOS does and every IRQ masked, every I/O APIC
+// redirection entry masked (base revision 5's rule, applied to every revision).
+Result<void> mask_interrupt_controllers_like_limine(Kvm& kvm) {
+    TRY(program_pic_and_pit_like_a_bios(kvm));
+    for (uint32_t id : {uint32_t(KVM_IRQCHIP_PIC_MASTER), uint32_t(KVM_IRQCHIP_PIC_SLAVE)}) {
+        kvm_irqchip chip = TRY(kvm.get_irqchip(id));
+        chip.chip.pic.imr = 0xff;
+        TRY(kvm.set_irqchip(chip));
+    }
+    kvm_irqchip ioapic = TRY(kvm.get_irqchip(KVM_IRQCHIP_IOAPIC));
+    for (auto& entry : ioapic.chip.ioapic.redirtbl) entry.fields.mask = 1;
+    return kvm.set_irqchip(ioapic);
+}
+
+// One processor's local APIC and PAT as a Limine loader leaves them ("Machine State at Entry",
+// base revision 5, for every revision; "Caching", x86-64): the APIC enabled in IA32_APIC_BASE,
+// SVR 0x1FF (software-enabled, spurious vector 0xFF), TPR 0, the timer, thermal, performance,
+// LINT0, LINT1 and error LVT entries masked (SDM Vol. 3A, 11.5.1: offsets 0x320-0x370, mask bit
+// 16); x2APIC mode when the MP request asked for it; IA32_PAT (MSR 0x277) with the protocol's
+// layout.
+Result<void> set_up_limine_cpu(Vcpu& vcpu, bool x2apic) {
+    constexpr uint32_t kPatMsr = 0x277;
+    TRY(vcpu.set_msr(kPatMsr, SVM_LIMINE_PAT));
+    auto lapic = TRY(vcpu.get_lapic());
+    auto put = [&](size_t offset, uint32_t value) {
+        std::memcpy(lapic.regs + offset, &value, sizeof value);
+    };
+    auto get = [&](size_t offset) {
+        uint32_t value;
+        std::memcpy(&value, lapic.regs + offset, sizeof value);
+        return value;
+    };
+    put(0x80, 0);      // TPR
+    put(0xf0, 0x1ff);  // SVR
+    for (size_t lvt = 0x320; lvt <= 0x370; lvt += 0x10) put(lvt, get(lvt) | (1u << 16));
+    TRY(vcpu.set_lapic(lapic));
+    auto sregs = TRY(vcpu.get_sregs());
+    sregs.apic_base |= 1u << 11;            // IA32_APIC_BASE.EN
+    if (x2apic) sregs.apic_base |= 1u << 10;  // IA32_APIC_BASE.EXTD (SDM Vol. 3A, 11.12.1)
+    return vcpu.set_sregs(sregs);
+}
+
 }  // namespace
 
 Result<void> Machine::create_vcpus() {
     uint64_t cr3 = 0;
-    if (image_.mode == CpuMode::Long)
-        cr3 =
-            TRY(with_context(build_boot_page_tables(memory_, image_.mappings,
-                                                    image_.layout.page_tables, kBootPageTablePages),
-                             config_.kernel_path));
+    if (image_.mode == CpuMode::Long) {
+        uint64_t pool = image_.layout.page_tables, pages = kBootPageTablePages;
+        if (image_.limine) {
+            pool = image_.limine->page_table_pool;
+            pages = image_.limine->page_table_pages;
+        }
+        cr3 = TRY(with_context(build_boot_page_tables(memory_, image_.mappings, pool, pages),
+                               config_.kernel_path));
+    }
     CpuState boot = boot_cpu_state(image_, cr3);
+    const LimineStart* limine = image_.limine.get();
+    if (limine) TRY(mask_interrupt_controllers_like_limine(*kvm_));
     if (pc_.boot_drive) {
         // A boot sector starts at 0000:7C00 in the state a PC BIOS leaves (docs/bios.md, "Booting
         // a disk image"), with the PIC and PIT programmed as a BIOS programs them: gdb's first
@@ -162,6 +213,20 @@ Result<void> Machine::create_vcpus() {
         // INIT-SIPI-SIPI (or SVM_HC_START_CPU) like hardware.
         TRY(vcpu->run_on_thread([&](Vcpu& v) -> Result<void> {
             TRY(v.set_cpuid(cpuid));
+            if (limine) {
+                // The MP feature's application processors are parked in svm's loop, in the
+                // BSP's mode ("MP (Multiprocessor) Feature"); without it they wait for a SIPI.
+                TRY(set_up_limine_cpu(v, limine->x2apic));
+                if (i != 0 && size_t(i) <= limine->aps.size()) {
+                    const auto& ap = limine->aps[size_t(i) - 1];
+                    CpuState parked = boot;
+                    parked.rip = ap.rip;
+                    parked.rdi = ap.rdi;
+                    parked.rsp = ap.rsp;
+                    TRY(v.set_state(parked));
+                    TRY(v.set_mp_state(KVM_MP_STATE_RUNNABLE));
+                }
+            }
             if (i != 0) return Result<void>{};
             TRY(v.set_state(boot));
             if (pc_.boot_drive) TRY(route_pic_to_bsp(v));
@@ -170,6 +235,14 @@ Result<void> Machine::create_vcpus() {
         vcpus_.push_back(std::move(vcpu));
     }
     return {};
+}
+
+bool Machine::in_limine_parking_loop(uint64_t rip) const {
+    // A processor the Limine MP feature parked spins in svm's loop until the executable releases
+    // it: like a processor waiting for a SIPI, only the executable can wake it.
+    if (!image_.limine || image_.limine->aps.empty()) return false;
+    const uint64_t loop = image_.limine->aps.front().rip;
+    return rip >= loop && rip < loop + kLimineParkingLoopSpin;
 }
 
 int64_t Machine::start_cpu(int caller, const HypercallRegs& regs, const CpuState& caller_state) {
@@ -224,7 +297,7 @@ std::optional<RunOutcome> Machine::check_all_halted() {
                 auto regs = TRY(v.get_regs());
                 const bool halted = mp == KVM_MP_STATE_HALTED;
                 const bool interruptible = halted && (regs.rflags & x86::RFLAGS_IF);
-                asleep = waiting_for_sipi(mp) || halted;
+                asleep = waiting_for_sipi(mp) || halted || in_limine_parking_loop(regs.rip);
                 if (interruptible) waits_for_interrupt = true;
                 if (!asleep) return {};
                 auto lapic = TRY(v.get_lapic());
@@ -240,8 +313,9 @@ std::optional<RunOutcome> Machine::check_all_halted() {
                            "every vCPU halted with interrupts disabled", ""};
         outcome.report = halt_report(
             *vcpus_[0], memory_, "halted with interrupts disabled",
-            "Every vCPU executed HLT with RFLAGS.IF = 0 (or waits for a SIPI that no running CPU "
-            "can send): nothing can wake the machine. The state of vCPU 0 follows; RIP points "
+            "Every vCPU executed HLT with RFLAGS.IF = 0 (or waits for a SIPI, or to be released "
+            "from the Limine MP parking loop, by a CPU that no longer runs): nothing can wake the "
+            "machine. The state of vCPU 0 follows; RIP points "
             "after its HLT.");
         return outcome;
     }

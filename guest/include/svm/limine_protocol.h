@@ -48,6 +48,17 @@
 #define SVM_LIMINE_ID_RSDP 0xc5e77b6b397e7b43ull, 0x27637845accdcf3cull
 #define SVM_LIMINE_ID_DATE_AT_BOOT 0x502746e184c088aaull, 0xfbc5ec83e6327893ull
 #define SVM_LIMINE_ID_EXECUTABLE_ADDRESS 0x71ba76863cc55f63ull, 0xb2644a48c516a487ull
+#define SVM_LIMINE_ID_EXECUTABLE_CMDLINE 0x4b161536e598651eull, 0xb390ad4a2f1f303aull
+#define SVM_LIMINE_ID_SMBIOS 0x9e9046f11e095391ull, 0xaa4a520fefbde5eeull
+#define SVM_LIMINE_ID_EFI_SYSTEM_TABLE 0x5ceba5163eaaf6d6ull, 0x0a6981610cf65fccull
+#define SVM_LIMINE_ID_EFI_MEMMAP 0x7df62a431d6872d5ull, 0xa4fcdfb3e57306c8ull
+#define SVM_LIMINE_ID_DTB 0xb40ddb48fb54bac7ull, 0x545081493f81ffb7ull
+#define SVM_LIMINE_ID_TPM_EVENT_LOG 0x98e094fc7e76e979ull, 0xee8d8775c54e1d1full
+#define SVM_LIMINE_ID_BOOTLOADER_PERFORMANCE 0x6b50ad9bf36d13adull, 0xdc4c7e88fc759e17ull
+#define SVM_LIMINE_ID_X86_64_KEEP_IOMMU 0x8ebaabe51f490179ull, 0x2aa86a59ffb4ab0full
+#define SVM_LIMINE_ID_TSC_FREQUENCY 0x10f2ee1d87d195e4ull, 0xf747a2b78f6ddb31ull
+#define SVM_LIMINE_ID_FLANTERM_FB_INIT_PARAMS 0x3259399fe7c5f126ull, 0xe01c1c8c5db9d1a9ull
+#define SVM_LIMINE_ID_ENTROPY 0x65ea80255d5682c5ull, 0x9117240723f493ebull
 
 /* "Features": the members every request starts with. Optional members follow, per feature. */
 struct svm_limine_request {
@@ -60,6 +71,9 @@ struct svm_limine_request {
 #define SVM_LIMINE_STACK_SIZE_OFFSET 48  /* stack_size request: bytes wanted */
 #define SVM_LIMINE_ENTRY_OFFSET 48       /* entry point request: guest-virtual entry */
 #define SVM_LIMINE_PAGING_MODE_OFFSET 48 /* paging mode request: mode, max_mode, min_mode */
+#define SVM_LIMINE_MP_FLAGS_OFFSET 48     /* MP request: flags (SVM_LIMINE_MP_REQUEST_X2APIC) */
+#define SVM_LIMINE_ENTROPY_COUNT_OFFSET 48 /* entropy request: value_count */
+#define SVM_LIMINE_MODULE_INTERNAL_OFFSET 48 /* module request rev 1: internal_module_count */
 
 /* Response structures. Each starts with its revision. */
 struct svm_limine_bootloader_info_response {
@@ -101,6 +115,7 @@ struct svm_limine_paging_mode_response {
 #define SVM_LIMINE_MEMMAP_BOOTLOADER_RECLAIMABLE 5u
 #define SVM_LIMINE_MEMMAP_EXECUTABLE_AND_MODULES 6u
 #define SVM_LIMINE_MEMMAP_FRAMEBUFFER 7u
+#define SVM_LIMINE_MEMMAP_RESERVED_MAPPED 8u /* base revision 4 and later */
 struct svm_limine_memmap_entry {
     uint64_t base; /* guest-physical */
     uint64_t length;
@@ -125,10 +140,10 @@ struct svm_limine_file {
     uint64_t address; /* the file's contents, 4 KiB aligned */
     uint64_t size;    /* bytes */
     uint64_t path;    /* NUL-terminated */
-    uint64_t cmdline; /* NUL-terminated */
+    uint64_t string;  /* NUL-terminated: the command line (executable) or module string */
     uint32_t media_type;
     uint32_t unused;
-    uint32_t tftp_ip;
+    uint8_t tftp_ipv4[4];
     uint32_t tftp_port;
     uint32_t partition_index;
     uint32_t mbr_disk_id;
@@ -163,5 +178,112 @@ struct svm_limine_executable_address_response {
     uint64_t physical_base; /* guest-physical address of the lowest loaded byte */
     uint64_t virtual_base;  /* its guest-virtual address */
 } __attribute__((packed));
+
+/* "Executable Command Line Feature": the same string as the executable file's `string`. */
+struct svm_limine_executable_cmdline_response {
+    uint64_t revision;
+    uint64_t cmdline; /* NUL-terminated */
+} __attribute__((packed));
+
+/* "Framebuffer Feature" (response revision 1: with the list of video modes). */
+#define SVM_LIMINE_FRAMEBUFFER_RGB 1u
+struct svm_limine_video_mode {
+    uint64_t pitch; /* bytes per line */
+    uint64_t width; /* pixels */
+    uint64_t height;
+    uint16_t bpp;
+    uint8_t memory_model; /* SVM_LIMINE_FRAMEBUFFER_RGB */
+    uint8_t red_mask_size;
+    uint8_t red_mask_shift;
+    uint8_t green_mask_size;
+    uint8_t green_mask_shift;
+    uint8_t blue_mask_size;
+    uint8_t blue_mask_shift;
+} __attribute__((packed));
+struct svm_limine_framebuffer {
+    uint64_t address; /* the first pixel, in the HHDM */
+    uint64_t width;   /* pixels */
+    uint64_t height;
+    uint64_t pitch; /* bytes per line */
+    uint16_t bpp;
+    uint8_t memory_model; /* SVM_LIMINE_FRAMEBUFFER_RGB */
+    uint8_t red_mask_size;
+    uint8_t red_mask_shift;
+    uint8_t green_mask_size;
+    uint8_t green_mask_shift;
+    uint8_t blue_mask_size;
+    uint8_t blue_mask_shift;
+    uint8_t unused[7];
+    uint64_t edid_size; /* bytes; 0 without EDID */
+    uint64_t edid;      /* NULL without EDID */
+    uint64_t mode_count;
+    uint64_t modes; /* array of mode_count pointers to struct svm_limine_video_mode */
+} __attribute__((packed));
+struct svm_limine_framebuffer_response {
+    uint64_t revision;
+    uint64_t framebuffer_count;
+    uint64_t framebuffers; /* array of framebuffer_count pointers to struct svm_limine_framebuffer */
+} __attribute__((packed));
+
+/* "MP (Multiprocessor) Feature", x86-64. An AP parks until an atomic store to its goto_address;
+ * it then jumps there with RDI = its struct svm_limine_mp_info (HHDM), on its own stack. */
+#define SVM_LIMINE_MP_REQUEST_X2APIC 1u
+#define SVM_LIMINE_MP_RESPONSE_X2APIC 1u
+struct svm_limine_mp_info {
+    uint32_t processor_id; /* ACPI processor UID (MADT) */
+    uint32_t lapic_id;     /* local APIC id (MADT) */
+    uint64_t reserved;     /* the loader's: svm keeps the AP's stack top here */
+    uint64_t goto_address; /* guest-virtual; 0 until the executable releases the AP */
+    uint64_t extra_argument;
+} __attribute__((packed));
+struct svm_limine_mp_response {
+    uint64_t revision;
+    uint32_t flags; /* SVM_LIMINE_MP_RESPONSE_X2APIC */
+    uint32_t bsp_lapic_id;
+    uint64_t cpu_count; /* the BSP included */
+    uint64_t cpus;      /* array of cpu_count pointers to struct svm_limine_mp_info */
+} __attribute__((packed));
+
+/* "SMBIOS Feature", "EFI System Table Feature", "Device Tree Blob Feature": svm's machine has no
+ * SMBIOS, EFI or device tree, so it never answers them; the layouts are here for guests. */
+struct svm_limine_smbios_response {
+    uint64_t revision;
+    uint64_t entry_32;
+    uint64_t entry_64;
+} __attribute__((packed));
+
+/* "Bootloader Performance Feature": microseconds since an arbitrary point (svm: its start). */
+struct svm_limine_bootloader_performance_response {
+    uint64_t revision;
+    uint64_t reset_usec; /* 0: svm does not know the reset time */
+    uint64_t init_usec;  /* when svm started loading the executable */
+    uint64_t exec_usec;  /* when svm wrote the responses, just before the handoff */
+} __attribute__((packed));
+
+/* "TSC (Timestamp Counter) Frequency Feature". */
+struct svm_limine_tsc_frequency_response {
+    uint64_t revision;
+    uint64_t frequency; /* Hz */
+} __attribute__((packed));
+
+/* "Entropy Feature": value_count random 64-bit values (svm: from the host's getrandom). */
+#define SVM_LIMINE_ENTROPY_MAX_VALUES 4096u
+struct svm_limine_entropy_response {
+    uint64_t revision;
+    uint64_t value_count;
+    uint64_t values; /* array of value_count uint64_t; 0 if value_count is 0 */
+} __attribute__((packed));
+
+/* "Machine State at Entry", x86-64: the GDT entries every Limine loader provides, by selector. */
+#define SVM_LIMINE_SEL_CODE16 0x08u
+#define SVM_LIMINE_SEL_DATA16 0x10u
+#define SVM_LIMINE_SEL_CODE32 0x18u
+#define SVM_LIMINE_SEL_DATA32 0x20u
+#define SVM_LIMINE_SEL_CODE64 0x28u
+#define SVM_LIMINE_SEL_DATA64 0x30u
+
+/* "Caching", x86-64: the PAT the loader programs (PAT0 WB, PAT1 WT, PAT2 UC-, PAT3 UC, PAT4 WP,
+ * PAT5 WC; svm leaves PAT6 UC- and PAT7 UC as at reset). */
+#define SVM_LIMINE_PAT 0x0007010500070406ull
 
 #endif /* SVM_LIMINE_PROTOCOL_H */
