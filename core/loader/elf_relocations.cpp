@@ -13,7 +13,8 @@ Result<std::vector<ElfRelocation>> elf_relocations(std::span<const uint8_t> file
     CheckedReader reader(file);
     uint64_t rela = 0, rela_size = 0, rela_entry = sizeof(Elf64_Rela);
     bool has_rela = false;
-    for (uint64_t off = 0; off + sizeof(Elf64_Dyn) <= elf.dynamic_size(); off += sizeof(Elf64_Dyn)) {
+    for (uint64_t off = 0; off + sizeof(Elf64_Dyn) <= elf.dynamic_size();
+         off += sizeof(Elf64_Dyn)) {
         Elf64_Dyn d = *reader.read<Elf64_Dyn>(elf.dynamic_offset() + off);
         if (d.d_tag == DT_NULL) break;
         switch (d.d_tag) {

@@ -48,9 +48,9 @@ constexpr uint8_t kParkingLoop[] = {
     0x31, 0xed, 0x31, 0xf6,                          // xor ebp, esi
     0x45, 0x31, 0xc0, 0x45, 0x31, 0xc9, 0x45, 0x31, 0xd2, 0x45, 0x31, 0xdb,  // xor r8d-r11d
     0x45, 0x31, 0xe4, 0x45, 0x31, 0xed, 0x45, 0x31, 0xf6, 0x45, 0x31, 0xff,  // xor r12d-r15d
-    0x6a, 0x02,  // push 2
-    0x9d,        // popfq                                    ; RFLAGS = 0x2
-    0xc3,        // ret                                      ; to goto_address, [rsp] = 0
+    0x6a, 0x02,                                                              // push 2
+    0x9d,  // popfq                                    ; RFLAGS = 0x2
+    0xc3,  // ret                                      ; to goto_address, [rsp] = 0
 };
 
 static_assert(offsetof(svm_limine_mp_info, reserved) == 0x08 &&
@@ -117,8 +117,8 @@ void paint(std::vector<svm_limine_memmap_entry>& map, uint64_t begin, uint64_t e
 }
 
 // Paints with `type` the parts of [begin, end) that are entries of type `from` now.
-void repaint(std::vector<svm_limine_memmap_entry>& map, uint64_t begin, uint64_t end,
-             uint64_t from, uint64_t type) {
+void repaint(std::vector<svm_limine_memmap_entry>& map, uint64_t begin, uint64_t end, uint64_t from,
+             uint64_t type) {
     std::vector<std::pair<uint64_t, uint64_t>> parts;
     for (const auto& e : map)
         if (e.type == from) {
@@ -135,8 +135,9 @@ std::vector<svm_limine_memmap_entry> plan_memory_map(const LiminePlan& plan,
     extra.base_revision = plan.revision;
     extra.reclaimable.push_back({plan.region_base, plan.region_size});
     if (plan.framebuffer)
-        extra.framebuffer = LimineRange{plan.framebuffer->address,
-                                        uint64_t{plan.framebuffer->pitch} * plan.framebuffer->height};
+        extra.framebuffer =
+            LimineRange{plan.framebuffer->address,
+                        uint64_t{plan.framebuffer->pitch} * plan.framebuffer->height};
     extra.acpi.push_back({in.layout.acpi, kAcpiAreaSize});
     if (in.layout.rsdp_copy) extra.acpi.push_back({*in.layout.rsdp_copy, 36});
     if (in.acpi_rsdp_address) extra.acpi.push_back({in.acpi_rsdp_address, 36});
@@ -147,9 +148,9 @@ std::vector<svm_limine_memmap_entry> plan_memory_map(const LiminePlan& plan,
 // can show at 32, 24 and 16 bits per pixel.
 std::vector<svm_limine_video_mode> video_modes(const DisplayCaps& caps) {
     static constexpr std::pair<uint32_t, uint32_t> kSizes[] = {
-        {640, 480},   {800, 600},   {1024, 768},  {1152, 864},  {1280, 720},  {1280, 800},
-        {1280, 1024}, {1440, 900},  {1600, 900},  {1600, 1200}, {1680, 1050}, {1920, 1080},
-        {1920, 1200}, {2560, 1440}, {2560, 1600}};
+        {640, 480},   {800, 600},   {1024, 768},  {1152, 864},  {1280, 720},
+        {1280, 800},  {1280, 1024}, {1440, 900},  {1600, 900},  {1600, 1200},
+        {1680, 1050}, {1920, 1080}, {1920, 1200}, {2560, 1440}, {2560, 1600}};
     std::vector<svm_limine_video_mode> modes;
     for (uint32_t bpp : {32u, 24u, 16u})
         for (auto [w, h] : kSizes) {
@@ -191,8 +192,9 @@ public:
         });
         // "Executable Command Line Feature": the same memory as the executable file's `string`.
         const uint64_t cmdline = string(plan_.executable.string);
-        answer({SVM_LIMINE_ID_EXECUTABLE_CMDLINE},
-               [&] { return obj(svm_limine_executable_cmdline_response{0, cmdline}); });
+        answer({SVM_LIMINE_ID_EXECUTABLE_CMDLINE}, [&] {
+            return obj(svm_limine_executable_cmdline_response{0, cmdline});
+        });
         answer({SVM_LIMINE_ID_FIRMWARE_TYPE}, [&] {
             return obj(svm_limine_firmware_type_response{0, SVM_LIMINE_FIRMWARE_X86_BIOS});
         });
@@ -451,8 +453,8 @@ std::vector<svm_limine_memmap_entry> limine_memory_map(std::span<const svm_mem_r
         paint(map, extra.framebuffer->base, extra.framebuffer->base + extra.framebuffer->size,
               SVM_LIMINE_MEMMAP_FRAMEBUFFER);
     // "Memory Map Feature": for base revisions up to 2, [0, 0x1000) is never usable.
-    if (extra.base_revision <= 2) repaint(map, 0, kPage, SVM_LIMINE_MEMMAP_USABLE,
-                                          SVM_LIMINE_MEMMAP_RESERVED);
+    if (extra.base_revision <= 2)
+        repaint(map, 0, kPage, SVM_LIMINE_MEMMAP_USABLE, SVM_LIMINE_MEMMAP_RESERVED);
     return map;
 }
 
@@ -557,8 +559,8 @@ Result<KernelImage> load_limine(const std::string& path, std::span<const uint8_t
         for (auto& request : plan->requests.requests)
             for (unsigned i = 0; i < 3; ++i)
                 if (request.bytes_in_image >= 56 + 8 * i)
-                    request.fields[i] = TRY(
-                        memory.read_obj<uint64_t>(plan->physical(request.vaddr) + 48 + 8 * i));
+                    request.fields[i] =
+                        TRY(memory.read_obj<uint64_t>(plan->physical(request.vaddr) + 48 + 8 * i));
     }
 
     auto modules = TRY(load_boot_modules(options.modules, placer));
@@ -615,10 +617,12 @@ Result<KernelImage> load_limine(const std::string& path, std::span<const uint8_t
     // "Framebuffer Feature": the adapter's mode, set before the executable runs.
     if (plan->requests.find(SVM_LIMINE_ID_FRAMEBUFFER) && options.display) {
         const DisplayCaps& caps = *options.display;
-        plan->framebuffer =
-            VideoMode{VideoMode::Kind::Linear, kLimineFramebufferWidth, kLimineFramebufferHeight,
-                      kLimineFramebufferBpp,   kLimineFramebufferWidth * kLimineFramebufferBpp / 8,
-                      caps.lfb_address};
+        plan->framebuffer = VideoMode{VideoMode::Kind::Linear,
+                                      kLimineFramebufferWidth,
+                                      kLimineFramebufferHeight,
+                                      kLimineFramebufferBpp,
+                                      kLimineFramebufferWidth * kLimineFramebufferBpp / 8,
+                                      caps.lfb_address};
         image.video = plan->framebuffer;
     }
     const auto* mp_request = plan->requests.find(SVM_LIMINE_ID_MP);

@@ -51,8 +51,9 @@ struct LimineRequests {
 // leaves their response NULL).
 // Returns an error, which refuses the boot, if two requests have the same id (PROTOCOL.md
 // "Features": "The bootloader will refuse to boot an executable with multiple of the same request
-// IDs"), if it has two base revision tags, or if a request's mandatory members (id, revision, response: 48 bytes) run past the end
-// of its segment's memory image, so that svm could not write its response there.
+// IDs"), if it has two base revision tags, or if a request's mandatory members (id, revision,
+// response: 48 bytes) run past the end of its segment's memory image, so that svm could not write
+// its response there.
 Result<LimineRequests> scan_limine_requests(std::span<const uint8_t> file, const ElfFile& elf);
 
 }  // namespace svm

@@ -5,6 +5,8 @@
 
 #include <array>
 
+#include "core/x86_64/boot_page_tables.h"
+
 namespace svm {
 
 namespace {
@@ -87,6 +89,16 @@ Result<void> write_limine_gdt(GuestMemory& memory, uint64_t gdt_addr) {
         kDataDesc,
     };
     return memory.write_obj(gdt_addr, kGdt);
+}
+
+Result<uint64_t> build_kernel_page_tables(GuestMemory& memory, const KernelImage& image) {
+    if (image.mode != CpuMode::Long) return uint64_t{0};
+    uint64_t pool = image.layout.page_tables, pages = kBootPageTablePages;
+    if (image.limine) {
+        pool = image.limine->page_table_pool;
+        pages = image.limine->page_table_pages;
+    }
+    return build_boot_page_tables(memory, image.mappings, pool, pages);
 }
 
 CpuState limine_cpu_state(const KernelImage& image, uint64_t cr3) {

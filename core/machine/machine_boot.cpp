@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/machine/bios_tables.h"
 #include "core/machine/boot_cpu.h"
+#include "core/machine/boot_image.h"
 #include "core/machine/machine.h"
 #include "core/machine/machine_table.h"
 #include "core/machine/mp_table.h"
@@ -60,45 +61,56 @@ uint64_t host_tsc_hz() {
 
 }  // namespace
 
-Result<void> Machine::load(std::span<const uint8_t> kernel) {
+Result<BootImage> load_boot_image(const MachineConfig& config, std::span<const uint8_t> kernel,
+                                  GuestMemory& memory) {
     // 1. Everything the user asked to load: kernel segments, modules, raw files.
     // The machine's display adapter, for Multiboot video requests (docs/loaders.md, "Video").
-    LoadOptions options = config_.load;
+    LoadOptions options = config.load;
     DisplayCaps display;
     display.lfb_address = pc::kLfbBase;
     display.lfb_size = pc::kLfbSize;
     display.max_width = BochsVbe::kMaxWidth;
     display.max_height = BochsVbe::kMaxHeight;
     options.display = display;
-    options.cpus = config_.cpus;
-    options.start_usec = static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(
-            std::chrono::steady_clock::now().time_since_epoch())
-            .count());
+    options.cpus = config.cpus;
+    options.start_usec =
+        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                  std::chrono::steady_clock::now().time_since_epoch())
+                                  .count());
     options.tsc_hz = host_tsc_hz();
-    image_ = TRY(with_context(place_kernel(config_.kernel_path, kernel, memory_, options),
-                              config_.kernel_path));
-    if (!config_.load_files.empty()) {
-        ImagePlacer placer(memory_);
-        for (const auto& range : image_.loaded)
+    BootImage boot;
+    KernelImage& image = boot.image;
+    image = TRY(with_context(place_kernel(config.kernel_path, kernel, memory, options),
+                             config.kernel_path));
+    if (!config.load_files.empty()) {
+        ImagePlacer placer(memory);
+        for (const auto& range : image.loaded)
             placer.record(range.is_module ? "a boot module" : "the kernel", range);
-        for (const auto& file : config_.load_files) TRY(load_raw_file(file, placer));
-        image_.loaded = placer.loaded();
+        for (const auto& file : config.load_files) TRY(load_raw_file(file, placer));
+        image.loaded = placer.loaded();
     }
-    if (image_.format == "bootsector") return load_boot_sector_areas();
+    if (image.format == "bootsector") return boot;
     // 2. svm's own areas around it.
-    image_.layout =
-        TRY(plan_boot_layout(memory_.size(), image_.loaded, mp_config_table_size(config_.cpus)));
+    image.layout =
+        TRY(plan_boot_layout(memory.size(), image.loaded, mp_config_table_size(config.cpus)));
     // 3. What goes there. ACPI first: the BIOS-area copies and Multiboot 2 carry its RSDP.
-    acpi_ = TRY(write_acpi_tables(memory_, image_.layout.acpi, config_.cpus));
-    auto base_map = base_memory_map(memory_.size(), image_.layout.reserved);
-    TRY(write_bios_tables(memory_, image_.layout, config_.cpus, acpi_.rsdp_bytes, base_map));
-    TRY(with_context(write_boot_info(image_, memory_, acpi_.rsdp_bytes, acpi_.rsdp),
-                     config_.kernel_path));
-    if (image_.limine)
-        TRY(write_limine_gdt(memory_, image_.layout.gdt));
+    boot.acpi = TRY(write_acpi_tables(memory, image.layout.acpi, config.cpus));
+    auto base_map = base_memory_map(memory.size(), image.layout.reserved);
+    TRY(write_bios_tables(memory, image.layout, config.cpus, boot.acpi.rsdp_bytes, base_map));
+    TRY(with_context(write_boot_info(image, memory, boot.acpi.rsdp_bytes, boot.acpi.rsdp),
+                     config.kernel_path));
+    if (image.limine)
+        TRY(write_limine_gdt(memory, image.layout.gdt));
     else
-        TRY(write_boot_gdt(memory_, image_.layout.gdt));
+        TRY(write_boot_gdt(memory, image.layout.gdt));
+    return boot;
+}
+
+Result<void> Machine::load(std::span<const uint8_t> kernel) {
+    auto boot = TRY(load_boot_image(config_, kernel, memory_));
+    image_ = std::move(boot.image);
+    acpi_ = std::move(boot.acpi);
+    if (image_.format == "bootsector") return load_boot_sector_areas();
     const auto& at = image_.layout;
     log::verbose(
         "boot layout: stack {:#x}-{:#x}, machine table {:#x}, GDT {:#x}, boot info {:#x}, ACPI "

@@ -177,7 +177,7 @@ Result<void> set_up_limine_cpu(Vcpu& vcpu, bool x2apic) {
     for (size_t lvt = 0x320; lvt <= 0x370; lvt += 0x10) put(lvt, get(lvt) | (1u << 16));
     TRY(vcpu.set_lapic(lapic));
     auto sregs = TRY(vcpu.get_sregs());
-    sregs.apic_base |= 1u << 11;            // IA32_APIC_BASE.EN
+    sregs.apic_base |= 1u << 11;              // IA32_APIC_BASE.EN
     if (x2apic) sregs.apic_base |= 1u << 10;  // IA32_APIC_BASE.EXTD (SDM Vol. 3A, 11.12.1)
     return vcpu.set_sregs(sregs);
 }
@@ -185,16 +185,8 @@ Result<void> set_up_limine_cpu(Vcpu& vcpu, bool x2apic) {
 }  // namespace
 
 Result<void> Machine::create_vcpus() {
-    uint64_t cr3 = 0;
-    if (image_.mode == CpuMode::Long) {
-        uint64_t pool = image_.layout.page_tables, pages = kBootPageTablePages;
-        if (image_.limine) {
-            pool = image_.limine->page_table_pool;
-            pages = image_.limine->page_table_pages;
-        }
-        cr3 = TRY(with_context(build_boot_page_tables(memory_, image_.mappings, pool, pages),
-                               config_.kernel_path));
-    }
+    const uint64_t cr3 =
+        TRY(with_context(build_kernel_page_tables(memory_, image_), config_.kernel_path));
     CpuState boot = boot_cpu_state(image_, cr3);
     const LimineStart* limine = image_.limine.get();
     if (limine) TRY(mask_interrupt_controllers_like_limine(*kvm_));

@@ -1,169 +1,131 @@
 // Loading Limine executables: placement, mappings, the base revision acknowledgement and the
 // responses, read back from guest memory with the layouts of PROTOCOL.md (plain offsets here,
-// not svm's structs, so a layout mistake shows).
+// not svm's structs, so a layout mistake shows). limine_responses_test.cpp covers each feature
+// in depth.
 #include "core/loader/limine_loader.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <ctime>
 
 #include "core/loader/kernel_image.h"
 #include "core/loader/memory_map.h"
 #include "core/x86_64/boot_page_tables.h"
+#include "limine_test_fixture.h"
 #include "test_images.h"
 
 namespace svm {
 namespace {
 
-using test::Bytes;
-using test::peek;
+using namespace test;
 
-#define EXPECT_CONTAINS(text, part) EXPECT_NE((text).find(part), std::string::npos) << (text)
-
-constexpr uint64_t kBase = 0xffffffff80000000ull;
-constexpr uint64_t kHhdm = 0xffff800000000000ull;
-constexpr uint64_t kMagic0 = 0xc7b1dd30df4c8b88ull, kMagic1 = 0x0a82e883a194f07bull;
-
-struct Id {
-    uint64_t a, b;
-};
-constexpr Id kInfo{0xf55038d8e2a1202full, 0x279426fcf5f59740ull};
-constexpr Id kHhdmReq{0x48dcf1cb8ad2b852ull, 0x63984e959a98244bull};
-constexpr Id kMemmap{0x67cf3d9d378a806full, 0xe304acdfc50c3c62ull};
-constexpr Id kExecAddr{0x71ba76863cc55f63ull, 0xb2644a48c516a487ull};
-constexpr Id kExecFile{0xad97e90e83f1ed67ull, 0x31eb5d1c5ff23b69ull};
-constexpr Id kFirmware{0x8c2f75d90bef28a8ull, 0x7045a4688eac00c3ull};
-constexpr Id kPaging{0x95c1a0edab0944cbull, 0xa4e5cb3842f7488aull};
-constexpr Id kDate{0x502746e184c088aaull, 0xfbc5ec83e6327893ull};
-constexpr Id kRsdp{0xc5e77b6b397e7b43ull, 0x27637845accdcf3cull};
-constexpr Id kEntry{0x13d86c035a1cd3e1ull, 0x2b0caa89d8f3026aull};
-constexpr Id kStack{0x224ef0460a8e8926ull, 0xe1cb0fc25f46ea3dull};
-constexpr Id kFramebuffer{0x9d5827dcd881dd75ull, 0xa3148604f6fab11bull};
-
-// A template-like executable: .text at 0xffffffff80000000 (entry +0x10), .data on the next
-// page holding the base revision tag at +0 and one 0x50-byte request slot per id from +0x40,
-// then BSS.
-class LimineLoaderTest : public ::testing::Test {
-protected:
-    Bytes executable(std::optional<uint64_t> revision, const std::vector<Id>& ids,
-                     std::vector<uint64_t> extra = {}) {
-        Bytes data(0x40 + 0x50 * ids.size(), 0);
-        if (revision) {
-            test::poke(data, 0, 0xf9562b2d5c95a6c8ull);
-            test::poke(data, 8, 0x6a7b384944536bdcull);
-            test::poke(data, 16, *revision);
-        }
-        for (size_t i = 0; i < ids.size(); ++i) {
-            size_t off = 0x40 + 0x50 * i;
-            test::poke(data, off, kMagic0);
-            test::poke(data, off + 8, kMagic1);
-            test::poke(data, off + 16, ids[i].a);
-            test::poke(data, off + 24, ids[i].b);
-            for (size_t j = 0; j < extra.size() && i == ids.size() - 1; ++j)
-                test::poke(data, off + 32 + 8 * j, extra[j]);  // revision, response, fields
-        }
-        std::vector<test::TestSegment> segments{
-            {kBase, 0x1000, test::pattern(0x100, 7), 0x100},
-            {kBase + 0x1000, 0x2000, data, 0x3000},
-        };
-        return test::make_elf64(segments, kBase + 0x10);
-    }
-    // The guest-virtual address of request slot `i` (of .data).
-    static uint64_t slot(size_t i) { return kBase + 0x1000 + 0x40 + 0x50 * i; }
-
-    Result<KernelImage> load(const Bytes& file) {
-        return load_kernel("/boot/kernel", file, memory_, options_);
-    }
-    // The physical address of a guest-virtual one, through the image's mappings.
-    uint64_t phys(const KernelImage& image, uint64_t vaddr) const {
-        for (const auto& m : image.mappings)
-            if (vaddr >= m.vaddr && vaddr - m.vaddr < m.size) return m.paddr + vaddr - m.vaddr;
-        ADD_FAILURE() << "unmapped " << std::hex << vaddr;
-        return 0;
-    }
-    // The response pointer of the request at `vaddr`, as a physical address (0 if NULL).
-    uint64_t response(const KernelImage& image, uint64_t vaddr) const {
-        uint64_t pointer = peek<uint64_t>(memory_, phys(image, vaddr) + 40);
-        if (pointer == 0) return 0;
-        EXPECT_GE(pointer, kHhdm);
-        return pointer - kHhdm;
-    }
-    uint64_t u64(uint64_t gpa) const { return peek<uint64_t>(memory_, gpa); }
-
-    GuestMemory memory_ = test::garbage_memory();
-    LoadOptions options_;
-};
+using LimineLoaderTest = LimineTest;
 
 TEST_F(LimineLoaderTest, TemplateLikeExecutableLoadsInsteadOfOutsideRam) {
-    auto image = load(executable(3, {}));
+    auto image = load(executable(3, std::vector<Id>{}));
     ASSERT_TRUE(image) << image.error().message;
     EXPECT_EQ(image->format, "limine");
     EXPECT_EQ(image->mode, CpuMode::Long);
-    EXPECT_EQ(image->entry, kBase + 0x10);
+    EXPECT_EQ(image->entry, kLimineBase + 0x10);
     EXPECT_FALSE(image->ebx);
+    ASSERT_TRUE(image->limine);
+    EXPECT_EQ(image->limine->base_revision, 3u);
 }
 
 TEST_F(LimineLoaderTest, SegmentsArePhysicallyContiguousAboveOneMiB) {
-    auto image = load(executable(3, {}));
+    Bytes file = executable(3, std::vector<Id>{});
+    auto image = load(file);
     ASSERT_TRUE(image) << image.error().message;
-    EXPECT_EQ(phys(*image, kBase), kLiminePhysicalBase);
-    EXPECT_EQ(phys(*image, kBase + 0x1000), kLiminePhysicalBase + 0x1000);
-    EXPECT_EQ(test::peek_bytes(memory_, kLiminePhysicalBase, 0x100), test::pattern(0x100, 7));
+    EXPECT_EQ(phys(*image, kLimineBase), kLiminePhysicalBase);
+    EXPECT_EQ(phys(*image, kLimineBase + 0x1000), kLiminePhysicalBase + 0x1000);
+    EXPECT_EQ(peek_bytes(memory_, kLiminePhysicalBase, 0x100), pattern(0x100, 7));
     EXPECT_EQ(u64(kLiminePhysicalBase + 0x3ff8), 0u);  // BSS zeroed
-    ASSERT_GE(image->loaded.size(), 3u);               // two segments, the file copy
+    // The two segments, the copy of the file, then svm's bootloader-reclaimable region.
+    ASSERT_EQ(image->loaded.size(), 4u);
     EXPECT_EQ(image->loaded[0].base, kLiminePhysicalBase);
     EXPECT_FALSE(image->loaded[0].is_module);
-    EXPECT_TRUE(image->loaded.back().is_module);
-    EXPECT_EQ(image->loaded.back().base % 4096, 0u);
+    const LoadedRange& copy = image->loaded[2];
+    EXPECT_TRUE(copy.is_module);
+    EXPECT_EQ(copy.base % 4096, 0u);
+    EXPECT_EQ(copy.size, file.size());
+    const LoadedRange& region = image->loaded.back();
+    EXPECT_FALSE(region.is_module);
+    EXPECT_EQ(region.base, (copy.base + copy.size + 4095) / 4096 * 4096);
+    EXPECT_EQ(region.base, image->limine->page_table_pool);
+    EXPECT_EQ(image->limine->page_table_pages, kLiminePageTablePages);
+    // Page tables, the parking-loop page, one page of MP information, one 64 KiB stack.
+    EXPECT_EQ(region.size, (kLiminePageTablePages + 2) * 4096 + kLimineDefaultStack);
 }
 
-TEST_F(LimineLoaderTest, MappingsHoldTheExecutableAndTheHhdm) {
-    auto image = load(executable(3, {}));
+TEST_F(LimineLoaderTest, MappingsHoldTheExecutableThenTheHhdmOfTheRevision) {
+    auto image = load(executable(3, std::vector<Id>{}));
     ASSERT_TRUE(image) << image.error().message;
-    bool hhdm = false;
-    for (const auto& m : image->mappings)
-        if (m.vaddr == kHhdm) {
-            hhdm = true;
-            EXPECT_EQ(m.paddr, 0u);
-            EXPECT_EQ(m.size, memory_.size());
-        }
-    EXPECT_TRUE(hhdm);
-    EXPECT_EQ(phys(*image, kBase + 0x3fff), kLiminePhysicalBase + 0x3fff);
+    ASSERT_GE(image->mappings.size(), 2u);
+    EXPECT_EQ(image->mappings[0].vaddr, kLimineBase);
+    EXPECT_EQ(image->mappings[0].paddr, kLiminePhysicalBase);
+    EXPECT_EQ(image->mappings[1].vaddr, kLimineBase + 0x1000);
+    EXPECT_EQ(image->mappings[1].size, 0x3000u);
+    EXPECT_EQ(phys(*image, kLimineBase + 0x3fff), kLiminePhysicalBase + 0x3fff);
+    // The rest is the HHDM the responses writer fixed, each mapping HHDM + paddr -> paddr.
+    const auto& hhdm = image->limine->hhdm;
+    ASSERT_FALSE(hhdm.empty());
+    ASSERT_EQ(image->mappings.size(), 2 + hhdm.size());
+    for (size_t i = 0; i < hhdm.size(); ++i) {
+        EXPECT_EQ(image->mappings[2 + i].vaddr, hhdm[i].vaddr);
+        EXPECT_EQ(hhdm[i].vaddr, kHhdm + hhdm[i].paddr);
+        EXPECT_EQ(hhdm[i].paddr % 4096, 0u);
+        EXPECT_EQ(hhdm[i].size % 4096, 0u);
+    }
+    // Base revision 3 drops the direct map of all of [0, 4 GiB): no mapping spans all RAM.
+    for (const auto& m : hhdm) EXPECT_LT(m.size, memory_.size());
 }
 
-TEST_F(LimineLoaderTest, BootPageTablesFitTheDefaultPool) {
-    auto image = load(executable(3, {}));
+TEST_F(LimineLoaderTest, RevisionTwoHhdmCoversTheFirstFourGiB) {
+    auto image = load(executable(2, std::vector<Id>{}));
     ASSERT_TRUE(image) << image.error().message;
-    auto cr3 = build_boot_page_tables(memory_, image->mappings, image->layout.page_tables,
-                                      kBootPageTablePages);
-    EXPECT_TRUE(cr3) << cr3.error().message;
+    ASSERT_EQ(image->limine->hhdm.size(), 1u);  // 64 MiB of RAM, all below 4 GiB
+    EXPECT_EQ(image->limine->hhdm[0].vaddr, kHhdm);
+    EXPECT_EQ(image->limine->hhdm[0].paddr, 0u);
+    EXPECT_EQ(image->limine->hhdm[0].size, 1ull << 32);
+}
+
+TEST_F(LimineLoaderTest, BootPageTablesFitTheLiminePool) {
+    for (uint64_t revision : {0, 3, 6}) {
+        SCOPED_TRACE(revision);
+        auto image = load(executable(revision, std::vector<Id>{}));
+        ASSERT_TRUE(image) << image.error().message;
+        auto cr3 = build_boot_page_tables(memory_, image->mappings, image->limine->page_table_pool,
+                                          image->limine->page_table_pages);
+        ASSERT_TRUE(cr3) << cr3.error().message;
+        EXPECT_EQ(*cr3, image->limine->page_table_pool);
+    }
 }
 
 TEST_F(LimineLoaderTest, LowerHalfExecutableIsRefused) {
     Bytes data(0x100, 0);
-    test::poke(data, 0, 0xf9562b2d5c95a6c8ull);
-    test::poke(data, 8, 0x6a7b384944536bdcull);
-    auto file = test::make_elf64({{0x200000, 0x200000, data, 0x100}}, 0x200000);
+    poke(data, 0, kRevisionMagic0);
+    poke(data, 8, kRevisionMagic1);
+    auto file = make_elf64({{0x200000, 0x200000, data, 0x100}}, 0x200000);
     auto image = load(file);
     ASSERT_FALSE(image);
     EXPECT_CONTAINS(image.error().message, "top 2 GiB");
 }
 
 TEST_F(LimineLoaderTest, SupportedBaseRevisionIsAcknowledged) {
-    auto image = load(executable(3, {}));
+    auto image = load(executable(3, std::vector<Id>{}));
     ASSERT_TRUE(image) << image.error().message;
-    uint64_t tag = phys(*image, kBase + 0x1000);
-    EXPECT_EQ(u64(tag), 0xf9562b2d5c95a6c8ull);
+    uint64_t tag = phys(*image, kLimineBase + 0x1000);
+    EXPECT_EQ(u64(tag), kRevisionMagic0);
     EXPECT_EQ(u64(tag + 8), 3u);   // the revision svm booted with
     EXPECT_EQ(u64(tag + 16), 0u);  // supported
 }
 
-TEST_F(LimineLoaderTest, UnsupportedBaseRevisionIsLeftUnchanged) {
-    auto image = load(executable(7, {}));
-    ASSERT_TRUE(image) << image.error().message;
-    uint64_t tag = phys(*image, kBase + 0x1000);
-    EXPECT_EQ(u64(tag + 8), kLimineMaxBaseRevision);
-    EXPECT_EQ(u64(tag + 16), 7u);
+TEST_F(LimineLoaderTest, UnsupportedBaseRevisionIsRefused) {
+    auto image = load(executable(7, std::vector<Id>{}));
+    ASSERT_FALSE(image);
+    EXPECT_CONTAINS(image.error().message, "base revision 7");
+    EXPECT_CONTAINS(image.error().message, "0 to 6");
 }
 
 TEST_F(LimineLoaderTest, HhdmBootloaderInfoFirmwarePagingAndAddress) {
@@ -171,54 +133,50 @@ TEST_F(LimineLoaderTest, HhdmBootloaderInfoFirmwarePagingAndAddress) {
     ASSERT_TRUE(image) << image.error().message;
     uint64_t hhdm = response(*image, slot(0));
     ASSERT_NE(hhdm, 0u);
+    EXPECT_EQ(u64(hhdm), 0u);  // response revision
     EXPECT_EQ(u64(hhdm + 8), kHhdm);
     uint64_t info = response(*image, slot(1));
-    EXPECT_EQ(test::peek_string(memory_, u64(info + 8) - kHhdm), "svm");
+    EXPECT_EQ(str(u64(info + 8)), "svm");
+    EXPECT_EQ(str(u64(info + 16)), "1");
     EXPECT_EQ(u64(response(*image, slot(2)) + 8), 0u);  // x86 BIOS
     EXPECT_EQ(u64(response(*image, slot(3)) + 8), 0u);  // 4-level
     uint64_t address = response(*image, slot(4));
     EXPECT_EQ(u64(address + 8), kLiminePhysicalBase);
-    EXPECT_EQ(u64(address + 16), kBase);
+    EXPECT_EQ(u64(address + 16), kLimineBase);
     // Responses lie in svm's boot information area.
     EXPECT_GE(hhdm, image->layout.boot_info);
     EXPECT_LT(hhdm, image->layout.boot_info + kBootInfoSize);
 }
 
-TEST_F(LimineLoaderTest, UnknownAndPhaseTwoRequestsStayNull) {
+TEST_F(LimineLoaderTest, UnknownRequestsAndAFramebufferWithoutDisplayStayNull) {
     auto image = load(executable(3, {Id{0x1234, 0x5678}, kFramebuffer}));
     ASSERT_TRUE(image) << image.error().message;
     EXPECT_EQ(response(*image, slot(0)), 0u);
     EXPECT_EQ(response(*image, slot(1)), 0u);
+    EXPECT_FALSE(image->video);
 }
 
 TEST_F(LimineLoaderTest, MemoryMapIsSortedAlignedAndTyped) {
     auto image = load(executable(3, {kMemmap}));
     ASSERT_TRUE(image) << image.error().message;
-    uint64_t resp = response(*image, slot(0));
-    uint64_t count = u64(resp + 8);
-    uint64_t array = u64(resp + 16) - kHhdm;
-    ASSERT_GT(count, 3u);
+    auto map = memmap_at(response(*image, slot(0)));
+    ASSERT_GT(map.size(), 3u);
     uint64_t next = 0;
-    bool saw_exec = false, saw_reclaimable = false;
-    for (uint64_t i = 0; i < count; ++i) {
-        uint64_t entry = u64(array + 8 * i) - kHhdm;
-        uint64_t base = u64(entry), length = u64(entry + 8), type = u64(entry + 16);
-        EXPECT_EQ(base, next) << "entry " << i;  // sorted, contiguous, non-overlapping
-        next = base + length;
-        if (type == 0 || type == 5) {  // usable, bootloader reclaimable: page-aligned
-            EXPECT_EQ(base % 4096, 0u);
-            EXPECT_EQ(length % 4096, 0u);
+    for (size_t i = 0; i < map.size(); ++i) {
+        const auto& e = map[i];
+        EXPECT_EQ(e.base, next) << "entry " << i;  // sorted, contiguous, non-overlapping
+        next = e.base + e.length;
+        if (e.type == kUsable || e.type == kReclaimable) {
+            EXPECT_EQ(e.base % 4096, 0u) << "entry " << i;
+            EXPECT_EQ(e.length % 4096, 0u) << "entry " << i;
         }
-        if (type == 0) {
-            EXPECT_GE(base, 0x1000u);
-        }
-        if (type == 6 && base <= kLiminePhysicalBase && kLiminePhysicalBase < next) saw_exec = true;
-        if (type == 5 && base <= image->layout.boot_info && image->layout.boot_info < next)
-            saw_reclaimable = true;
     }
     EXPECT_EQ(next, memory_.size());
-    EXPECT_TRUE(saw_exec);
-    EXPECT_TRUE(saw_reclaimable);
+    EXPECT_EQ(type_at(map, kLiminePhysicalBase), kExecutable);
+    EXPECT_EQ(type_at(map, image->layout.boot_info), kReclaimable);
+    EXPECT_EQ(type_at(map, image->loaded.back().base), kReclaimable);
+    // From base revision 3 on, [0, 0x1000) may be usable: svm's base map has RAM there.
+    EXPECT_EQ(type_at(map, 0), kUsable);
 }
 
 TEST_F(LimineLoaderTest, MemoryMapListsRangesLoadedAfterTheExecutable) {
@@ -227,25 +185,35 @@ TEST_F(LimineLoaderTest, MemoryMapListsRangesLoadedAfterTheExecutable) {
     image->loaded.push_back(LoadedRange{0x1000000, 0x2000, false});  // a --load-file
     image->layout = plan_boot_layout(memory_.size(), image->loaded, 0).value();
     ASSERT_TRUE(write_boot_info(*image, memory_, {}));
-    uint64_t resp = response(*image, slot(0));
+    auto map = memmap_at(response(*image, slot(0)));
     bool found = false;
-    for (uint64_t i = 0; i < u64(resp + 8); ++i) {
-        uint64_t entry = u64(u64(resp + 16) - kHhdm + 8 * i) - kHhdm;
-        if (u64(entry) <= 0x1000000 && 0x1002000 <= u64(entry) + u64(entry + 8))
-            found = u64(entry + 16) == SVM_LIMINE_MEMMAP_EXECUTABLE_AND_MODULES;
-    }
+    for (const auto& e : map)
+        if (e.base <= 0x1000000 && 0x1002000 <= e.base + e.length) found = e.type == kExecutable;
     EXPECT_TRUE(found);
 }
 
 TEST_F(LimineLoaderTest, MemoryMapFunctionKeepsLoadedOverReserved) {
     BootLayout layout;
     std::vector<LoadedRange> loaded{{0x200000, 0x3000, false}};
-    auto map = limine_memory_map(base_memory_map(64 << 20, layout.reserved), loaded, layout);
+    auto base = base_memory_map(64 << 20, layout.reserved);
+    // Base revision 2: [0, 0x1000) is never usable.
+    LimineMapInputs extra;
+    extra.base_revision = 2;
+    auto map = limine_memory_map(base, loaded, layout, extra);
     ASSERT_FALSE(map.empty());
     EXPECT_EQ(map[0].base, 0u);
-    EXPECT_EQ(map[0].type, SVM_LIMINE_MEMMAP_RESERVED);
+    EXPECT_EQ(map[0].type, kReserved);
     EXPECT_EQ(map[0].length, 0x1000u);
     for (size_t i = 1; i < map.size(); ++i) EXPECT_NE(map[i].type, map[i - 1].type);
+    auto it = std::ranges::find(map, 0x200000ull, &svm_limine_memmap_entry::base);
+    ASSERT_NE(it, map.end());
+    EXPECT_EQ(it->type, kExecutable);
+    EXPECT_EQ(it->length, 0x3000u);
+    // Base revision 3: the same page is usable.
+    extra.base_revision = 3;
+    map = limine_memory_map(base, loaded, layout, extra);
+    EXPECT_EQ(map[0].base, 0u);
+    EXPECT_EQ(map[0].type, kUsable);
 }
 
 TEST_F(LimineLoaderTest, ExecutableFileAndDate) {
@@ -254,46 +222,48 @@ TEST_F(LimineLoaderTest, ExecutableFileAndDate) {
     auto image = load(file);
     ASSERT_TRUE(image) << image.error().message;
     uint64_t resp = response(*image, slot(0));
-    uint64_t f = u64(resp + 8) - kHhdm;
-    uint64_t contents = u64(f + 8) - kHhdm;
+    uint64_t f = from_hhdm(u64(resp + 8));
+    uint64_t contents = from_hhdm(u64(f + 8));
     EXPECT_EQ(contents % 4096, 0u);
     EXPECT_EQ(u64(f + 16), file.size());
     // The copy is the file as it was (the base revision tag not yet acknowledged in it).
-    EXPECT_EQ(test::peek_bytes(memory_, contents, file.size()), file);
-    EXPECT_EQ(test::peek_string(memory_, u64(f + 24) - kHhdm), "/boot/kernel");
-    EXPECT_EQ(test::peek_string(memory_, u64(f + 32) - kHhdm), "quiet");
+    EXPECT_EQ(peek_bytes(memory_, contents, file.size()), file);
+    // "File Structure": the path within the volume, which is the kernel's host directory.
+    EXPECT_EQ(str(u64(f + 24)), "/kernel");
+    EXPECT_EQ(str(u64(f + 32)), "quiet");
     int64_t date = peek<int64_t>(memory_, response(*image, slot(1)) + 8);
     EXPECT_LE(std::abs(date - static_cast<int64_t>(std::time(nullptr))), 60);
 }
 
-TEST_F(LimineLoaderTest, RsdpIsACopyAtAPhysicalAddressInRevisionThree) {
-    auto image = place_kernel("k", executable(3, {kRsdp}), memory_, options_);
+TEST_F(LimineLoaderTest, RsdpIsTheMachinesRsdpPhysicalInRevisionThree) {
+    Bytes file = executable(3, {kRsdp});
+    auto image = load_with_rsdp(file, 0xF5A20);
     ASSERT_TRUE(image) << image.error().message;
-    image->layout = plan_boot_layout(memory_.size(), image->loaded, 0).value();
-    Bytes rsdp = test::pattern(36, 9);
-    ASSERT_TRUE(write_boot_info(*image, memory_, rsdp));
-    uint64_t address = u64(response(*image, slot(0)) + 8);
-    EXPECT_LT(address, kHhdm);
-    EXPECT_EQ(test::peek_bytes(memory_, address, 36), rsdp);
+    EXPECT_EQ(u64(response(*image, slot(0)) + 8), 0xF5A20u);
 }
 
 TEST_F(LimineLoaderTest, EntryPointRequestMovesTheEntry) {
-    auto image = load(executable(3, {kEntry}, {0, 0, kBase + 0x40}));
+    auto image = load(executable(3, {kEntry}, {0, 0, kLimineBase + 0x40}));
     ASSERT_TRUE(image) << image.error().message;
-    EXPECT_EQ(image->entry, kBase + 0x40);
+    EXPECT_EQ(image->entry, kLimineBase + 0x40);
     EXPECT_NE(response(*image, slot(0)), 0u);
     auto bad = load(executable(3, {kEntry}, {0, 0, 0x1000}));
     ASSERT_FALSE(bad);
     EXPECT_CONTAINS(bad.error().message, "outside every loaded segment");
 }
 
-TEST_F(LimineLoaderTest, StackSizeAnsweredOnlyWhenTheBootStackIsLargeEnough) {
-    auto image = load(executable(3, {kStack}, {0, 0, 0x4000}));
-    ASSERT_TRUE(image) << image.error().message;
-    EXPECT_NE(response(*image, slot(0)), 0u);
-    image = load(executable(3, {kStack}, {0, 0, 0x100000}));
-    ASSERT_TRUE(image) << image.error().message;
-    EXPECT_EQ(response(*image, slot(0)), 0u);
+TEST_F(LimineLoaderTest, StackSizeRequestIsAlwaysAnswered) {
+    for (uint64_t size : {0x4000ull, 0x100000ull}) {
+        SCOPED_TRACE(size);
+        auto image = load(executable(3, {kStack}, {0, 0, size}));
+        ASSERT_TRUE(image) << image.error().message;
+        uint64_t resp = response(*image, slot(0));
+        ASSERT_NE(resp, 0u);
+        EXPECT_EQ(u64(resp), 0u);  // response revision
+        // svm's stacks have the requested size, at least 64 KiB.
+        EXPECT_EQ(image->loaded.back().size,
+                  (kLiminePageTablePages + 2) * 4096 + std::max<uint64_t>(size, 0x10000));
+    }
 }
 
 TEST_F(LimineLoaderTest, FiveLevelPagingMinimumIsRefused) {
@@ -303,17 +273,15 @@ TEST_F(LimineLoaderTest, FiveLevelPagingMinimumIsRefused) {
 }
 
 TEST_F(LimineLoaderTest, ModulesGetFileResponses) {
-    options_.modules.push_back(
-        {test::write_temp_file("limine_mod", test::pattern(100, 4)), "ignored"});
+    options_.modules.push_back({write_temp_file("limine_mod", pattern(100, 4)), "ignored"});
     options_.modules.back().args = options_.modules.back().path + " arg=1";
-    Id module{0x3e7e279702be32afull, 0xca1c4f3bd1280ceeull};
-    auto image = load(executable(3, {module}));
+    auto image = load(executable(3, {kModule}));
     ASSERT_TRUE(image) << image.error().message;
     uint64_t resp = response(*image, slot(0));
     ASSERT_EQ(u64(resp + 8), 1u);
-    uint64_t f = u64(u64(resp + 16) - kHhdm) - kHhdm;
-    EXPECT_EQ(test::peek_bytes(memory_, u64(f + 8) - kHhdm, 100), test::pattern(100, 4));
-    EXPECT_EQ(test::peek_string(memory_, u64(f + 32) - kHhdm), "arg=1");
+    uint64_t f = from_hhdm(u64(from_hhdm(u64(resp + 16))));
+    EXPECT_EQ(peek_bytes(memory_, from_hhdm(u64(f + 8)), 100), pattern(100, 4));
+    EXPECT_EQ(str(u64(f + 32)), "arg=1");
 }
 
 }  // namespace

@@ -1,10 +1,9 @@
 // svm's Limine MP parking loop, run for real: the machine code is position-independent x86-64
 // that needs no privilege, so a host thread can execute it from an executable mapping with a
 // struct svm_limine_mp_info of its own, and the state it hands to goto_address can be checked.
+#include <gtest/gtest.h>
 #include <svm/limine_protocol.h>
 #include <sys/mman.h>
-
-#include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
@@ -71,8 +70,8 @@ record_entry:
     ret
 )");
 
-// Saves where to come back, the callee-saved registers and the stack pointer, fills every other register with junk,
-// and jumps to `loop` with RDI = info. record_entry comes back here.
+// Saves where to come back, the callee-saved registers and the stack pointer, fills every other
+// register with junk, and jumps to `loop` with RDI = info. record_entry comes back here.
 __attribute__((noinline)) void run_parked(const void* loop, svm_limine_mp_info* info) {
     uint64_t target = reinterpret_cast<uint64_t>(loop), argument = reinterpret_cast<uint64_t>(info);
     asm volatile(R"(
@@ -100,8 +99,8 @@ __attribute__((noinline)) void run_parked(const void* loop, svm_limine_mp_info* 
 
 TEST(LimineParkingLoop, SpinsUntilReleasedThenEntersWithTheProtocolState) {
     auto code = limine_parking_loop();
-    void* exec = mmap(nullptr, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
-                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* exec =
+        mmap(nullptr, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     ASSERT_NE(exec, MAP_FAILED);
     std::memcpy(exec, code.data(), code.size());
     alignas(16) static uint8_t stack[16384];

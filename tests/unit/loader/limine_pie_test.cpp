@@ -1,9 +1,8 @@
 // Position-independent Limine executables (PROTOCOL.md "Memory Layout at Entry"): the slide, the
 // R_X86_64_RELATIVE relocations, --kaslr, and --boot limine for an ELF64 without requests.
 #include <elf.h>
-#include <svm/limine_protocol.h>
-
 #include <gtest/gtest.h>
+#include <svm/limine_protocol.h>
 
 #include <set>
 
@@ -153,9 +152,8 @@ TEST_F(LiminePieTest, PlainElfPieIsStillRefusedOutsideLimine) {
 }
 
 TEST_F(LiminePieTest, BootLimineForcesTheProtocolOnAnElfWithoutRequests) {
-    Bytes file =
-        test::make_elf64({{0xffffffff80000000ull, 0x100000, test::pattern(0x100, 1), 0x100}},
-                         0xffffffff80000000ull);
+    Bytes file = test::make_elf64(
+        {{0xffffffff80000000ull, 0x100000, test::pattern(0x100, 1), 0x100}}, 0xffffffff80000000ull);
     auto plain = load(file);
     ASSERT_TRUE(plain) << plain.error().message;
     EXPECT_EQ(plain->format, "elf64");

@@ -132,6 +132,40 @@ TEST(LimineRequestsTest, DuplicateRequestIdsRefuseTheBoot) {
     EXPECT_CONTAINS(found.error().message, "two Limine requests");
 }
 
+TEST(LimineRequestsTest, TwoBaseRevisionTagsRefuseTheBoot) {
+    Bytes data = at(0x40, base_revision(3));
+    Bytes again = base_revision(2);
+    std::copy(again.begin(), again.end(), data.begin() + 0x80);
+    auto found = scan({{kBase, 0x100000, data, 0x1000}});
+    ASSERT_FALSE(found);
+    EXPECT_CONTAINS(found.error().message, "two Limine base revision tags");
+    EXPECT_CONTAINS(found.error().message, "0xffffffff80000040");
+    EXPECT_CONTAINS(found.error().message, "0xffffffff80000080");
+}
+
+TEST(LimineRequestsTest, TwoBaseRevisionTagsInDifferentSegmentsRefuseTheBoot) {
+    auto found = scan({{kBase, 0x100000, at(0x40, base_revision(3)), 0x1000},
+                       {kBase + 0x2000, 0x102000, at(0x8, base_revision(3)), 0x1000}});
+    ASSERT_FALSE(found);
+    EXPECT_CONTAINS(found.error().message, "two Limine base revision tags");
+}
+
+TEST(LimineRequestsTest, ABaseRevisionTagOutsideTheDelimitersDoesNotCount) {
+    Bytes data(0x1000, 0);
+    auto put = [&](size_t offset, const Bytes& bytes) {
+        std::copy(bytes.begin(), bytes.end(), data.begin() + offset);
+    };
+    put(0x000, base_revision(1));  // before the start marker: ignored
+    put(0x100, start_marker());
+    put(0x200, base_revision(4));
+    put(0x300, end_marker());
+    auto found = scan({{kBase, 0x100000, data, 0x1000}});
+    ASSERT_TRUE(found) << found.error().message;
+    ASSERT_TRUE(found->base_revision);
+    EXPECT_EQ(found->base_revision->requested, 4u);
+    EXPECT_EQ(found->base_revision->vaddr, kBase + 0x200);
+}
+
 TEST(LimineRequestsTest, RequestRunningPastItsSegmentIsRefused) {
     // The id fits in the segment, revision and response do not.
     Bytes data = at(0xE0, words({kMagic0, kMagic1, kHhdm2, kHhdm3}), 0x100);
