@@ -8,6 +8,9 @@ packages=(
     libfmt-dev libzydis-dev libcli11-dev libgtest-dev libboost-dev libvncserver-dev libpng-dev
     nasm gdb lldb clang libclang-rt-14-dev novnc chromium
     console-setup-linux
+    # tests/qemu: svm's Limine handoff on QEMU-TCG (its 32-bit stub is only assembled, with
+    # cc -m32, so gcc-multilib is not needed).
+    qemu-system-x86
 )
 
 missing=()
