@@ -70,6 +70,7 @@ struct LimineStart {
     // The pool for the boot page tables (guest-physical, page-aligned; bootloader-reclaimable).
     uint64_t page_table_pool = 0;
     uint64_t page_table_pages = 0;
+    int paging_levels = 4;  // 5: CR4.LA57 and a PML5 (the paging mode request asked for it)
     // The HHDM mappings the memory map calls for (PROTOCOL.md "Memory Layout at Entry"), set when
     // the responses are written, since they depend on where svm's areas went.
     std::vector<VirtualMapping> hhdm;
@@ -146,7 +147,10 @@ struct LoadOptions {
     int cpus = 1;
     // Microseconds on CLOCK_MONOTONIC when svm started (Limine bootloader performance feature).
     uint64_t start_usec = 0;
-    // The host TSC frequency in Hz as KVM reports it, 0 if unknown (Limine TSC frequency feature).
+    // True if the CPU has 5-level paging (CPUID.(EAX=7,ECX=0):ECX.LA57[bit 16]): a Limine
+    // executable that asks for it gets it.
+    bool la57 = false;
+    // The host TSC frequency in Hz, 0 if unknown (Limine TSC frequency feature).
     uint64_t tsc_hz = 0;
 };
 

@@ -79,6 +79,8 @@ struct LiminePlan {
     uint64_t mp_info = 0;  // guest-physical address of the svm_limine_mp_info array
     int cpus = 1;
     uint64_t start_usec = 0, tsc_hz = 0;
+    uint64_t paging_mode = SVM_LIMINE_PAGING_X86_64_4LVL;
+    uint64_t hhdm = kLimineHhdmOffset;  // the HHDM offset of the paging mode
     std::shared_ptr<LimineStart> start;
 
     uint64_t physical(uint64_t vaddr) const { return vaddr - virtual_base + physical_base; }
@@ -202,11 +204,11 @@ public:
         answer({SVM_LIMINE_ID_STACK_SIZE},
                [&] { return obj(svm_limine_revision_only_response{0}); });
         answer({SVM_LIMINE_ID_HHDM}, [&] {
-            return obj(svm_limine_hhdm_response{0, kLimineHhdmOffset});
+            return obj(svm_limine_hhdm_response{0, plan_.hhdm});
         });
         if (plan_.framebuffer) answer({SVM_LIMINE_ID_FRAMEBUFFER}, [&] { return framebuffer(); });
         answer({SVM_LIMINE_ID_PAGING_MODE}, [&] {
-            return obj(svm_limine_paging_mode_response{0, SVM_LIMINE_PAGING_X86_64_4LVL});
+            return obj(svm_limine_paging_mode_response{0, plan_.paging_mode});
         });
         answer({SVM_LIMINE_ID_MP}, [&] { return mp(); });
         answer({SVM_LIMINE_ID_MEMMAP}, [&] { return memmap(); });
@@ -231,7 +233,7 @@ public:
         if (in_.acpi_rsdp_address)
             answer({SVM_LIMINE_ID_RSDP}, [&] {
                 uint64_t address = plan_.revision == 3 ? in_.acpi_rsdp_address
-                                                       : kLimineHhdmOffset + in_.acpi_rsdp_address;
+                                                       : plan_.hhdm + in_.acpi_rsdp_address;
                 return obj(svm_limine_rsdp_response{0, address});
             });
         answer({SVM_LIMINE_ID_DATE_AT_BOOT}, [&] {
@@ -276,7 +278,7 @@ private:
         blob_.align(8);
         return blob_.append_obj(value);
     }
-    uint64_t hhdm(size_t offset) const { return kLimineHhdmOffset + blob_.address(offset); }
+    uint64_t hhdm(size_t offset) const { return plan_.hhdm + blob_.address(offset); }
     uint64_t string(const std::string& text) { return hhdm(blob_.append_string(text)); }
     uint64_t pointer_array(const std::vector<uint64_t>& pointers) {
         blob_.align(8);
@@ -286,7 +288,7 @@ private:
     }
     uint64_t limine_file(const LimineFileInfo& info, uint64_t string_pointer) {
         svm_limine_file file{};
-        file.address = kLimineHhdmOffset + info.address;
+        file.address = plan_.hhdm + info.address;
         file.size = info.size;
         file.path = string(info.path);
         file.string = string_pointer;
@@ -305,7 +307,7 @@ private:
         for (const auto& m : video_modes(*plan_.display)) modes.push_back(hhdm(obj(m)));
         const RgbLayout rgb = rgb_layout(mode.bpp);
         svm_limine_framebuffer fb{};
-        fb.address = kLimineHhdmOffset + mode.address;
+        fb.address = plan_.hhdm + mode.address;
         fb.width = mode.width;
         fb.height = mode.height;
         fb.pitch = mode.pitch;
@@ -325,7 +327,7 @@ private:
     size_t mp() {
         std::vector<uint64_t> cpus;
         for (int i = 0; i < plan_.cpus; ++i)
-            cpus.push_back(kLimineHhdmOffset + plan_.mp_info +
+            cpus.push_back(plan_.hhdm + plan_.mp_info +
                            uint64_t(i) * sizeof(svm_limine_mp_info));
         uint64_t array = pointer_array(cpus);
         uint32_t flags = plan_.start->x2apic ? SVM_LIMINE_MP_RESPONSE_X2APIC : 0;
@@ -363,13 +365,13 @@ Result<void> write_responses(const LiminePlan& plan, GuestMemory& memory,
     TRY(blob.commit(memory));
     for (const auto& [vaddr, offset] : answered)
         TRY(memory.write_obj<uint64_t>(plan.physical(vaddr) + kResponseField,
-                                       kLimineHhdmOffset + blob.address(offset)));
+                                       plan.hhdm + blob.address(offset)));
     if (const auto& tag = plan.requests.base_revision) {
         uint64_t tag_address = plan.physical(tag->vaddr);
         TRY(memory.write_obj<uint64_t>(tag_address + 16, 0));
         TRY(memory.write_obj<uint64_t>(tag_address + 8, plan.revision));
     }
-    plan.start->hhdm = limine_hhdm_mappings(map, plan.revision);
+    plan.start->hhdm = limine_hhdm_mappings(map, plan.revision, plan.hhdm);
     return {};
 }
 
@@ -385,6 +387,33 @@ std::string module_string(const LoadOptions::Module& module) {
     if (args.starts_with(module.path)) args.remove_prefix(module.path.size());
     while (args.starts_with(' ')) args.remove_prefix(1);
     return std::string(args);
+}
+
+// The paging mode for the executable's requests (PROTOCOL.md "Paging Mode Feature", as Limine
+// resolves it): the request's `mode` (4-level without a request), lowered to what the CPU has
+// (`la57`: 5-level paging), then kept within the request's [min_mode, max_mode] (revision 1;
+// revision 0 means max_mode = mode, min_mode = 4-level). Returns an error if max_mode is below
+// min_mode or the CPU cannot give min_mode.
+Result<uint64_t> limine_paging_mode(const LimineRequests& requests, bool la57) {
+    const uint64_t supported = la57 ? SVM_LIMINE_PAGING_X86_64_5LVL : SVM_LIMINE_PAGING_X86_64_4LVL;
+    const LimineRequest* r = requests.find(SVM_LIMINE_ID_PAGING_MODE);
+    if (!r || r->bytes_in_image < 56) return uint64_t{SVM_LIMINE_PAGING_X86_64_4LVL};
+    uint64_t mode = std::min(r->fields[0], supported);
+    uint64_t max_mode = r->fields[0], min_mode = SVM_LIMINE_PAGING_X86_64_4LVL;
+    if (r->revision >= 1 && r->bytes_in_image >= 72) {
+        max_mode = r->fields[1];
+        min_mode = r->fields[2];
+    }
+    if (max_mode < min_mode)
+        return error("the Limine paging mode request at {:#x} has max_mode {} below min_mode {}",
+                     r->vaddr, max_mode, min_mode);
+    if (min_mode > supported)
+        return error(
+            "the Limine paging mode request needs paging mode {} or higher, but {} (mode {} is "
+            "the highest: {})",
+            min_mode, la57 ? "svm knows no such mode" : "this CPU has no 5-level paging (LA57)",
+            supported, la57 ? "5-level" : "4-level");
+    return std::clamp(mode, min_mode, std::min(max_mode, supported));
 }
 
 // The slide svm places `elf` at (PROTOCOL.md "Memory Layout at Entry"): 0 for an executable
@@ -459,7 +488,7 @@ std::vector<svm_limine_memmap_entry> limine_memory_map(std::span<const svm_mem_r
 }
 
 std::vector<VirtualMapping> limine_hhdm_mappings(std::span<const svm_limine_memmap_entry> map,
-                                                 uint64_t revision) {
+                                                 uint64_t revision, uint64_t offset) {
     auto mapped = [&](uint64_t type) {
         switch (type) {
             case SVM_LIMINE_MEMMAP_USABLE:
@@ -491,7 +520,7 @@ std::vector<VirtualMapping> limine_hhdm_mappings(std::span<const svm_limine_memm
             out.back().size = top - out.back().paddr;
             continue;
         }
-        out.push_back(VirtualMapping{kLimineHhdmOffset + begin, begin, end - begin});
+        out.push_back(VirtualMapping{offset + begin, begin, end - begin});
     }
     return out;
 }
@@ -590,20 +619,13 @@ Result<KernelImage> load_limine(const std::string& path, std::span<const uint8_t
                 r->vaddr, entry);
         image.entry = entry;
     }
-    if (auto* r = plan->requests.find(SVM_LIMINE_ID_PAGING_MODE);
-        r && r->revision >= 1 && r->bytes_in_image >= 72) {
-        const uint64_t max_mode = r->fields[1], min_mode = r->fields[2];
-        if (max_mode < min_mode)
-            return error(
-                "the Limine paging mode request at {:#x} has max_mode {} below min_mode {}",
-                r->vaddr, max_mode, min_mode);
-        if (min_mode > SVM_LIMINE_PAGING_X86_64_4LVL)
-            return error(
-                "the Limine paging mode request asks for paging mode {} or higher, but svm starts "
-                "executables with 4-level paging only (mode 0)",
-                min_mode);
+    // "Paging Mode Feature": the executable's preferred mode within [min_mode, max_mode] and
+    // what the CPU has (5-level paging needs CR4.LA57).
+    plan->paging_mode = TRY(limine_paging_mode(plan->requests, options.la57));
+    if (plan->paging_mode == SVM_LIMINE_PAGING_X86_64_5LVL) {
+        plan->hhdm = kLimineHhdmOffset5;
+        plan->start->paging_levels = 5;
     }
-
     // "Stack Size Feature": every processor's stack has at least the requested size.
     uint64_t stack_size = kLimineDefaultStack;
     if (auto* r = plan->requests.find(SVM_LIMINE_ID_STACK_SIZE); r && r->bytes_in_image >= 56) {
@@ -647,19 +669,19 @@ Result<KernelImage> load_limine(const std::string& path, std::span<const uint8_t
     plan->start->page_table_pool = tables;
     plan->start->page_table_pages = kLiminePageTablePages;
     // The BSP's stack is the first; the invalid return address 0 is already at its top - 8.
-    plan->start->rsp = kLimineHhdmOffset + stacks + stack_size - 8;
+    plan->start->rsp = plan->hhdm + stacks + stack_size - 8;
     if (mp_request) {
         TRY(memory.write(code, kParkingLoop));
         for (uint64_t i = 0; i < cpus; ++i) {
             svm_limine_mp_info info{};
             info.processor_id = static_cast<uint32_t>(i);  // the MADT's ACPI processor UID
             info.lapic_id = static_cast<uint32_t>(i);
-            const uint64_t top = kLimineHhdmOffset + stacks + (i + 1) * stack_size;
+            const uint64_t top = plan->hhdm + stacks + (i + 1) * stack_size;
             if (i != 0) {
                 info.reserved = top;
                 plan->start->aps.push_back(
-                    {kLimineHhdmOffset + code,
-                     kLimineHhdmOffset + mp_info + i * sizeof(svm_limine_mp_info), top});
+                    {plan->hhdm + code,
+                     plan->hhdm + mp_info + i * sizeof(svm_limine_mp_info), top});
             }
             TRY(memory.write_obj(mp_info + i * sizeof(svm_limine_mp_info), info));
         }

@@ -24,6 +24,8 @@ namespace svm {
 // The virtual address of guest-physical 0 in the higher half direct map (PROTOCOL.md "HHDM
 // (Higher Half Direct Map) Feature"; the value Limine uses with 4-level paging).
 constexpr uint64_t kLimineHhdmOffset = 0xffff800000000000ull;
+// The HHDM offset with 5-level paging (the start of the 57-bit higher half).
+constexpr uint64_t kLimineHhdmOffset5 = 0xff00000000000000ull;
 // The highest base revision svm implements ("Base Revisions": 0 through 6 are specified).
 constexpr uint64_t kLimineMaxBaseRevision = 6;
 // The lowest virtual address an executable may be linked at ("Memory Layout at Entry").
@@ -68,8 +70,9 @@ constexpr const char* kLimineBootloaderVersion = "1";
 // by image.boot_info_writer. `path` and options.cmdline name the executable in its file response.
 // Returns an error naming the problem for: a base revision above kLimineMaxBaseRevision, a segment
 // below kLimineLowestVirtual, an image that does not fit in RAM, an unreadable module, an entry
-// point request outside the image, a paging mode request svm cannot meet (4-level paging only) or
-// with max_mode below min_mode, and a stack size request above kLimineMaxStack.
+// point request outside the image, a paging mode request whose min_mode the CPU cannot give
+// (5-level paging needs options.la57) or with max_mode below min_mode, and a stack size request
+// above kLimineMaxStack.
 Result<KernelImage> load_limine(const std::string& path, std::span<const uint8_t> file,
                                 const ElfFile& elf, const LimineRequests& requests,
                                 GuestMemory& memory, const LoadOptions& options);
@@ -109,8 +112,9 @@ std::vector<svm_limine_memmap_entry> limine_memory_map(std::span<const svm_mem_r
 // it (revisions 1 and 2 without reserved and bad memory); revision 3 maps only usable,
 // bootloader-reclaimable, executable-and-modules and framebuffer entries; revision 4 and later
 // add reserved-mapped, ACPI reclaimable and ACPI NVS entries. Entries are widened to whole pages
-// and runs of adjacent entries merged. Each mapping is kLimineHhdmOffset + paddr -> paddr.
+// and runs of adjacent entries merged. Each mapping is `offset` + paddr -> paddr.
 std::vector<VirtualMapping> limine_hhdm_mappings(std::span<const svm_limine_memmap_entry> map,
-                                                 uint64_t revision);
+                                                 uint64_t revision,
+                                                 uint64_t offset = kLimineHhdmOffset);
 
 }  // namespace svm

@@ -94,22 +94,25 @@ Result<void> write_limine_gdt(GuestMemory& memory, uint64_t gdt_addr) {
 Result<uint64_t> build_kernel_page_tables(GuestMemory& memory, const KernelImage& image) {
     if (image.mode != CpuMode::Long) return uint64_t{0};
     uint64_t pool = image.layout.page_tables, pages = kBootPageTablePages;
+    int levels = 4;
     if (image.limine) {
         pool = image.limine->page_table_pool;
         pages = image.limine->page_table_pages;
+        levels = image.limine->paging_levels;
     }
-    return build_boot_page_tables(memory, image.mappings, pool, pages);
+    return build_boot_page_tables(memory, image.mappings, pool, pages, levels);
 }
 
 CpuState limine_cpu_state(const KernelImage& image, uint64_t cr3) {
     SVM_ASSERT(image.limine && image.mode == CpuMode::Long);
     CpuState s;
     // PROTOCOL.md "Machine State at Entry", x86-64, with base revision 5's stricter rules for
-    // every revision: RFLAGS 0x2; CR0 PE, ET, WP, PG; CR4 PAE; EFER LME, LMA, NXE and nothing
-    // else; no TSS (TR base 0, limit 0), no LDT, no IDT; every general register 0 but RSP.
+    // every revision: RFLAGS 0x2; CR0 PE, ET, WP, PG; CR4 PAE (and LA57 for 5-level paging);
+    // EFER LME, LMA, NXE and nothing else; no TSS (TR base 0, limit 0), no LDT, no IDT; every general register 0 but RSP.
     s.rflags = x86::RFLAGS_FIXED;
     s.cr0 = x86::CR0_PE | x86::CR0_ET | x86::CR0_WP | x86::CR0_PG;
     s.cr4 = x86::CR4_PAE;
+    if (image.limine->paging_levels == 5) s.cr4 |= x86::CR4_LA57;  // "Paging Mode Feature"
     s.cr3 = cr3;
     s.efer = x86::EFER_LME | x86::EFER_LMA | x86::EFER_NXE;
     s.cs = flat(SVM_LIMINE_SEL_CODE64, 0xb, true, false);

@@ -59,6 +59,15 @@ uint64_t host_tsc_hz() {
     return uint64_t{ecx} * ebx / eax;
 }
 
+// True if the host CPU has 5-level paging (CPUID.(EAX=7,ECX=0):ECX.LA57[bit 16], SDM Vol. 2A),
+// which KVM then offers its guests.
+bool host_has_la57() {
+    if (__get_cpuid_max(0, nullptr) < 7) return false;
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    __cpuid_count(7, 0, eax, ebx, ecx, edx);
+    return ecx & (1u << 16);
+}
+
 }  // namespace
 
 Result<BootImage> load_boot_image(const MachineConfig& config, std::span<const uint8_t> kernel,
@@ -78,6 +87,7 @@ Result<BootImage> load_boot_image(const MachineConfig& config, std::span<const u
                                   std::chrono::steady_clock::now().time_since_epoch())
                                   .count());
     options.tsc_hz = host_tsc_hz();
+    options.la57 = host_has_la57();
     BootImage boot;
     KernelImage& image = boot.image;
     image = TRY(with_context(place_kernel(config.kernel_path, kernel, memory, options),

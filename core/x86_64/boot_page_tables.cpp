@@ -21,7 +21,8 @@ constexpr uint64_t LARGE = 2ull << 20;
 // the pool, so that running out of pool can report how many pages the mappings really need.
 class TableBuilder {
 public:
-    explicit TableBuilder(uint64_t pool) : pool_(pool) { allocate(); }  // the PML4
+    // `levels`: 4 (the root is a PML4) or 5 (a PML5; SDM Vol. 3A, 4.5.1).
+    TableBuilder(uint64_t pool, int levels) : pool_(pool), levels_(levels) { allocate(); }
 
     size_t page_count() const { return pages_.size(); }
     const std::array<uint64_t, 512>& page(size_t i) const { return pages_[i]; }
@@ -45,11 +46,12 @@ private:
         return pages_.size() - 1;
     }
 
-    // Returns the index of the table at `level` (3 = PDPT, 2 = PD, 1 = PT) that maps `vaddr`,
+    // Returns the index of the table at `level` (4 = PML4, 3 = PDPT, 2 = PD, 1 = PT) that maps
+    // `vaddr`,
     // creating missing tables and splitting a large page that is in the way.
     size_t table_for(uint64_t vaddr, int level) {
         size_t table = 0;
-        for (int parent = 4; parent > level; --parent)
+        for (int parent = levels_; parent > level; --parent)
             table = child(table, (vaddr >> (12 + 9 * (parent - 1))) & 0x1ff, parent);
         return table;
     }
@@ -74,24 +76,27 @@ private:
     }
 
     uint64_t pool_;
+    int levels_;
     std::vector<std::array<uint64_t, 512>> pages_;
 };
 
-bool canonical(uint64_t vaddr) {
-    return static_cast<uint64_t>(static_cast<int64_t>(vaddr << 16) >> 16) == vaddr;
+// SDM Vol. 1, 3.3.7.1: bits 63 down to the top implemented bit (47, or 56 with 5-level paging)
+// are all equal.
+bool canonical(uint64_t vaddr, int levels) {
+    const int unused = levels == 5 ? 7 : 16;
+    return static_cast<uint64_t>(static_cast<int64_t>(vaddr << unused) >> unused) == vaddr;
 }
 
-Result<void> check_mapping(const VirtualMapping& m) {
+Result<void> check_mapping(const VirtualMapping& m, int levels) {
     if (m.size - 1 > ~0ull - m.vaddr)
         return error("mapping {:#x} -> {:#x} ({:#x} bytes) overflows the virtual address space",
                      m.vaddr, m.paddr, m.size);
     uint64_t last = m.vaddr + (m.size - 1);
     // Both ends canonical and in the same half: the range does not cross the non-canonical hole.
-    if (!canonical(m.vaddr) || !canonical(last) || (m.vaddr >> 63) != (last >> 63))
-        return error(
-            "mapping {:#x}-{:#x} is not canonical (4-level paging: bits 63:47 must be "
-            "equal)",
-            m.vaddr, last);
+    if (!canonical(m.vaddr, levels) || !canonical(last, levels) || (m.vaddr >> 63) != (last >> 63))
+        return error("mapping {:#x}-{:#x} is not canonical ({}-level paging: bits 63:{} must be "
+                     "equal)",
+                     m.vaddr, last, levels, levels == 5 ? 56 : 47);
     if (m.paddr >= (1ull << 52) || m.size > (1ull << 52) - m.paddr)
         return error(
             "mapping {:#x} -> {:#x} ({:#x} bytes) overflows the 52-bit physical "
@@ -108,11 +113,12 @@ Result<void> check_mapping(const VirtualMapping& m) {
 }  // namespace
 
 Result<uint64_t> build_boot_page_tables(GuestMemory& mem, std::span<const VirtualMapping> mappings,
-                                        uint64_t pool, uint64_t pool_pages) {
+                                        uint64_t pool, uint64_t pool_pages, int levels) {
+    if (levels != 4 && levels != 5) return error("{}-level paging does not exist", levels);
     for (const auto& m : mappings)
-        if (m.size != 0) TRY(check_mapping(m));
+        if (m.size != 0) TRY(check_mapping(m, levels));
 
-    TableBuilder tables(pool);
+    TableBuilder tables(pool, levels);
     for (uint64_t addr = 0; addr < (4ull << 30); addr += LARGE) tables.map_2m(addr, addr);
 
     for (const auto& m : mappings) {

@@ -1,4 +1,4 @@
-// The 4-level page tables svm builds for long-mode starts (ELF64 kernels): an identity map of the
+// The 4-level (or, for a Limine executable that asks, 5-level) page tables svm builds for long-mode starts (ELF64 kernels): an identity map of the
 // low 4 GiB plus the kernel's own virtual mappings (a higher-half kernel at 0xFFFFFFFF80000000).
 // The tables live in a pool svm reserves (BootLayout::page_tables) and are replaced
 // by the guest as soon as it loads its own CR3.
@@ -28,8 +28,11 @@ constexpr uint64_t kBootPageTablePoolPages = 14;
 // skipped. The pages used are written whole (zeroes included); the rest of the pool is untouched.
 // Returns the CR3 value on success, or an error naming the mapping that is non-canonical, overflows
 // or is misaligned, or saying how many pages the tables need if the pool is too small.
+// With `levels` 5 the root is a PML5 (for CR4.LA57, SDM Vol. 3A, 4.5) and mappings may use 57-bit
+// canonical addresses.
 Result<uint64_t> build_boot_page_tables(GuestMemory& mem, std::span<const VirtualMapping> mappings,
                                         uint64_t pool = SVM_PAGE_TABLES_ADDR,
-                                        uint64_t pool_pages = kBootPageTablePoolPages);
+                                        uint64_t pool_pages = kBootPageTablePoolPages,
+                                        int levels = 4);
 
 }  // namespace svm

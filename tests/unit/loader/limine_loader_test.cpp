@@ -266,10 +266,52 @@ TEST_F(LimineLoaderTest, StackSizeRequestIsAlwaysAnswered) {
     }
 }
 
-TEST_F(LimineLoaderTest, FiveLevelPagingMinimumIsRefused) {
+TEST_F(LimineLoaderTest, FiveLevelPagingMinimumIsRefusedWithoutLa57) {
+    options_.la57 = false;
     auto image = load(executable(3, {kPaging}, {1, 0, 1, 1, 1}));
     ASSERT_FALSE(image);
-    EXPECT_CONTAINS(image.error().message, "4-level paging only");
+    EXPECT_CONTAINS(image.error().message, "no 5-level paging (LA57)");
+}
+
+TEST_F(LimineLoaderTest, FiveLevelPagingWhereTheCpuHasIt) {
+    // A revision 1 paging mode request (the last slot): mode 1 preferred, max 1, min 0.
+    constexpr uint64_t kHhdm5 = 0xff00000000000000ull;
+    options_.la57 = true;
+    auto image = load(executable(3, {kHhdmReq, kPaging}, {1, 0, 1, 1, 0}));
+    ASSERT_TRUE(image) << image.error().message;
+    ASSERT_TRUE(image->limine);
+    EXPECT_EQ(image->limine->paging_levels, 5);
+    const uint64_t paging_response = u64(phys(*image, slot(1)) + 40);
+    ASSERT_GE(paging_response, kHhdm5);
+    EXPECT_EQ(u64(paging_response - kHhdm5 + 8), 1u);  // 5-level
+    // The HHDM moves to the 57-bit higher half; the response says so.
+    const uint64_t hhdm_response = u64(phys(*image, slot(0)) + 40);
+    ASSERT_GE(hhdm_response, kHhdm5);
+    EXPECT_EQ(u64(hhdm_response - kHhdm5 + 8), kHhdm5);
+    EXPECT_GE(image->limine->rsp, kHhdm5);
+    // The page tables are 5-level: the page walker finds the executable and the HHDM through them.
+    auto cr3 = build_boot_page_tables(memory_, image->mappings, image->limine->page_table_pool,
+                                      image->limine->page_table_pages, 5);
+    ASSERT_TRUE(cr3) << cr3.error().message;
+    PagingRegs regs{};
+    regs.cr0 = 0x80010011;
+    regs.cr3 = *cr3;
+    regs.cr4 = 0x20 | (1u << 12);
+    regs.efer = 0xd00;
+    auto t = translate(memory_, regs, kHhdm5 + image->layout.boot_info);
+    ASSERT_TRUE(t) << t.error().message;
+    EXPECT_EQ(t->gpa, image->layout.boot_info);
+    EXPECT_EQ(t->mode, PagingMode::Level5);
+    auto k = translate(memory_, regs, kLimineBase + 0x1000);
+    ASSERT_TRUE(k) << k.error().message;
+    EXPECT_EQ(k->gpa, kLiminePhysicalBase + 0x1000);
+    // Without LA57 the same request gets 4-level paging.
+    options_.la57 = false;
+    memory_ = test::garbage_memory();
+    auto four = load(executable(3, {kHhdmReq, kPaging}, {1, 0, 1, 1, 0}));
+    ASSERT_TRUE(four) << four.error().message;
+    EXPECT_EQ(four->limine->paging_levels, 4);
+    EXPECT_EQ(u64(response(*four, slot(1)) + 8), 0u);
 }
 
 TEST_F(LimineLoaderTest, ModulesGetFileResponses) {
