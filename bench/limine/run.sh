@@ -117,7 +117,8 @@ if ((have_qemu)); then
 fi
 
 # value KEY LINE: the value of KEY=... in a summary line, or empty.
-value() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" <<<"$2"; }
+# shellcheck source=bench/first_byte_lib.sh
+source bench/first_byte_lib.sh
 row() { printf 'limine %-16s %6s %6s %12s %12s %12s\n' "$@"; }
 
 echo
@@ -137,12 +138,7 @@ else
 fi
 
 # qemu / svm: how many times faster svm is, on medians and on minimums.
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.1f", a / b; else print "n/a" }'; }
-if ((have_kvm && have_qemu)); then
-    med="$(ratio "$(value median_ms "$qemu_line")" "$(value median_ms "$svm_line")")"
-    min="$(ratio "$(value min_ms "$qemu_line")" "$(value min_ms "$svm_line")")"
-    echo "limine ratio qemu/svm: median ${med}x, min ${min}x (target >= 50)"
-else
-    echo "limine ratio qemu/svm: n/a (both VMMs must be measured)"
-fi
+both=0
+if ((have_kvm && have_qemu)); then both=1; fi
+print_ratio limine 50 "$both" "$svm_line" "$qemu_line"
 exit "$failed"

@@ -146,6 +146,21 @@ std::vector<svm_limine_memmap_entry> plan_memory_map(const LiminePlan& plan,
     return limine_memory_map(in.memory_map, in.loaded, in.layout, extra);
 }
 
+// Sets the bpp, memory model and channel masks of a framebuffer or video mode description
+// ("Framebuffer Feature": both structures carry the same fields) for the adapter's `bpp` format.
+template <typename Mode>
+void set_pixel_format(Mode& m, uint32_t bpp) {
+    const RgbLayout rgb = rgb_layout(bpp);
+    m.bpp = static_cast<uint16_t>(bpp);
+    m.memory_model = SVM_LIMINE_FRAMEBUFFER_RGB;
+    m.red_mask_size = rgb.red_size;
+    m.red_mask_shift = rgb.red_position;
+    m.green_mask_size = rgb.green_size;
+    m.green_mask_shift = rgb.green_position;
+    m.blue_mask_size = rgb.blue_size;
+    m.blue_mask_shift = rgb.blue_position;
+}
+
 // The video modes of the framebuffer response (response revision 1): the usual sizes the adapter
 // can show at 32, 24 and 16 bits per pixel.
 std::vector<svm_limine_video_mode> video_modes(const DisplayCaps& caps) {
@@ -158,19 +173,11 @@ std::vector<svm_limine_video_mode> video_modes(const DisplayCaps& caps) {
         for (auto [w, h] : kSizes) {
             uint64_t pitch = uint64_t{w} * ((bpp + 7) / 8);
             if (w > caps.max_width || h > caps.max_height || pitch * h > caps.lfb_size) continue;
-            const RgbLayout rgb = rgb_layout(bpp);
             svm_limine_video_mode m{};
             m.pitch = pitch;
             m.width = w;
             m.height = h;
-            m.bpp = static_cast<uint16_t>(bpp);
-            m.memory_model = SVM_LIMINE_FRAMEBUFFER_RGB;
-            m.red_mask_size = rgb.red_size;
-            m.red_mask_shift = rgb.red_position;
-            m.green_mask_size = rgb.green_size;
-            m.green_mask_shift = rgb.green_position;
-            m.blue_mask_size = rgb.blue_size;
-            m.blue_mask_shift = rgb.blue_position;
+            set_pixel_format(m, bpp);
             modes.push_back(m);
         }
     return modes;
@@ -305,20 +312,12 @@ private:
         const VideoMode& mode = *plan_.framebuffer;
         std::vector<uint64_t> modes;
         for (const auto& m : video_modes(*plan_.display)) modes.push_back(hhdm(obj(m)));
-        const RgbLayout rgb = rgb_layout(mode.bpp);
         svm_limine_framebuffer fb{};
         fb.address = plan_.hhdm + mode.address;
         fb.width = mode.width;
         fb.height = mode.height;
         fb.pitch = mode.pitch;
-        fb.bpp = static_cast<uint16_t>(mode.bpp);
-        fb.memory_model = SVM_LIMINE_FRAMEBUFFER_RGB;
-        fb.red_mask_size = rgb.red_size;
-        fb.red_mask_shift = rgb.red_position;
-        fb.green_mask_size = rgb.green_size;
-        fb.green_mask_shift = rgb.green_position;
-        fb.blue_mask_size = rgb.blue_size;
-        fb.blue_mask_shift = rgb.blue_position;
+        set_pixel_format(fb, mode.bpp);
         fb.mode_count = modes.size();
         fb.modes = pointer_array(modes);
         uint64_t list = pointer_array({hhdm(obj(fb))});
