@@ -87,7 +87,6 @@ Result<BootImage> load_boot_image(const MachineConfig& config, std::span<const u
                                   std::chrono::steady_clock::now().time_since_epoch())
                                   .count());
     options.tsc_hz = host_tsc_hz();
-    options.la57 = host_has_la57();
     BootImage boot;
     KernelImage& image = boot.image;
     image = TRY(with_context(place_kernel(config.kernel_path, kernel, memory, options),
@@ -117,6 +116,8 @@ Result<BootImage> load_boot_image(const MachineConfig& config, std::span<const u
 }
 
 Result<void> Machine::load(std::span<const uint8_t> kernel) {
+    // A Limine executable that asks for 5-level paging gets it where the CPU has it.
+    config_.load.la57 = host_has_la57();
     auto boot = TRY(load_boot_image(config_, kernel, memory_));
     image_ = std::move(boot.image);
     acpi_ = std::move(boot.acpi);

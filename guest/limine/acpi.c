@@ -62,7 +62,7 @@ void check_acpi(void) {
     if (!check(r != 0, "rsdp response present")) return;
     uint64_t phys;
     if (BASE_REVISION == 3) {
-        check(r->address < LIMINE_HHDM_OFFSET, "rsdp: physical address 0x%llx (base revision 3)",
+        check(r->address < guest.hhdm, "rsdp: physical address 0x%llx (base revision 3)",
               (unsigned long long)r->address);
         phys = r->address;
     } else {

@@ -131,7 +131,9 @@ void check_entry_state(const struct limine_entry_frame* f) {
     for (int i = 0; i < 6; ++i)
         check_eq(sel_names[i], read_sel(i), i == 0 ? SVM_LIMINE_SEL_CODE64 : SVM_LIMINE_SEL_DATA64);
     check_eq("cr0", guest.cr0, 0x80010011u);
-    check_eq("cr4", guest.cr4, 0x20u);
+    /* PAE, plus LA57 with 5-level paging ("Paging Mode Feature"). */
+    check_eq("cr4", guest.cr4,
+             0x20u | (guest.paging_mode == SVM_LIMINE_PAGING_X86_64_5LVL ? CR4_LA57 : 0));
     check_eq("efer", guest.efer, want_efer());
     check_eq("pat", rdmsr(MSR_PAT), SVM_LIMINE_PAT);
     check_eq("8259 master imr", inb(0x21), 0xFF);
@@ -143,6 +145,10 @@ void check_entry_state(const struct limine_entry_frame* f) {
 void check_stack(const char* who, uint64_t entry_rsp) {
     uint64_t size = LIMINE_VARIANT_ODD ? LIMINE_STACK_SIZE : LIMINE_DEFAULT_STACK;
     uint64_t top = entry_rsp + 8; /* above the pushed return address */
+    /* svm hands out stack pointers as HHDM addresses (core/loader/limine_loader.cpp), with the
+     * HHDM offset of the paging mode it chose. */
+    check(entry_rsp >= guest.hhdm && translate(entry_rsp) == entry_rsp - guest.hhdm,
+          "%s stack: rsp 0x%llx is an HHDM address", who, (unsigned long long)entry_rsp);
     unsigned bad = 0;
     for (uint64_t v = (top - size + 0xFFF) & ~0xFFFull; v < top; v += 4096) {
         uint64_t p = translate(v);

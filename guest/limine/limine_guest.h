@@ -21,12 +21,16 @@
 #endif
 
 /* Odd revisions ask for x2APIC, a 128 KiB stack and 5000 entropy values (more than the 4096 svm
- * gives); even ones use the Entry Point request and ask for 5-level paging (svm gives 4-level). */
+ * gives); even ones use the Entry Point request and prefer 5-level paging (svm gives it when the
+ * CPU has LA57, 4-level otherwise). */
 #define LIMINE_VARIANT_ODD (BASE_REVISION % 2 == 1)
 #define LIMINE_STACK_SIZE 0x20000u
 #define LIMINE_DEFAULT_STACK 0x10000u
 #define LIMINE_ENTROPY_ASKED (LIMINE_VARIANT_ODD ? 5000u : 8u)
-#define LIMINE_HHDM_OFFSET 0xffff800000000000ull
+/* svm's HHDM offset under 4- and 5-level paging (docs/loaders.md "Limine", Responses). */
+#define LIMINE_HHDM_OFFSET_4LVL 0xffff800000000000ull
+#define LIMINE_HHDM_OFFSET_5LVL 0xff00000000000000ull
+#define CR4_LA57 (1ull << 12)
 #define LIMINE_FB_PHYS 0xFD000000ull
 #define LIMINE_MAX_CPUS 16u
 
@@ -55,6 +59,7 @@ struct limine_entry_frame {
 /* What the BSP learnt so far, for the later checks. */
 struct limine_guest {
     uint64_t hhdm;
+    uint64_t paging_mode; /* the paging mode response's mode; 4-level without a response */
     const struct svm_limine_memmap_response* memmap; /* NULL if not answered */
     const char* cmdline;
     unsigned expected_cpus;
@@ -76,7 +81,7 @@ __attribute__((noreturn)) void limine_finish(void);
 __attribute__((noreturn)) void limine_exit(unsigned code);
 
 /* paging.c: the guest-physical address `virt` maps to through the tables at CR3 (read through the
- * HHDM), or LIMINE_UNMAPPED. */
+ * HHDM; 5-level if CR4.LA57 is set), or LIMINE_UNMAPPED. */
 #define LIMINE_UNMAPPED (~0ull)
 uint64_t translate(uint64_t virt);
 /* Checks that [virt, virt + len) maps page by page to [phys, phys + len); returns the first bad

@@ -1,6 +1,7 @@
 /*
  * The Limine test guest's BSP (docs/guests.md "Limine guests"): entered by entry.S with the
- * registers the loader left, it checks the base revision tag, the HHDM, reads its command line,
+ * registers the loader left, it checks the base revision tag, the HHDM (whose offset depends on
+ * the paging mode), reads its command line,
  * then runs every check group and exits with 0 only if all passed.
  */
 #include "lib/console.h"
@@ -64,7 +65,14 @@ __attribute__((noreturn)) void limine_main(const struct limine_entry_frame* fram
         RESPONSE(struct svm_limine_hhdm_response, req_hhdm);
     if (!check(hhdm != 0, "hhdm response present")) limine_finish();
     guest.hhdm = hhdm->offset;
-    check_eq("hhdm offset", hhdm->offset, LIMINE_HHDM_OFFSET);
+    /* Every HHDM pointer below is checked against hhdm->offset; the offset itself is svm's fixed
+     * one for the paging mode it reports (checked against CR4.LA57 in misc.c). */
+    const struct svm_limine_paging_mode_response* pm =
+        RESPONSE(struct svm_limine_paging_mode_response, req_paging_mode);
+    guest.paging_mode = pm ? pm->mode : SVM_LIMINE_PAGING_X86_64_4LVL;
+    check_eq("hhdm offset", hhdm->offset,
+             guest.paging_mode == SVM_LIMINE_PAGING_X86_64_5LVL ? LIMINE_HHDM_OFFSET_5LVL
+                                                                : LIMINE_HHDM_OFFSET_4LVL);
     read_cmdline();
     if (has_word(guest.cmdline, "bench", 0)) limine_exit(0);
 

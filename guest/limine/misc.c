@@ -3,10 +3,31 @@
  * promises, and the features svm never answers (its machine has no SMBIOS, EFI, device tree or
  * TPM, and it brings no Flanterm) plus an unknown id, whose responses must stay NULL.
  */
+#include "lib/cpu.h"
 #include "limine/limine_guest.h"
 
 static void check_unanswered(const char* name, volatile struct limine_req* req) {
     check(req->response == 0, "%s: not answered (response NULL)", name);
+}
+
+/* "Paging Mode Feature": the mode the response reports is the one CR4.LA57 says is on; 5-level
+ * needs the CPU's LA57 (CPUID.(EAX=7,ECX=0):ECX[16], SDM Vol. 2A). Odd revisions ask for 4-level
+ * (request revision 0: max_mode = mode); even ones prefer 5-level, which svm gives only if the
+ * CPU has it (with LA57 the choice is svm's host's, or svm_boot_image_dump --la57 on QEMU). */
+static void check_paging_mode(uint64_t mode) {
+    int la57_on = (guest.cr4 & CR4_LA57) != 0;
+    int la57_cpu = cpuid(0, 0).eax >= 7 && ((cpuid(7, 0).ecx >> 16) & 1);
+    check(mode == SVM_LIMINE_PAGING_X86_64_4LVL || mode == SVM_LIMINE_PAGING_X86_64_5LVL,
+          "paging mode %llu: 0 (4-level) or 1 (5-level)", (unsigned long long)mode);
+    check(la57_on == (mode == SVM_LIMINE_PAGING_X86_64_5LVL),
+          "paging mode %llu (%d-level) matches CR4.LA57 = %d", (unsigned long long)mode,
+          mode == SVM_LIMINE_PAGING_X86_64_5LVL ? 5 : 4, la57_on);
+    if (LIMINE_VARIANT_ODD)
+        check_eq("paging mode (4-level asked)", mode, SVM_LIMINE_PAGING_X86_64_4LVL);
+    else
+        check(mode != SVM_LIMINE_PAGING_X86_64_5LVL || la57_cpu,
+              "paging mode: 5-level only on a CPU with LA57 (CPUID says %s)",
+              la57_cpu ? "LA57" : "no LA57");
 }
 
 void check_misc_responses(void) {
@@ -25,8 +46,7 @@ void check_misc_responses(void) {
 
     const struct svm_limine_paging_mode_response* pm =
         RESPONSE(struct svm_limine_paging_mode_response, req_paging_mode);
-    if (check(pm != 0, "paging mode response present"))
-        check_eq("paging mode (4-level)", pm->mode, SVM_LIMINE_PAGING_X86_64_4LVL);
+    if (check(pm != 0, "paging mode response present")) check_paging_mode(pm->mode);
     if (LIMINE_VARIANT_ODD)
         check(req_stack_size.response != 0, "stack size response present");
     else

@@ -1,5 +1,6 @@
 /*
- * A 4-level page walk from CR3 (Intel SDM Vol. 3A, 4.5 "4-Level Paging"): the guest checks where
+ * A 4- or 5-level page walk from CR3 (Intel SDM Vol. 3A, 4.5 "4-Level Paging and 5-Level
+ * Paging"; CR4.LA57 selects 5-level, whose CR3 points at a PML5): the guest checks where
  * the loader mapped things instead of trusting the responses. The tables are read through the
  * HHDM: they lie in bootloader-reclaimable memory (PROTOCOL.md "Memory Layout at Entry"), which
  * every base revision maps there.
@@ -12,10 +13,11 @@
 
 uint64_t translate(uint64_t virt) {
     uint64_t table = guest.cr3 & PTE_ADDR;
-    for (int level = 4; level >= 1; --level) {
+    for (int level = guest.cr4 & CR4_LA57 ? 5 : 4; level >= 1; --level) {
         unsigned shift = 12 + 9 * (level - 1);
         uint64_t entry = rd64(hhdm_ptr(table + ((virt >> shift) & 511) * 8));
         if (!(entry & PTE_P)) return LIMINE_UNMAPPED;
+        /* PS is reserved in PML4 and PML5 entries: only 1 GiB and 2 MiB pages (SDM 4.5.4). */
         if (level == 1 || ((level == 2 || level == 3) && (entry & PTE_PS))) {
             uint64_t size = 1ull << shift;
             return (entry & PTE_ADDR & ~(size - 1)) | (virt & (size - 1));

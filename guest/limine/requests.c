@@ -56,7 +56,8 @@ REQUEST(req_mp, SVM_LIMINE_ID_MP, 0, SVM_LIMINE_MP_REQUEST_X2APIC);
  * variants link the same code. */
 volatile struct limine_req req_entry_point;
 #else
-/* Revision 1: mode 5-level preferred, max 5-level, min 4-level; svm only does 4-level. */
+/* Revision 1: mode 5-level preferred, max 5-level, min 4-level; svm gives 5-level if the CPU has
+ * LA57. */
 REQUEST(req_paging_mode, SVM_LIMINE_ID_PAGING_MODE, 1, SVM_LIMINE_PAGING_X86_64_5LVL,
         SVM_LIMINE_PAGING_X86_64_5LVL, SVM_LIMINE_PAGING_X86_64_4LVL);
 REQUEST(req_mp, SVM_LIMINE_ID_MP, 0, 0);

@@ -6,14 +6,16 @@
 # (QEMU status 1), its COM1 log has "ok" lines and no "FAIL".
 #
 #   limine_handoff.sh --dump TOOL --kernel ELF --work DIR [--qemu QEMU] [--cc CC] [--ld LD]
-#                     [--timeout SECONDS] [--cpus N] [--cmdline S] [--modules]
+#                     [--timeout SECONDS] [--cpus N] [--cmdline S] [--modules] [--la57]
 #
 # --modules passes the two modules of guest/limine/limine_modules.h (as tests/kvm/limine_test.cpp
-# does: --module DIR/NAME,STRING). --cpus N is svm's --cpus and QEMU's -smp.
+# does: --module DIR/NAME,STRING). --cpus N is svm's --cpus and QEMU's -smp. --la57 loads as svm
+# does on a host with 5-level paging (svm_boot_image_dump --la57) and requires that the executable
+# got it (its paging mode request must prefer 5-level); QEMU's `-cpu max` has LA57 under TCG.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-dump="" kernel="" work="" qemu=qemu-system-x86_64 cc=cc ld=ld timeout_s=30 cpus=1 modules=0
+dump="" kernel="" work="" qemu=qemu-system-x86_64 cc=cc ld=ld timeout_s=30 cpus=1 modules=0 la57=0
 dump_args=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -27,6 +29,7 @@ while [ $# -gt 0 ]; do
         --cpus) cpus=$2; dump_args+=(--cpus "$2"); shift 2 ;;
         --cmdline) dump_args+=(--cmdline "$2"); shift 2 ;;
         --modules) modules=1; shift ;;
+        --la57) la57=1; dump_args+=(--la57); shift ;;
         *) echo "limine_handoff.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -57,6 +60,11 @@ fi
 ram_mib=128
 stub_base=0x6000000
 "$dump" "$kernel" "$work" -m "${ram_mib}M" "${dump_args[@]}"
+levels=$(sed -n 's/^#define SVM_PAGING_LEVELS 0x\([0-9a-f]*\)$/\1/p' "$work/state.h")
+if [ "$la57" = 1 ] && [ "$levels" != 5 ]; then
+    echo "limine_handoff.sh: FAILED: --la57, but svm's loader built ${levels:-?}-level paging" >&2
+    exit 1
+fi
 (cd "$work" && "$cc" -m32 -c -I. -DSTUB_BASE=$stub_base "$here/limine_handoff_stub.S" -o stub.o &&
     "$ld" -m elf_i386 -z max-page-size=0x1000 --defsym=STUB_BASE=$stub_base \
         -T "$here/limine_handoff_stub.ld" -o stub.elf stub.o)

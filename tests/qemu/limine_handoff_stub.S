@@ -9,7 +9,8 @@
  *   3. initialises the 8259s as a BIOS does and masks them, masks every I/O APIC entry;
  *   4. copies its trampoline to SVM_TRAMPOLINE (svm's unused default boot stack page) and starts
  *      every AP there with INIT-SIPI-SIPI (SDM Vol. 3A, 8.4.4.1);
- *   5. every processor, in the trampoline: svm's GDT, CR4, CR3, EFER, CR0, selectors, IDTR 0,
+ *   5. every processor, in the trampoline: svm's GDT, CR4 (with LA57 for 5-level paging, set
+ *      while paging is still off), CR3, EFER, CR0, selectors, IDTR 0,
  *      LDTR 0, IA32_PAT, the local APIC state (SVR 0x1FF, TPR 0, LVTs masked; x2APIC if asked),
  *      then an iretq through its frame in SVM_CPU_FRAMES (index = local APIC id): the BSP to
  *      svm's entry point and stack, each AP to svm's parking loop with its RDI and RSP. The BSP
@@ -27,6 +28,7 @@
 #define MSR_EFER 0xC0000080
 #define EFER_LMA 0x400
 #define COM1 0x3F8
+#define CR4_LA57 0x1000
 
 .if SVM_IMAGE_SIZE > STUB_BASE
 .error "svm's memory image reaches the stub: link it higher (STUB_BASE)"
@@ -90,6 +92,24 @@ _start:
     mov $0x100000, %edi
     mov $(SVM_IMAGE_SIZE - 0x100000) / 4, %ecx
     rep movsl
+
+#if SVM_CR4 & CR4_LA57
+    /* svm gave 5-level paging, as on a host with LA57 (svm_boot_image_dump --la57): this CPU must
+     * have it too (CPUID.(EAX=7,ECX=0):ECX.LA57[bit 16], SDM Vol. 2A), or setting CR4.LA57 faults. */
+    xor %eax, %eax
+    cpuid
+    cmp $7, %eax
+    jb 2f
+    mov $7, %eax
+    xor %ecx, %ecx
+    cpuid
+    bt $16, %ecx
+    jc 1f
+2:  mov $msg_no_la57, %esi
+    jmp fail
+1:  mov $msg_la57, %esi
+    call puts
+#endif
 
     /* The trampoline, into svm's unused boot stack page (svm_boot_image_dump checked it is free
      * and identity-mapped). */
@@ -225,6 +245,10 @@ msg_no_x2apic:
     .asciz "stub: this CPU has no x2APIC: xAPIC mode, and the MP response's x2APIC flag cleared\n"
 msg_no_mp_flags:
     .asciz "x2APIC was asked for, the CPU has none, and the MP response was not found\n"
+msg_no_la57:
+    .asciz "svm gave 5-level paging, but this CPU has no LA57 (QEMU: -cpu max)\n"
+msg_la57:
+    .asciz "stub: 5-level paging (CR4.LA57, a PML5 at CR3)\n"
 msg_lfb:
     .asciz "the std VGA's BAR0 is not where svm's framebuffer response says\n"
 msg_aps:
@@ -253,7 +277,10 @@ tramp_start:
     .code32
 pm32:
     /* Long mode with svm's control registers (SDM Vol. 3A, 9.8.5): CR4.PAE, CR3, EFER.LME
-     * (LMA is the CPU's), then CR0.PG; a far jump to svm's 64-bit code selector. */
+     * (LMA is the CPU's), then CR0.PG; a far jump to svm's 64-bit code selector. CR4 carries
+     * LA57 when svm gave 5-level paging (CR3 then points at a PML5): it can be set only here, in
+     * protected mode before EFER.LME and CR0.PG, as a MOV to CR4 that changes LA57 in IA-32e mode
+     * faults (SDM Vol. 3A, 2.5 "Control Registers" and 4.1.1). */
     mov $SVM_DATA32, %ax
     mov %ax, %ds
     mov %ax, %es

@@ -4,7 +4,11 @@
 // tables) and the entry state from boot_cpu_state; nothing here re-implements the protocol.
 //
 //   svm_boot_image_dump KERNEL OUTDIR [--cpus N] [--cmdline S] [--module FILE[,STRING]]... [-m
-//   SIZE]
+//   SIZE] [--la57]
+//
+// --la57 sets LoadOptions::la57, as Machine does on a host whose CPU has 5-level paging: an
+// executable whose paging mode request prefers 5-level then gets svm's PML5 tables, CR4.LA57 and
+// the 5-level HHDM offset, for a CPU that has LA57 (QEMU's `-cpu max` under TCG) to run.
 //
 // OUTDIR/memory.bin is guest RAM from 0 to the end of the highest range svm wrote (page-rounded);
 // OUTDIR/state.h holds #defines for tests/qemu/limine_handoff_stub.S: the BSP's registers, one
@@ -119,6 +123,7 @@ Result<std::string> state_header(const BootImage& boot, const CpuState& s, uint6
     def("SVM_CR0", s.cr0);
     def("SVM_CR3", s.cr3);
     def("SVM_CR4", s.cr4);
+    def("SVM_PAGING_LEVELS", limine.paging_levels);
     def("SVM_EFER", s.efer);
     def("SVM_GDT_BASE", s.gdt.base);
     def("SVM_GDT_LIMIT", s.gdt.limit);
@@ -171,6 +176,11 @@ Result<void> dump(const MachineConfig& config, const std::filesystem::path& outd
     if (!boot.image.limine)
         return error("{}: not a Limine executable (format {}); only those can be dumped",
                      config.kernel_path, boot.image.format);
+    if (config.load.la57 && boot.image.limine->paging_levels != 5)
+        std::printf(
+            "svm_boot_image_dump: --la57, but %s gets 4-level paging (its paging mode request "
+            "does not prefer 5-level, or the loader did not see LoadOptions::la57)\n",
+            config.kernel_path.c_str());
     const uint64_t cr3 = TRY(build_kernel_page_tables(memory, boot.image));
     const CpuState state = boot_cpu_state(boot.image, cr3);
     const PagingRegs paging = PagingRegs::from(state);
@@ -203,6 +213,8 @@ int main(int argc, char** argv) {
     app.add_option("--module", modules, "Module FILE[,STRING] (as svm --module)")
         ->allow_extra_args(false);
     app.add_option("-m,--memory", memory, "Guest RAM size (as svm -m)");
+    app.add_flag("--la57", config.load.la57,
+                 "Load for a CPU with 5-level paging (LA57), as svm does on such a host");
     CLI11_PARSE(app, argc, argv);
 
     auto size = parse_size(memory);
