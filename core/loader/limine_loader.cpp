@@ -618,6 +618,15 @@ Result<KernelImage> load_limine(const std::string& path, std::span<const uint8_t
                 r->vaddr, entry);
         image.entry = entry;
     }
+    // Without an entry point request the start is e_entry: outside every segment, the first
+    // instruction would fault with nothing yet to report it.
+    auto inside_a_segment = [&](uint64_t address) {
+        return std::ranges::any_of(segments, [&](const ElfSegment& s) {
+            return address >= s.vaddr && address - s.vaddr < s.mem_size;
+        });
+    };
+    if (!plan->requests.find(SVM_LIMINE_ID_ENTRY_POINT) && !inside_a_segment(image.entry))
+        return error("the entry point e_entry {:#x} is outside every loaded segment", image.entry);
     // "Paging Mode Feature": the executable's preferred mode within [min_mode, max_mode] and
     // what the CPU has (5-level paging needs CR4.LA57).
     plan->paging_mode = TRY(limine_paging_mode(plan->requests, options.la57));

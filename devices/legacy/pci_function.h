@@ -30,8 +30,10 @@ public:
 
     virtual ~PciFunction() = default;
 
-    // Returns the configuration byte at `offset` (0-255). Thread-safe.
-    uint8_t read_config(uint8_t offset);
+    // Returns the configuration byte at `offset` (0-255). Thread-safe. Virtual so a function can
+    // compute bytes (an interrupt status bit) or give reads an effect (virtio's PCI configuration
+    // access window, virtio 1.2, 4.1.4.9).
+    virtual uint8_t read_config(uint8_t offset);
     // Applies a guest write of one byte at `offset`: bits in the write mask take the new value,
     // bits in the write-1-to-clear mask are cleared where `value` has a 1, every other bit keeps
     // its value (PCI 3.0, 6.1: "writes to reserved or read-only bits have no effect").

@@ -1,14 +1,19 @@
 // libFuzzer target: hostile kernel images through svm's loaders (core/loader/: format detection,
-// Multiboot 2, Multiboot 1 with ELF or the a.out kludge, ELF64, ELF32, flat binaries, boot
-// modules) and then through everything svm writes around them before the first instruction
+// Multiboot 2, Multiboot 1 with ELF or the a.out kludge, Limine executables (requests,
+// relocations of a position-independent one), ELF64, ELF32, flat binaries, boot modules) and then
+// through everything svm writes around them before the first instruction
 // (tests/fuzz/common/boot_pipeline.h), with its invariants checked.
 //
 // Input: an 8-byte header, a command line, then the kernel file.
-//   u8 RAM size (index into kRamSizes)   u8 flags (below)   u8 CPUs - 1 (mod 64)
-//   u8 command line length               u32 flat load address
+//   u8 RAM size (index into kRamSizes)   u8 flags (below)   u8 CPUs (below)
+//   u8 command line length               u32 flat load address (Limine: the TSC frequency in Hz)
 // Flags: bit 0 repairs Multiboot header checksums, so that mutated headers still load (a fuzzer
 // cannot guess a checksum); bits 1-2 pass boot modules (a 5000-byte and an empty file); bits 3-4
-// pick the flat binary's start mode; bit 5 gives the flat binary an entry point of load + 0x10.
+// pick the flat binary's start mode; bit 5 gives the flat binary an entry point of load + 0x10;
+// bit 6 leaves the machine without a display; bit 7 is --boot limine (LoadOptions::force_limine).
+// CPUs: bits 0-5 are the vCPU count - 1 (the Limine MP feature parks one processor per AP);
+// bit 6 is --kaslr (a position-independent Limine executable gets a random slide); bit 7 gives the
+// CPU 5-level paging (LoadOptions::la57, for the Limine paging mode request).
 #include <unistd.h>
 
 #include <algorithm>
@@ -37,6 +42,8 @@ constexpr uint64_t kRamSizes[] = {0x10000,  0xA0000,  0x100000,  0x200000,
                                   0x400000, 0x800000, 0x1000000, 0x2000000};
 
 std::string g_module_a;
+// SVM_FUZZ_VERBOSE=1 prints why an input was refused (to check what a seed reaches).
+bool g_verbose = false;
 std::string g_module_b;
 
 std::string write_module(const char* name, size_t size) {
@@ -83,6 +90,7 @@ void check_elf_segments(const GuestMemory& memory, std::span<const uint8_t> file
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
     log::g_level = log::Level::Error;
+    g_verbose = std::getenv("SVM_FUZZ_VERBOSE") != nullptr;
     g_module_a = write_module("module-a", 5000);
     g_module_b = write_module("module-b", 0);
     std::atexit([] {
@@ -96,7 +104,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fuzz::FuzzInput in(data, size);
     const uint64_t ram = kRamSizes[in.u8() % std::size(kRamSizes)];
     const uint8_t flags = in.u8();
-    const int cpus = 1 + in.u8() % 64;
+    const uint8_t cpu_byte = in.u8();
+    const int cpus = 1 + (cpu_byte & 0x3f);
     const uint8_t cmdline_length = in.u8();
     const uint32_t load_address = in.u32();
     auto cmdline = in.bytes(cmdline_length);
@@ -114,22 +123,32 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // svm's machines always have a display; without one, Multiboot video requests take the other
     // path (refused or ignored).
     if (!(flags & 0x40)) options.display = DisplayCaps{};
+    options.force_limine = flags & 0x80;
+    options.kaslr = cpu_byte & 0x40;
+    options.la57 = cpu_byte & 0x80;
+    options.tsc_hz = load_address;  // only the Limine TSC frequency feature reads it
+    options.cpus = cpus;
 
     GuestMemory& memory = fuzz::fresh_memory(ram);
     auto image = place_kernel("kernel.elf", file, memory, options);
-    if (!image) return 0;
+    if (!image) {
+        if (g_verbose) std::fprintf(stderr, "refused: %s\n", image.error().message.c_str());
+        return 0;
+    }
+    if (g_verbose) std::fprintf(stderr, "loaded: %s\n", image->format.c_str());
     if (image->video) {
         // A promised mode fits the framebuffer and never lies in RAM.
         const VideoMode& v = *image->video;
         FUZZ_CHECK(v.kind == VideoMode::Kind::EgaText ||
-                       (v.width > 0 && v.height > 0 && uint64_t{v.pitch} * v.height <= (16ull << 20) &&
-                        v.address >= ram),
+                       (v.width > 0 && v.height > 0 &&
+                        uint64_t{v.pitch} * v.height <= (16ull << 20) && v.address >= ram),
                    "a Multiboot video mode outside the framebuffer");
     }
     if (image->format == "elf64" || image->format == "elf32") check_elf_segments(memory, file);
     fuzz::BootInputs inputs;
     inputs.cpus = cpus;
     inputs.cmdline = options.cmdline;
+    inputs.kernel_file = file;
     fuzz::run_boot_pipeline(memory, *image, inputs);
     return 0;
 }

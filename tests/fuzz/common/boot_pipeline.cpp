@@ -16,6 +16,7 @@
 #include "core/x86_64/page_walker.h"
 #include "tests/fuzz/common/check.h"
 #include "tests/fuzz/common/guarded_memory.h"
+#include "tests/fuzz/common/limine_checks.h"
 
 namespace svm::fuzz {
 
@@ -252,11 +253,10 @@ void check_machine_table(const GuestMemory& memory, uint64_t address, const Mach
 
 // The boot page tables map each mapping that no other overlaps and identity-map the probes
 // below 4 GiB that no mapping covers; every entry read lies in the pool.
-void check_page_tables(const GuestMemory& memory, uint64_t cr3, const BootLayout& at,
+void check_page_tables(const GuestMemory& memory, uint64_t cr3, uint64_t cr4, const GpaRange& pool,
                        std::span<const VirtualMapping> mappings, std::vector<uint64_t> probes) {
-    const GpaRange pool{at.page_tables, kBootPageTablePages * kPage};
     FUZZ_CHECK(pool.contains(cr3), "CR3 {:#x} outside the pool", cr3);
-    PagingRegs regs{x86::CR0_PE | x86::CR0_PG, cr3, x86::CR4_PAE, x86::EFER_LME | x86::EFER_LMA};
+    PagingRegs regs{x86::CR0_PE | x86::CR0_PG, cr3, cr4, x86::EFER_LME | x86::EFER_LMA};
     auto expect = [&](uint64_t linear, uint64_t gpa) {
         auto t = translate(memory, regs, linear);
         FUZZ_CHECK(t.has_value(), "linear {:#x} does not translate: {}", linear,
@@ -290,33 +290,67 @@ void check_page_tables(const GuestMemory& memory, uint64_t cr3, const BootLayout
     }
 }
 
+// Bytes of guest memory at `gpa`, copied before svm writes around them.
+struct Sample {
+    uint64_t gpa;
+    std::vector<uint8_t> bytes;
+};
+
 // What the loaded ranges hold: all of a small range, the first and last 4 KiB of a large one
 // (most of a large range is a zeroed BSS that only svm's areas could overlap, and
-// check_layout() proves they do not). Copying whole ranges would halve the executions.
-std::vector<std::vector<uint8_t>> loaded_samples(const GuestMemory& memory,
-                                                 std::span<const LoadedRange> loaded) {
-    constexpr uint64_t kEdge = 0x1000;
-    std::vector<std::vector<uint8_t>> out;
-    for (const LoadedRange& r : loaded) {
+// check_layout() proves they do not), and 256 bytes around each of `windows` (where svm writes
+// into a Limine executable). Copying whole ranges would halve the executions.
+std::vector<Sample> loaded_samples(const GuestMemory& memory, std::span<const GpaRange> ranges,
+                                   std::span<const GpaRange> windows) {
+    constexpr uint64_t kEdge = 0x1000, kAround = 0x100;
+    std::vector<Sample> out;
+    for (const GpaRange& r : ranges) {
         if (r.size <= 2 * kEdge) {
-            out.push_back(bytes_at(memory, r.base, r.size));
+            out.push_back({r.base, bytes_at(memory, r.base, r.size)});
         } else {
-            auto sample = bytes_at(memory, r.base, kEdge);
-            auto tail = bytes_at(memory, r.base + r.size - kEdge, kEdge);
-            sample.insert(sample.end(), tail.begin(), tail.end());
-            out.push_back(std::move(sample));
+            out.push_back({r.base, bytes_at(memory, r.base, kEdge)});
+            out.push_back(
+                {r.base + r.size - kEdge, bytes_at(memory, r.base + r.size - kEdge, kEdge)});
+        }
+        for (const GpaRange& w : windows) {
+            if (!r.contains(w.base)) continue;
+            uint64_t lo = std::max(r.base, w.base - std::min(w.base, kAround));
+            uint64_t hi = std::min(r.base + r.size, w.base + w.size + kAround);
+            out.push_back({lo, bytes_at(memory, lo, hi - lo)});
         }
     }
     return out;
+}
+
+// Checks that each sample still holds its bytes, but in `windows` (checked on their own).
+void check_samples(const GuestMemory& memory, std::vector<Sample> before,
+                   std::span<const GpaRange> windows) {
+    for (Sample& b : before) {
+        auto after = bytes_at(memory, b.gpa, b.bytes.size());
+        for (const GpaRange& w : windows)
+            for (uint64_t at = std::max(w.base, b.gpa);
+                 at < std::min(w.base + w.size, b.gpa + b.bytes.size()); ++at)
+                b.bytes[at - b.gpa] = after[at - b.gpa] = 0;
+        auto diff = std::ranges::mismatch(b.bytes, after);
+        FUZZ_CHECK(diff.in1 == b.bytes.end(), "loaded byte at {:#x} was overwritten",
+                   b.gpa + (diff.in1 - b.bytes.begin()));
+    }
 }
 
 }  // namespace
 
 void run_boot_pipeline(GuestMemory& memory, KernelImage& image, const BootInputs& in) {
     check_loaded(memory, image.loaded);
-    const auto loaded_before = loaded_samples(memory, image.loaded);
     std::vector<GpaRange> allowed;
     for (const LoadedRange& r : image.loaded) allowed.push_back({r.base, r.size});
+    // A Limine executable: where svm writes in it, and svm's region (whose contents are svm's).
+    std::optional<LimineImagePlan> limine;
+    if (image.format == "limine") limine = plan_limine_checks(memory, image, in.kernel_file);
+    std::vector<GpaRange> sampled, windows;
+    for (const GpaRange& r : allowed)
+        if (!limine || r.base != limine->region.base) sampled.push_back(r);
+    if (limine) windows = limine->windows;
+    const auto loaded_before = loaded_samples(memory, sampled, windows);
 
     // The steps of Machine::load(), write_boot_tables() and create_vcpus(); an error a bad input
     // may cause ends them.
@@ -336,21 +370,42 @@ void run_boot_pipeline(GuestMemory& memory, KernelImage& image, const BootInputs
         auto bios = write_bios_tables(memory, at, in.cpus, acpi->rsdp_bytes, base_map);
         FUZZ_CHECK(bios.has_value(), "BIOS tables: {}", bios ? "" : bios.error().message);
         check_bios_tables(memory, at, acpi->rsdp_bytes);
-        if (auto info = write_boot_info(image, memory, acpi->rsdp_bytes); !info) return;
+        auto info = write_boot_info(image, memory, acpi->rsdp_bytes, acpi->rsdp);
+        if (limine) {
+            // The areas usable memory may not overlap. The BIOS data area may: a PC's E820 map
+            // reports it as usable RAM too, and base revisions from 3 on let the first page be
+            // usable (PROTOCOL.md "Memory Map Feature").
+            std::vector<GpaRange> areas;
+            for (const GpaRange& a : written_areas(at))
+                if (a.base != kBdaAddr) areas.push_back(a);
+            areas.push_back({at.stack_base, kBootStackSize});
+            check_limine_responses(memory, image, *limine, info.has_value(), areas, acpi->rsdp);
+        }
+        if (!info) return;
         if (image.format == "multiboot1") check_multiboot1(memory, image.ebx.value(), at);
         if (image.format == "multiboot2") check_multiboot2(memory, image.ebx.value(), at);
-        auto gdt = write_boot_gdt(memory, at.gdt);
+        auto gdt = image.limine ? write_limine_gdt(memory, at.gdt) : write_boot_gdt(memory, at.gdt);
         FUZZ_CHECK(gdt.has_value(), "boot GDT: {}", gdt ? "" : gdt.error().message);
 
         uint64_t cr3 = 0;
         if (image.mode == CpuMode::Long) {
-            auto tables =
-                build_boot_page_tables(memory, image.mappings, at.page_tables, kBootPageTablePages);
+            auto tables = build_kernel_page_tables(memory, image);
+            // svm's pool always has room for a Limine executable: its segments are physically
+            // contiguous in RAM (at most 32 MiB here) and the HHDM needs few tables.
+            FUZZ_CHECK(tables || !limine, "Limine page tables: {}",
+                       tables ? "" : tables.error().message);
             if (!tables) return;
             cr3 = *tables;
-            check_page_tables(memory, cr3, at, image.mappings,
+            GpaRange pool{at.page_tables, kBootPageTablePages * kPage};
+            uint64_t cr4 = x86::CR4_PAE;
+            if (image.limine) {
+                pool = {image.limine->page_table_pool, image.limine->page_table_pages * kPage};
+                if (image.limine->paging_levels == 5) cr4 |= x86::CR4_LA57;
+            }
+            check_page_tables(memory, cr3, cr4, pool, image.mappings,
                               {0, 0x1000, 0x100000, 0x1fffff, 0x200000, 0x7fffffff, 0xfffff000,
                                image.entry, at.machine_table, at.stack_top - 8});
+            if (limine) check_limine_start(memory, image, cr3, *limine);
         }
 
         MachineDescription desc;
@@ -371,10 +426,7 @@ void run_boot_pipeline(GuestMemory& memory, KernelImage& image, const BootInputs
         FUZZ_CHECK(state.rip == image.entry && state.gdt.base == at.gdt, "boot CPU state");
     }();
 
-    const auto loaded_after = loaded_samples(memory, image.loaded);
-    for (size_t i = 0; i < image.loaded.size(); ++i)
-        FUZZ_CHECK(loaded_after[i] == loaded_before[i], "loaded range {} at {:#x} was overwritten",
-                   i, image.loaded[i].base);
+    check_samples(memory, loaded_before, windows);
     auto stray = first_nonzero_outside(memory, allowed);
     FUZZ_CHECK(!stray, "byte at {:#x} written outside the loaded ranges and svm's areas",
                stray.value_or(0));

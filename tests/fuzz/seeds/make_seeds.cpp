@@ -34,8 +34,10 @@ int main(int argc, char** argv) {
         }
     };
     svm::fuzz::seeds::loader_seeds(sink);
+    svm::fuzz::seeds::limine_seeds(sink);
     svm::fuzz::seeds::table_seeds(sink);
     svm::fuzz::seeds::device_seeds(sink);
+    svm::fuzz::seeds::virtio_seeds(sink);
     svm::fuzz::seeds::gdb_seeds(sink, argv[2]);
     return 0;
 }

@@ -170,5 +170,16 @@ TEST_F(LiminePieTest, BootLimineForcesTheProtocolOnAnElfWithoutRequests) {
     EXPECT_CONTAINS(not_elf.error().message, "--boot limine needs an ELF64");
 }
 
+TEST_F(LiminePieTest, EntryOutsideEverySegmentIsRefusedWithoutAnEntryPointRequest) {
+    Bytes data(0x100, 0);
+    test::poke(data, 0, 0xf9562b2d5c95a6c8ull);
+    test::poke(data, 8, 0x6a7b384944536bdcull);
+    test::poke(data, 16, uint64_t{6});
+    Bytes file = test::make_elf64({{kSlideToTop, 0x100000, data, 0x100}}, kSlideToTop + 0x10000);
+    auto image = load(file);
+    ASSERT_FALSE(image);
+    EXPECT_CONTAINS(image.error().message, "e_entry 0xffffffff80010000 is outside every loaded");
+}
+
 }  // namespace
 }  // namespace svm
