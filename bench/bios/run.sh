@@ -54,7 +54,6 @@ if ((have_qemu)); then
         -device isa-debug-exit,iobase=0xf4,iosize=0x04)" || failed=1
 fi
 
-# value KEY LINE: the value of KEY=... in a summary line, or empty.
 # shellcheck source=bench/first_byte_lib.sh
 source bench/first_byte_lib.sh
 row() { printf 'bios %-9s %6s %6s %12s %12s %12s\n' "$@"; }

@@ -93,18 +93,7 @@ bad_payload_msg: db "E: wrong payload sector", 10, 0
 
 drive: db 0x80
 
-align 8
-gdt:
-    dq 0
-    dq 0x00CF9A000000FFFF   ; 0x08: 32-bit code, flat
-    dq 0x00CF92000000FFFF   ; 0x10: data, flat
-    dq 0x00AF9A000000FFFF   ; 0x18: 64-bit code
-gdt_descriptor:
-    dw $ - gdt - 1
-    dd gdt
-CODE32 equ 0x08
-DATA equ 0x10
-CODE64 equ 0x18
+%include "boot_gdt.inc"
 
 align 4
 stage2_dap:

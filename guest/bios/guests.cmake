@@ -11,7 +11,7 @@ foreach(name hello stage2 e820 keys longmode vesa bench_load)
         OUTPUT ${image}
         COMMAND ${CMAKE_COMMAND} -E make_directory ${SVM_GUEST_OUT}
         COMMAND ${SVM_NASM} -f bin -I${CMAKE_CURRENT_LIST_DIR}/ -o ${image} ${source}
-        DEPENDS ${source} ${CMAKE_CURRENT_LIST_DIR}/common.inc
+        DEPENDS ${source} ${CMAKE_CURRENT_LIST_DIR}/common.inc ${CMAKE_CURRENT_LIST_DIR}/boot_gdt.inc
         COMMENT "Assembling boot sector guest/bios_${name}.img"
         VERBATIM)
     list(APPEND SVM_BIOS_GUEST_IMAGES ${image})
