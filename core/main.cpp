@@ -12,6 +12,7 @@
 #include "core/loader/boot_sector.h"
 #include "core/log.h"
 #include "core/machine/machine.h"
+#include "core/machine/pc/virtio_plan.h"
 #include "core/size_parser.h"
 #include "gdbstub/endpoint.h"
 
@@ -154,6 +155,20 @@ int main(int argc, char** argv) {
                    "Copy FILE to guest-physical ADDR before the kernel starts: FILE@ADDR "
                    "(repeatable)")
         ->allow_extra_args(false);
+    std::vector<std::string> disks;
+    app.add_option("--disk", disks,
+                   "A virtio-blk disk on a raw image: FILE[,ro][,serial=S][,cache=writeback|none] "
+                   "(repeatable)")
+        ->allow_extra_args(false);
+    app.add_option("--net", config.nets,
+                   "A virtio-net card: tap=NAME[,mac=M] (a TAP device; needs CAP_NET_ADMIN to "
+                   "create it) or user[,hostfwd=tcp::HOSTPORT-:GUESTPORT...][,mac=M] (user-mode "
+                   "networking, no root) (repeatable)")
+        ->allow_extra_args(false);
+    app.add_option("--virtio-transport", config.virtio_transport,
+                   "How virtio devices are attached: pci (modern virtio-pci, default) or mmio "
+                   "(virtio-mmio version 2)")
+        ->check(CLI::IsMember({"pci", "mmio"}));
 
     try {
         app.parse(argc, argv);
@@ -238,6 +253,14 @@ int main(int argc, char** argv) {
     if (gdb_nowait && !config.gdb_endpoint) fail(exit_code::kUsage, "--gdb-nowait needs --gdb");
     config.gdb_wait = !gdb_nowait;
     if (!screenshot.empty()) config.screenshot_path = screenshot;
+    for (const std::string& spec : disks) {
+        auto disk = virtio::parse_disk_option(spec);
+        if (!disk) fail(exit_code::kUsage, "--disk: " + disk.error().message);
+        config.disks.push_back(*disk);
+    }
+    for (const std::string& spec : config.nets)
+        if (auto net = parse_net_option(spec); !net) fail(exit_code::kUsage, net.error().message);
+    if (auto plan = plan_virtio(config); !plan) fail(exit_code::kUsage, plan.error().message);
 
     // --vnc: one server for the whole run of svm, so viewers stay connected across --reboot; each
     // machine attaches its screen to the hub.

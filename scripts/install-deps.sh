@@ -8,9 +8,13 @@ packages=(
     libfmt-dev libzydis-dev libcli11-dev libgtest-dev libboost-dev libvncserver-dev libpng-dev
     nasm gdb lldb clang libclang-rt-14-dev novnc chromium
     console-setup-linux
-    # tests/qemu: svm's Limine handoff on QEMU-TCG (its 32-bit stub is only assembled, with
+    # --net user (devices/virtio/slirp_backend.cpp).
+    libslirp-dev
+    # tests/qemu: svm's Limine handoff and the virtio guests on QEMU-TCG (its 32-bit stub is only assembled, with
     # cc -m32, so gcc-multilib is not needed).
     qemu-system-x86
+    # tests/unit/core/acpi_dsdt_test.cpp disassembles svm's DSDT with ACPICA's iasl.
+    acpica-tools
 )
 
 missing=()

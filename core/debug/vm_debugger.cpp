@@ -362,12 +362,16 @@ TargetResult<void> VmDebugger::resume(std::span<const gdb::ResumeAction> actions
 
 void VmDebugger::interrupt() {
     if (stop_claimed_.exchange(true)) return;
+    StopReason reason;
+    reason.signal = gdb::sig::kInt;
+    stop_all_and_report(std::move(reason));
+}
+
+void VmDebugger::stop_all_and_report(StopReason reason) {
     {
         std::lock_guard resume_lock(resume_mutex_);
         pause_all_and_wait(nullptr);
     }
-    StopReason reason;
-    reason.signal = gdb::sig::kInt;
     reason.thread = 1;
     if (auto regs = registers(1)) {
         reason.expedite = {{gdb::x86_64::Rbp, regs->state.rbp},
@@ -379,6 +383,33 @@ void VmDebugger::interrupt() {
         last_stop_ = reason;
     }
     if (notify_) notify_(std::move(reason), {});
+}
+
+void VmDebugger::on_device_write(uint64_t gpa, uint64_t length) {
+    if (!attached()) return;
+    std::optional<Watchpoints::Hit> hit;
+    {
+        std::lock_guard lock(mutex_);
+        if (watchpoints_.empty()) return;
+        hit = watchpoints_.match(gpa, length, /*is_write=*/true);
+    }
+    if (!hit || stop_claimed_.exchange(true)) return;
+    StopReason reason;
+    reason.signal = gdb::sig::kTrap;
+    reason.detail = hit->type == WatchType::Write ? StopReason::Detail::Watch
+                                                  : StopReason::Detail::AWatch;
+    reason.watch_address = hit->vaddr;
+    log::verbose("debugger: a device wrote {:#x}+{:#x}, watched at {:#x}: stopping", gpa, length,
+                 hit->vaddr);
+    std::lock_guard lock(device_stop_mutex_);
+    // The previous reporter has reported (the stop was claimed again, so gdb resumed since).
+    if (device_stop_thread_.joinable()) device_stop_thread_.join();
+    device_stop_thread_ = std::thread([this, reason] { stop_all_and_report(reason); });
+}
+
+VmDebugger::~VmDebugger() {
+    std::lock_guard lock(device_stop_mutex_);
+    if (device_stop_thread_.joinable()) device_stop_thread_.join();
 }
 
 }  // namespace svm

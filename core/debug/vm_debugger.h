@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <optional>
 #include <set>
 #include <string>
@@ -68,6 +69,9 @@ public:
 
     // Installs a before-run hook on every vCPU: construct before the vCPUs start.
     explicit VmDebugger(Deps deps);
+    // Joins the thread that reports device-write watchpoint stops. Destroy after the vCPUs and
+    // every device thread have stopped.
+    ~VmDebugger() override;
     void connect(NotifyStop notify, std::function<bool()> has_client);
 
     // True while a debugger is attached: stops go to it instead of ending the run.
@@ -86,6 +90,13 @@ public:
     // An MMIO exit inside guest RAM (a page protected for watchpoints): completes the access
     // against RAM and stops if it touched a watched range.
     bool on_ram_access(Vcpu& vcpu);
+    // A device wrote guest-physical [gpa, gpa + length) (a virtio device filling the driver's
+    // buffers, on an I/O or back-end thread; SplitQueue::set_write_observer). If that touches a
+    // write or access watchpoint while gdb is attached, every vCPU stops and gdb gets a
+    // watchpoint stop for the watched address on thread 1, as if a CPU had written it. Never
+    // blocks: the caller may hold a device lock that a vCPU is waiting for, so the vCPUs are
+    // paused and the stop reported from a thread of the debugger's own.
+    void on_device_write(uint64_t gpa, uint64_t length);
     // The guest crashed (triple fault: SIGSEGV, emulation failure: SIGILL): stop with its state.
     void on_crash(Vcpu& vcpu, int signal);
     // The guest ended with `code`: gdb gets "W", then `then` runs.
@@ -211,6 +222,11 @@ private:
     // exclusive: otherwise a vCPU that stops at once could pause the others before the resume
     // loop reaches them, and the loop would set them running again behind its back.
     std::mutex resume_mutex_;
+    // Pauses every vCPU and reports `reason` (on thread 1, its registers expedited) to gdb: a
+    // stop no vCPU caused itself (Ctrl-C, a device write). The caller has claimed the stop.
+    void stop_all_and_report(gdb::StopReason reason);
+    std::mutex device_stop_mutex_;  // guards device_stop_thread_
+    std::thread device_stop_thread_;
     mutable std::mutex mutex_;
     SoftwareBreakpoints software_;
     std::array<HardwareBreakpoint, 4> hardware_{};

@@ -100,6 +100,45 @@ void Kvm::set_irq_line(uint32_t gsi, bool level) const {
     ioctl(vm_fd_.get(), KVM_IRQ_LINE, &irq);
 }
 
+bool Kvm::signal_msi(uint64_t address, uint32_t data) const {
+    kvm_msi msi{};
+    msi.address_lo = static_cast<uint32_t>(address);
+    msi.address_hi = static_cast<uint32_t>(address >> 32);
+    msi.data = data;
+    // > 0: delivered; 0: blocked by the guest (masked, no destination); < 0: error.
+    return ioctl(vm_fd_.get(), KVM_SIGNAL_MSI, &msi) > 0;
+}
+
+namespace {
+
+kvm_ioeventfd to_kvm(const Kvm::IoEventFd& event, bool deassign) {
+    kvm_ioeventfd io{};
+    io.addr = event.address;
+    io.len = event.length;
+    io.fd = event.fd;
+    if (event.datamatch) {
+        io.datamatch = *event.datamatch;
+        io.flags |= KVM_IOEVENTFD_FLAG_DATAMATCH;
+    }
+    if (deassign) io.flags |= KVM_IOEVENTFD_FLAG_DEASSIGN;
+    return io;
+}
+
+}  // namespace
+
+Result<void> Kvm::add_ioeventfd(const IoEventFd& event) const {
+    kvm_ioeventfd io = to_kvm(event, false);
+    if (ioctl(vm_fd_.get(), KVM_IOEVENTFD, &io) < 0)
+        return error("KVM_IOEVENTFD at {:#x} (length {}) failed: {}", event.address, event.length,
+                     std::strerror(errno));
+    return {};
+}
+
+void Kvm::remove_ioeventfd(const IoEventFd& event) const {
+    kvm_ioeventfd io = to_kvm(event, true);
+    ioctl(vm_fd_.get(), KVM_IOEVENTFD, &io);
+}
+
 Result<kvm_pit_state2> Kvm::get_pit2() const {
     kvm_pit_state2 state{};
     if (ioctl(vm_fd_.get(), KVM_GET_PIT2, &state) < 0)

@@ -36,6 +36,28 @@ public:
     // routing sends GSI n to I/O APIC pin n (and, below 16, to the PIC). Thread-safe.
     void set_irq_line(uint32_t gsi, bool level) const;
 
+    // Delivers one message-signalled interrupt (KVM_SIGNAL_MSI, api.rst 4.71): `address` and
+    // `data` as the device wrote them into its MSI-X table entry (PCI 3.0, 6.8.2; the local
+    // APIC decodes them, Intel SDM vol. 3A, 11.11 "Message Signalled Interrupts"). Returns false
+    // if KVM refused or the message was blocked. Thread-safe.
+    bool signal_msi(uint64_t address, uint32_t data) const;
+
+    // One ioeventfd (KVM_IOEVENTFD, api.rst 4.59): a guest write of `length` bytes (0 = any
+    // length, MMIO only) to guest-physical `address` on the MMIO bus, with `datamatch` the value
+    // written if given, signals eventfd `fd` inside KVM instead of leaving KVM_RUN: a device's
+    // doorbell costs the vCPU no exit to user space.
+    struct IoEventFd {
+        uint64_t address = 0;
+        uint32_t length = 0;
+        std::optional<uint64_t> datamatch;
+        int fd = -1;
+    };
+    // Registers `event`. Returns an error naming errno if KVM refuses (no such capability, a
+    // length the host does not support, the same address and datamatch twice). Thread-safe.
+    Result<void> add_ioeventfd(const IoEventFd& event) const;
+    // Unregisters an ioeventfd registered with the same fields. Thread-safe.
+    void remove_ioeventfd(const IoEventFd& event) const;
+
     // KVM_GET_PIT2 (api.rst 4.72): the in-kernel 8254's state. KVM_GET_IRQCHIP (api.rst 4.26):
     // `chip` is KVM_IRQCHIP_PIC_MASTER, KVM_IRQCHIP_PIC_SLAVE or KVM_IRQCHIP_IOAPIC. Any thread.
     // Return an error if KVM refuses (no in-kernel irqchip or PIT).

@@ -39,24 +39,25 @@ std::vector<uint8_t> build_madt(int cpu_count) {
 
 }  // namespace
 
-Result<AcpiLayout> write_acpi_tables(GuestMemory& memory, uint64_t base, int cpu_count) {
+Result<AcpiLayout> write_acpi_tables(GuestMemory& memory, uint64_t base, int cpu_count,
+                                     std::span<const acpi::MmioDevice> virtio_mmio) {
     AcpiLayout at;
     at.rsdp = base;
     at.xsdt = base + 0x40;
     at.rsdt = base + 0x80;
     at.facs = base + 0xC0;  // 64-byte aligned (5.2.10)
     at.fadt = base + 0x100;
-    at.dsdt = base + 0x240;
-    at.hpet = base + 0x280;
+    at.hpet = base + 0x240;
     at.madt = base + 0x300;
 
     auto madt = build_madt(cpu_count);
+    // The DSDT grows with the virtio-mmio devices: it goes last, after the MADT.
+    at.dsdt = (at.madt + madt.size() + 15) & ~uint64_t{15};
     auto fadt = acpi::build_fadt(at.facs, at.dsdt);
     auto facs = acpi::build_facs();
-    auto dsdt = acpi::build_dsdt();
+    auto dsdt = acpi::build_dsdt(virtio_mmio);
     auto hpet = acpi::build_hpet_table();
-    SVM_ASSERT(at.fadt + fadt.size() <= at.dsdt && at.dsdt + dsdt.size() <= at.hpet &&
-               at.hpet + hpet.size() <= at.madt);
+    SVM_ASSERT(at.fadt + fadt.size() <= at.hpet && at.hpet + hpet.size() <= at.madt);
 
     // The MADT first: guests that look at the first entry only find the CPUs.
     const uint64_t listed[] = {at.madt, at.fadt, at.hpet};
@@ -84,9 +85,9 @@ Result<AcpiLayout> write_acpi_tables(GuestMemory& memory, uint64_t base, int cpu
     rsdp.checksum(8, 0, 20);
     rsdp.checksum(32, 0, 36);
 
-    if (at.madt + madt.size() > base + kAcpiTablesMax)
-        return error("the ACPI MADT for {} CPUs does not fit in svm's {}-byte ACPI area", cpu_count,
-                     kAcpiTablesMax);
+    if (at.dsdt + dsdt.size() > base + kAcpiTablesMax)
+        return error("the ACPI MADT for {} CPUs and the DSDT do not fit in svm's {}-byte ACPI area",
+                     cpu_count, kAcpiTablesMax);
     TRY(memory.fill(base, 0, kAcpiTablesMax));
     TRY(memory.write(at.rsdp, rsdp.data()));
     TRY(memory.write(at.xsdt, xsdt.data()));

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "core/guest_memory.h"
+#include "core/machine/acpi_fixed.h"
 #include "core/result.h"
 
 namespace svm {
@@ -22,9 +24,11 @@ struct AcpiLayout {
 // Bytes the tables may use from `base` (one page: BootLayout::acpi's area).
 constexpr uint64_t kAcpiTablesMax = 0x1000;
 
-// Writes the tables for `cpu_count` CPUs (APIC id = index) and the I/O APIC at SVM_IOAPIC_ADDR
-// into [base, base + kAcpiTablesMax). Returns where they are, or an error if they do not fit (too
-// many CPUs) or RAM does not reach them.
-Result<AcpiLayout> write_acpi_tables(GuestMemory& memory, uint64_t base, int cpu_count);
+// Writes the tables for `cpu_count` CPUs (APIC id = index), the I/O APIC at SVM_IOAPIC_ADDR and
+// the virtio-mmio transports `virtio_mmio` (in the DSDT) into [base, base + kAcpiTablesMax).
+// Returns where they are, or an error if they do not fit (too many CPUs) or RAM does not reach
+// them.
+Result<AcpiLayout> write_acpi_tables(GuestMemory& memory, uint64_t base, int cpu_count,
+                                     std::span<const acpi::MmioDevice> virtio_mmio = {});
 
 }  // namespace svm

@@ -116,10 +116,101 @@ std::vector<uint8_t> s5_aml(uint8_t slp_typ) {
     return out;
 }
 
-std::vector<uint8_t> build_dsdt() {
+namespace {
+
+// PkgLength (20.2.4) of a package whose contents (after the PkgLength) are `body` bytes: one byte
+// up to 63 bytes in all, otherwise a lead byte (count of following bytes in bits 6-7, the low 4
+// bits of the length) and 1-3 more bytes.
+std::vector<uint8_t> aml_pkg_length(size_t body) {
+    for (size_t extra = 0; extra <= 3; ++extra) {
+        const size_t total = body + 1 + extra;
+        if (extra == 0 && total <= 63) return {static_cast<uint8_t>(total)};
+        if (extra > 0 && total < (size_t{1} << (4 + 8 * extra))) {
+            std::vector<uint8_t> out = {static_cast<uint8_t>((extra << 6) | (total & 0x0f))};
+            for (size_t i = 0; i < extra; ++i)
+                out.push_back(static_cast<uint8_t>(total >> (4 + 8 * i)));
+            return out;
+        }
+    }
+    return {};  // beyond 2^28 bytes: never for svm's tables
+}
+
+// `op` (one or two bytes), PkgLength, `body`.
+std::vector<uint8_t> aml_package(std::vector<uint8_t> op, const std::vector<uint8_t>& body) {
+    auto length = aml_pkg_length(body.size());
+    op.insert(op.end(), length.begin(), length.end());
+    op.insert(op.end(), body.begin(), body.end());
+    return op;
+}
+
+// Name (seg, <object>): NameOp, a 4-character NameSeg, the object's encoding.
+void aml_name(std::vector<uint8_t>& out, const char (&seg)[5], const std::vector<uint8_t>& object) {
+    out.push_back(0x08);
+    out.insert(out.end(), seg, seg + 4);
+    out.insert(out.end(), object.begin(), object.end());
+}
+
+std::vector<uint8_t> aml_string(std::string_view text) {
+    std::vector<uint8_t> out = {0x0D};  // StringPrefix
+    out.insert(out.end(), text.begin(), text.end());
+    out.push_back(0);
+    return out;
+}
+
+template <typename T>
+void put_le(std::vector<uint8_t>& out, T value) {
+    for (size_t i = 0; i < sizeof(T); ++i)
+        out.push_back(static_cast<uint8_t>(static_cast<uint64_t>(value) >> (8 * i)));
+}
+
+// Device (VRnn) for one virtio-mmio transport.
+std::vector<uint8_t> virtio_mmio_device(size_t index, const MmioDevice& device) {
+    // The resource template (6.4): Memory32Fixed (6.4.3.4), Extended Interrupt (6.4.3.6), End Tag.
+    std::vector<uint8_t> resources;
+    resources.push_back(0x86);  // Memory32Fixed, large item
+    put_le<uint16_t>(resources, 9);
+    resources.push_back(1);  // read/write
+    put_le<uint32_t>(resources, static_cast<uint32_t>(device.base));
+    put_le<uint32_t>(resources, device.size);
+    resources.push_back(0x89);  // Extended Interrupt
+    put_le<uint16_t>(resources, 6);
+    resources.push_back(0x01);  // consumer, level-triggered, active-high, exclusive
+    resources.push_back(1);     // one interrupt
+    put_le<uint32_t>(resources, device.irq);
+    resources.push_back(0x79);  // End Tag, checksum 0 ("treat as summed")
+    resources.push_back(0x00);
+
+    std::vector<uint8_t> buffer_body;  // BufferSize, then the bytes
+    aml_byte_const(buffer_body, static_cast<uint8_t>(resources.size()));
+    buffer_body.insert(buffer_body.end(), resources.begin(), resources.end());
+
+    std::vector<uint8_t> body;
+    const char name[5] = {'V', 'R', static_cast<char>('0' + index / 10),
+                          static_cast<char>('0' + index % 10), 0};
+    body.insert(body.end(), name, name + 4);
+    aml_name(body, "_HID", aml_string("LNRO0005"));
+    std::vector<uint8_t> uid;
+    aml_byte_const(uid, static_cast<uint8_t>(index));
+    aml_name(body, "_UID", uid);
+    aml_name(body, "_CCA", {0x01});  // cache-coherent DMA
+    aml_name(body, "_CRS", aml_package({0x11}, buffer_body));  // BufferOp
+    return aml_package({0x5B, 0x82}, body);                    // DeviceOp
+}
+
+}  // namespace
+
+std::vector<uint8_t> build_dsdt(std::span<const MmioDevice> virtio_mmio) {
     Table t;
     sdt_header(t, "DSDT", 2);  // revision 2: 64-bit AML integers
     t.raw(s5_aml(pc::kAcpiSlpTypS5));
+    if (!virtio_mmio.empty()) {
+        std::vector<uint8_t> scope = {'\\', '_', 'S', 'B', '_'};
+        for (size_t i = 0; i < virtio_mmio.size(); ++i) {
+            auto device = virtio_mmio_device(i, virtio_mmio[i]);
+            scope.insert(scope.end(), device.begin(), device.end());
+        }
+        t.raw(aml_package({0x10}, scope));  // ScopeOp
+    }
     finish_sdt(t);
     return t.data();
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace svm::acpi {
@@ -17,9 +18,20 @@ std::vector<uint8_t> build_fadt(uint64_t facs, uint64_t dsdt);
 // The 64-byte FACS (must be 64-byte aligned in memory).
 std::vector<uint8_t> build_facs();
 
-// The DSDT: its AML body only defines \_S5 as Package () {SLP_TYP, SLP_TYP, 0, 0} with SLP_TYP =
-// pc::kAcpiSlpTypS5, the object ACPI shutdown code (OSDev wiki "Shutdown") reads.
-std::vector<uint8_t> build_dsdt();
+// A virtio-mmio transport the DSDT describes (virtio 1.2, 4.2; Linux's virtio_mmio driver binds
+// to ACPI devices with _HID "LNRO0005").
+struct MmioDevice {
+    uint64_t base = 0;  // guest-physical, below 4 GiB
+    uint32_t size = 0;
+    uint32_t irq = 0;   // ISA IRQ / GSI
+};
+// The DSDT: its AML body defines \_S5 as Package () {SLP_TYP, SLP_TYP, 0, 0} with SLP_TYP =
+// pc::kAcpiSlpTypS5, the object ACPI shutdown code (OSDev wiki "Shutdown") reads, and, in \_SB,
+// one Device (VRnn) per entry of `virtio_mmio`: _HID "LNRO0005", _UID n, _CCA 1
+// and a _CRS of Memory32Fixed (base, size) and an Extended Interrupt (level, active-high,
+// exclusive) on its IRQ, as QEMU's microvm machine describes its transports (ACPI 6.5, 6.1.5,
+// 6.4.3.4, 6.4.3.6, 19.6).
+std::vector<uint8_t> build_dsdt(std::span<const MmioDevice> virtio_mmio = {});
 
 // The AML of `Name (\_S5, Package () {v, v, 0, 0})` (ACPI 6.5, 20.2.5.1 NameOp, 20.2.5.4
 // PackageOp, 20.2.4 PkgLength, 20.2.3 data objects).

@@ -22,6 +22,7 @@
 namespace svm {
 
 class Hpet;
+class PciMemoryWindow;
 class I8042;
 class PciBus;
 class StdVgaScreen;
@@ -35,6 +36,16 @@ struct DeviceMemoryMapping {
     // KVM_GET_DIRTY_LOG: fills one bit per 4 KiB page written since the last call; false if the
     // memory is unmapped or KVM refused.
     std::function<bool(std::span<uint64_t> bitmap)> dirty_log;
+};
+
+// A doorbell KVM should catch for a device (an ioeventfd, KVM api.rst 4.59): a guest write of
+// `length` bytes (0 = any length) to guest-physical `address` on the MMIO bus, with `datamatch`
+// the value written if given, signals eventfd `fd` without an exit to svm.
+struct IoEventFd {
+    uint64_t address = 0;
+    uint32_t length = 0;
+    std::optional<uint64_t> datamatch;
+    int fd = -1;
 };
 
 struct DeviceContext {
@@ -73,6 +84,17 @@ struct DeviceContext {
     // memory then exists for the host side only.
     std::function<Result<DeviceMemoryMapping>(uint64_t gpa, std::span<uint8_t> host)>
         map_device_memory = {};
+    // Delivers a message-signalled interrupt (PCI MSI-X) with the address and data the guest
+    // programmed. Thread-safe. Empty in unit tests that do not watch MSI-X.
+    std::function<void(uint64_t address, uint32_t data)> signal_msi = {};
+    // Attaches / detaches an ioeventfd. add_ioeventfd returns an error if KVM refuses (the device
+    // then takes the write through the ordinary MMIO exit). Thread-safe. Empty in unit tests:
+    // doorbells then reach the device as bus writes.
+    std::function<Result<void>(const IoEventFd&)> add_ioeventfd = {};
+    std::function<void(const IoEventFd&)> remove_ioeventfd = {};
+    // Called with each guest-physical range a device wrote into guest memory (the debugger fires
+    // gdb watchpoints on it). Empty without --gdb. Thread-safe; never blocks.
+    std::function<void(uint64_t gpa, uint64_t length)> device_wrote = {};
 };
 
 // What the PC device families give the rest of svm (the debugger's `monitor screen`, the run
@@ -89,6 +111,10 @@ struct PcDevices {
     std::shared_ptr<Hpet> hpet;
     // Boot-sector boots (bios family): the BIOS drive number booted from (DL at 0000:7C00).
     std::optional<uint8_t> boot_drive;
+    // Where PCI memory BARs are decoded (virtio family; null without virtio-pci devices).
+    std::shared_ptr<PciMemoryWindow> pci_window;
+    // The virtio devices (virtio family), in plan order (core/machine/pc/virtio_plan.h).
+    std::vector<std::shared_ptr<void>> virtio_devices;
 };
 
 // One function per family (core/machine/pc/*.cpp), called by Machine::create_devices() in this
@@ -100,6 +126,10 @@ Result<void> add_platform_devices(DeviceContext& ctx,
 Result<void> add_input_devices(DeviceContext& ctx, PcDevices& out);   // i8042, CMOS/RTC
 Result<void> add_display(DeviceContext& ctx, PcDevices& out);         // VGA text screen, CRTC
 Result<void> add_compat_devices(DeviceContext& ctx, PcDevices& out);  // --compat
+// The virtio devices of config.disks / config.nets and the entropy device, on the transport
+// config.virtio_transport names, each with an I/O thread (core/machine/pc/virtio.cpp). After
+// add_platform_devices (the PCI bus). Errors: a disk or network back-end that cannot be opened.
+Result<void> add_virtio_devices(DeviceContext& ctx, PcDevices& out);
 // Boot-sector boots only (config.boot_disk set), after add_display: the BIOS ROM at F000, the IVT,
 // the BDA's disk fields and the BIOS trap port (pc::kBiosTrapPort) serving core/bios/.
 Result<void> add_bios(DeviceContext& ctx, PcDevices& out);

@@ -276,6 +276,7 @@ Result<void> Machine::create_devices() {
     TRY(add_platform_devices(ctx, pc_));
     TRY(add_input_devices(ctx, pc_));
     TRY(add_display(ctx, pc_));
+    TRY(add_virtio_devices(ctx, pc_));
     // A boot sector gets a BIOS (docs/bios.md); Machine::load set config_.boot_disk for it.
     if (image_.format == "bootsector") TRY(add_bios(ctx, pc_));
     TRY(add_compat_devices(ctx, pc_));
@@ -299,6 +300,19 @@ DeviceContext Machine::device_context() {
         owned_,
         image_.video,
         [this](uint64_t gpa, std::span<uint8_t> host) { return map_device_memory(gpa, host); },
+        [kvm = kvm_.get()](uint64_t address, uint32_t data) { kvm->signal_msi(address, data); },
+        [kvm = kvm_.get()](const IoEventFd& e) {
+            return kvm->add_ioeventfd({e.address, e.length, e.datamatch, e.fd});
+        },
+        [kvm = kvm_.get()](const IoEventFd& e) {
+            kvm->remove_ioeventfd({e.address, e.length, e.datamatch, e.fd});
+        },
+        // The debugger is created after the devices, before anything runs.
+        config_.gdb_endpoint ? std::function<void(uint64_t, uint64_t)>(
+                                   [this](uint64_t gpa, uint64_t length) {
+                                       if (debugger_) debugger_->on_device_write(gpa, length);
+                                   })
+                             : std::function<void(uint64_t, uint64_t)>(),
     };
 }
 

@@ -21,6 +21,7 @@
 #include "core/machine/machine_table.h"
 #include "core/machine/mp_table.h"
 #include "core/machine/pc/pc_layout.h"
+#include "core/machine/pc/virtio_plan.h"
 #include "devices/display/bochs_vbe.h"
 
 namespace svm {
@@ -103,7 +104,8 @@ Result<BootImage> load_boot_image(const MachineConfig& config, std::span<const u
     image.layout =
         TRY(plan_boot_layout(memory.size(), image.loaded, mp_config_table_size(config.cpus)));
     // 3. What goes there. ACPI first: the BIOS-area copies and Multiboot 2 carry its RSDP.
-    boot.acpi = TRY(write_acpi_tables(memory, image.layout.acpi, config.cpus));
+    boot.acpi = TRY(write_acpi_tables(memory, image.layout.acpi, config.cpus,
+                                      acpi_virtio_mmio(config)));
     auto base_map = base_memory_map(memory.size(), image.layout.reserved);
     TRY(write_bios_tables(memory, image.layout, config.cpus, boot.acpi.rsdp_bytes, base_map));
     TRY(with_context(write_boot_info(image, memory, boot.acpi.rsdp_bytes, boot.acpi.rsdp),
@@ -141,7 +143,8 @@ Result<void> Machine::load_boot_sector_areas() {
         config_.boot_disk = MachineConfig::BootDisk{config_.kernel_path, false, 0x80};
     image_.layout =
         TRY(plan_boot_sector_layout(memory_.size(), mp_config_table_size(config_.cpus)));
-    acpi_ = TRY(write_acpi_tables(memory_, image_.layout.acpi, config_.cpus));
+    acpi_ = TRY(write_acpi_tables(memory_, image_.layout.acpi, config_.cpus,
+                                   acpi_virtio_mmio(config_)));
     auto base_map = base_memory_map(memory_.size(), image_.layout.reserved);
     TRY(write_bios_tables(memory_, image_.layout, config_.cpus, acpi_.rsdp_bytes, base_map));
     log::verbose("boot sector: drive {:#04x} ({}), ACPI {:#x}, memory map reserves {:#x}-{:#x}",

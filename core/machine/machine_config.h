@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/loader/kernel_image.h"
+#include "devices/virtio/block_image.h"
 
 namespace svm {
 
@@ -58,6 +59,18 @@ struct MachineConfig {
         uint8_t drive = 0x80;
     };
     std::optional<BootDisk> boot_disk;
+
+    // Virtio devices (docs/devices.md, "Virtio devices"). --disk FILE[,ro][,serial=S][,cache=...]
+    // (repeatable), in the order given.
+    std::vector<virtio::DiskConfig> disks;
+    // --net tap=NAME[,mac=M] or --net user[,hostfwd=...][,mac=M] (repeatable): the text after
+    // --net, parsed when the machine is built (core/machine/pc/virtio_plan.h).
+    std::vector<std::string> nets;
+    // --virtio-transport pci|mmio: how every virtio device is attached.
+    std::string virtio_transport = "pci";
+    // A name for this VM: the stable default MAC address of its network cards is derived from
+    // it (and the card's index). Default: the kernel's path.
+    std::string vm_name;
 };
 
 }  // namespace svm

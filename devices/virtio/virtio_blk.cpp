@@ -279,7 +279,7 @@ bool VirtioBlk::complete(const BlkRequest& request, Outcome outcome) {
         return false;
     }
     uint32_t used = outcome.status == kBlkStatusOk ? outcome.written + 1 : 1;
-    if (auto r = activation_.queue(0).push_used(activation_.memory(), request.chain.head, used);
+    if (auto r = activation_.queue(0).push_used(activation_.memory(), request.chain, used);
         !r) {
         fail(r.error().message);
         return false;

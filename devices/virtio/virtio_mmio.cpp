@@ -55,6 +55,11 @@ VirtioMmio::~VirtioMmio() {
     device_->reset();
 }
 
+void VirtioMmio::set_write_observer(const SplitQueue::WriteObserver& observer) {
+    std::lock_guard device_lock(device_mutex_);
+    for (SplitQueue& queue : queues_) queue.set_write_observer(observer);
+}
+
 size_t VirtioMmio::warnings_logged() const {
     std::lock_guard lock(mutex_);
     return warned_.count();

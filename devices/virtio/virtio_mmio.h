@@ -110,6 +110,9 @@ public:
 
     // How many distinct bad accesses were logged (each register logs at most once): for tests.
     size_t warnings_logged() const;
+    // Tells `observer` which guest-physical ranges the device writes into the driver's buffers
+    // and used rings (SplitQueue::set_write_observer): the debugger's watchpoints. Thread-safe.
+    void set_write_observer(const SplitQueue::WriteObserver& observer);
 
     // ^BusDevice
     void read(uint64_t offset, std::span<uint8_t> data) override;

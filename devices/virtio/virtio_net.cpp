@@ -154,7 +154,7 @@ bool VirtioNet::transmit(const Chain& chain) {
             tx_dropped_.fetch_add(1, std::memory_order_relaxed);
     }
     // The device writes nothing into a transmit chain.
-    if (auto r = activation_.queue(kTxQueue).push_used(activation_.memory(), chain.head, 0); !r) {
+    if (auto r = activation_.queue(kTxQueue).push_used(activation_.memory(), chain, 0); !r) {
         activation_.fail(r.error().message);
         return false;
     }
@@ -240,7 +240,7 @@ void VirtioNet::receive(std::span<const uint8_t> frame) {
         auto written = write_to(memory, chain, 0, part);
         if (!written) return activation_.fail(written.error().message);
         done += *written;
-        if (auto r = queue.push_used(memory, chain.head, static_cast<uint32_t>(*written)); !r)
+        if (auto r = queue.push_used(memory, chain, static_cast<uint32_t>(*written)); !r)
             return activation_.fail(r.error().message);
     }
     rx_frames_.fetch_add(1, std::memory_order_relaxed);

@@ -45,6 +45,11 @@ VirtioPci::VirtioPci(std::shared_ptr<VirtioDevice> device, GuestMemory& memory,
     reset_registers_locked();
 }
 
+void VirtioPci::set_write_observer(const SplitQueue::WriteObserver& observer) {
+    std::lock_guard device_lock(device_mutex_);
+    for (SplitQueue& queue : queues_) queue.set_write_observer(observer);
+}
+
 uint32_t VirtioPci::class_code(uint32_t device_id) {
     // QEMU's choices (hw/virtio/virtio-*-pci.c): drivers match on vendor and device ID; the
     // class is what `lspci` prints.
@@ -82,6 +87,7 @@ void VirtioPci::init_config_space() {
     set16(kSubsystemVendorId, kSubsystemVendor);
     set16(kSubsystemId, kSubsystem);
     set8(kCapabilitiesPointer, kMsixCap);
+    set8(kInterruptLine, config_.interrupt_line);
     set_writable8(kInterruptLine, 0xff);
     set8(kInterruptPin, 1);  // INTA#
 

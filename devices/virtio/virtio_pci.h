@@ -29,8 +29,9 @@
 // (4.1.5.1.2; NO_VECTOR = none); otherwise the ISR bits are set and INTx is asserted while the
 // ISR is non-zero and the command register's Interrupt Disable bit is clear (4.1.4.5).
 //
-// Notifications call VirtioDevice::notify() on the writing vCPU's thread for now. FIXME: the
-// machine wiring adds an ioeventfd per queue and an I/O thread, and irqfds for the interrupts.
+// Notifications written to the BAR call VirtioDevice::notify() on the writing thread; the machine
+// (core/machine/pc/virtio.cpp) attaches an ioeventfd to each queue's notify address instead, so
+// KVM hands the doorbell to an I/O thread that calls notify_queue().
 //
 // Thread-safety: every entry point may be called from any vCPU thread. Lock order: report_mutex_
 // (BAR-move reports), then device_mutex_ (calls into the device: activate, notify, reset, config
@@ -68,6 +69,9 @@ struct VirtioPciConfig {
     std::function<void(uint64_t address, uint32_t data)> msi;
     // INTA#, level-triggered (the machine routes it to an I/O APIC pin).
     IrqLine intx;
+    // The Interrupt Line register's value at start (PCI 3.0, 6.2.4): the IRQ `intx` raises, as
+    // firmware writes it for the OS; 0xFF = unknown.
+    uint8_t interrupt_line = 0xff;
 };
 
 class VirtioPci final : public PciFunction, public BusDevice {
@@ -166,6 +170,14 @@ public:
     VirtioDevice& device() { return *device_; }
     // The device status register (2.1), for the machine's reports and tests.
     uint8_t device_status();
+    // The driver notified queue `index` (4.1.4.4, 4.1.5.2): calls the device if the driver set
+    // DRIVER_OK and the queue is enabled; out-of-range indexes are ignored. What a write to the
+    // queue's notify address does; the machine calls it from an I/O thread when an ioeventfd
+    // caught the write instead. Thread-safe.
+    void notify_queue(uint16_t index) { notify(index); }
+    // Tells `observer` which guest-physical ranges the device writes into the driver's buffers
+    // and used rings (SplitQueue::set_write_observer): the debugger's watchpoints. Thread-safe.
+    void set_write_observer(const SplitQueue::WriteObserver& observer);
 
     // ^PciFunction
     uint8_t read_config(uint8_t offset) override;

@@ -59,7 +59,7 @@ void VirtioRng::notify(uint16_t index) {
     if (index != 0) return;
     activation_.drain(0, [this](Chain chain) {
         uint32_t written = fill(chain);
-        if (auto r = activation_.queue(0).push_used(activation_.memory(), chain.head, written);
+        if (auto r = activation_.queue(0).push_used(activation_.memory(), chain, written);
             !r) {
             activation_.fail(r.error().message);
             return false;

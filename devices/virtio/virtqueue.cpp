@@ -237,7 +237,9 @@ Result<void> SplitQueue::enable(const GuestMemory& memory, const QueueLayout& la
 }
 
 void SplitQueue::reset() {
+    WriteObserver observer = std::move(observer_);
     *this = SplitQueue();
+    observer_ = std::move(observer);
 }
 
 Result<std::optional<Chain>> SplitQueue::pop(const GuestMemory& memory) {
@@ -303,6 +305,21 @@ Result<void> SplitQueue::push_used(GuestMemory& memory, uint16_t head, uint32_t 
     TRY(memory.write_obj(layout_.used + used_ring(slot), elem));
     used_idx_ = static_cast<uint16_t>(used_idx_ + 1);
     return store_release(memory, layout_.used + kUsedIdx, used_idx_);
+}
+
+Result<void> SplitQueue::push_used(GuestMemory& memory, const Chain& chain, uint32_t written) {
+    const uint32_t slot = used_idx_ & (layout_.size - 1u);
+    TRY(push_used(memory, chain.head, written));
+    if (!observer_) return {};
+    uint64_t left = written;
+    for (const Buffer& b : chain.writable) {
+        if (left == 0) break;
+        const uint64_t n = std::min<uint64_t>(b.len, left);
+        observer_(b.gpa, n);
+        left -= n;
+    }
+    observer_(layout_.used + used_ring(slot), 8);
+    return {};
 }
 
 bool SplitQueue::should_interrupt(const GuestMemory& memory) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <vector>
@@ -80,6 +81,16 @@ public:
     // (2.7.8 "The Virtqueue Used Ring"). Errors only if the queue is not enabled or the used ring
     // is not guest RAM.
     Result<void> push_used(GuestMemory& memory, uint16_t head, uint32_t written);
+    // The same for `chain`, and also tells the write observer which guest-physical bytes the
+    // device wrote: the first `written` bytes of the chain's writable buffers, then the used
+    // ring element. Devices use this one.
+    Result<void> push_used(GuestMemory& memory, const Chain& chain, uint32_t written);
+
+    // Called with each guest-physical range a device wrote through push_used(chain): the
+    // machine's debugger fires gdb watchpoints on them (device writes bypass the page protection
+    // watchpoints use). Kept across reset() and enable(). Called on the device's thread.
+    using WriteObserver = std::function<void(uint64_t gpa, uint64_t length)>;
+    void set_write_observer(WriteObserver observer) { observer_ = std::move(observer); }
 
     // True if the driver wants an interrupt for the used entries added since the last call:
     // with EVENT_IDX when used_event lies in that span, else unless the driver set
@@ -108,6 +119,7 @@ private:
     uint16_t last_avail_ = 0;      // the driver's avail->idx up to which chains were taken
     uint16_t used_idx_ = 0;        // our used->idx
     uint16_t signalled_used_ = 0;  // used->idx when should_interrupt() last answered
+    WriteObserver observer_;
 };
 
 }  // namespace svm::virtio

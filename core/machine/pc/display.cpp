@@ -106,7 +106,7 @@ Result<void> add_framebuffer(DeviceContext& ctx, PcDevices& out,
     // At 00:02.0, where QEMU's i440fx machine puts its VGA. (Without a PCI bus, in unit tests
     // of this family alone, the framebuffer is simply at its address.)
     if (out.pci &&
-        !out.pci->add(0, 2, 0, std::make_shared<VgaPciFunction>(uint32_t(pc::kLfbBase), on_bar0)))
+        !out.pci->add(0, pc::kPciDisplayDevice, 0, std::make_shared<VgaPciFunction>(uint32_t(pc::kLfbBase), on_bar0)))
         return error("PCI slot 00:02.0 for the display adapter is not available");
     ctx.device_entries.push_back(make_device(SVM_DEV_DISPLAY, "display", pc::kBochsVbeIndex,
                                              pc::kBochsVbePortsSize, SVM_IRQ_NONE, pc::kLfbBase,

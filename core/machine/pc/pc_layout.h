@@ -75,6 +75,17 @@ constexpr uint64_t kHpetPeriodFs = 10000000;  // 100 MHz main counter (period in
 constexpr uint64_t kCompatStringWindow = 0xfeb00000;
 constexpr uint64_t kCompatStringWindowSize = 0x1000;
 
+// The PCI memory window: where PCI memory BARs may be decoded (PciMemoryWindow), from the top of
+// RAM (Machine::kMaxMemory, 3 GiB) up to the linear framebuffer. svm assigns the virtio-pci
+// functions' 32 KiB BARs from kVirtioPciBarBase upwards, as firmware would (SeaBIOS also assigns
+// from the top of the hole down), each aligned to its size.
+constexpr uint64_t kPciMemoryWindowBase = 0xc0000000;
+constexpr uint64_t kPciMemoryWindowSize = kLfbBase - kPciMemoryWindowBase;
+constexpr uint64_t kVirtioPciBarBase = 0xfc000000;
+// PCI device numbers on bus 0: 0 the host bridge, 2 the display (QEMU's slots), virtio from 3 on.
+constexpr uint8_t kPciDisplayDevice = 2;
+constexpr uint8_t kFirstVirtioPciDevice = 3;
+
 static_assert(kLfbBase % kLfbSize == 0, "a BAR is aligned to its size (PCI 3.0, 6.2.5.1)");
 static_assert(kLfbBase + kLfbSize <= kCompatStringWindow && kLfbBase + kLfbSize <= kHpetBase,
               "the linear framebuffer overlaps another MMIO range");

@@ -99,6 +99,18 @@ struct svm_multiboot2_machine_tag {
            = the linear framebuffer (PCI BAR0); the mode at entry is           \
            svm_machine.display */
 
+/* Virtio devices (docs/devices.md, "Virtio devices"); bits 0-15 of `reserved` hold the virtio
+   device ID (virtio 1.2, 5: 1 network, 2 block, 4 entropy), bits 16-23 a virtio-pci function's
+   device number on PCI bus 0 (function 0): */
+#define SVM_VIRTIO_ID(dev) ((dev)->reserved & 0xFFFFu)
+#define SVM_VIRTIO_PCI_DEVICE(dev) (((dev)->reserved >> 16) & 0xFFu)
+#define SVM_DEV_VIRTIO_PCI                                                     \
+    18u /* virtio-pci function: mmio_base/size = its memory BAR as svm assigned \
+           it; irq = the ISA IRQ of its INTA# */
+#define SVM_DEV_VIRTIO_MMIO                                                \
+    19u /* virtio-mmio version 2 register window: mmio_base/size; irq = its \
+           ISA IRQ */
+
 /* Interrupt controller addresses (also in the ACPI MADT at machine->acpi_rsdp). */
 #define SVM_LAPIC_ADDR 0xFEE00000u
 #define SVM_IOAPIC_ADDR 0xFEC00000u

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <map>
 #include <mutex>
@@ -82,8 +85,54 @@ public:
         mmio_.read(addr, std::span(reinterpret_cast<uint8_t*>(&v), size));
         return v;
     }
+    // A guest write: with fake ioeventfds on (use_ioeventfds), a write that one matches signals
+    // its eventfd instead of reaching the bus, as KVM does.
     void mmio_write(uint64_t addr, uint64_t v, size_t size) {
+        {
+            std::lock_guard lock(mutex_);
+            for (const IoEventFd& e : ioeventfds_) {
+                const uint64_t mask = size == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * size)) - 1;
+                if (e.address == addr && (e.length == 0 || e.length == size) &&
+                    (!e.datamatch || *e.datamatch == (v & mask))) {
+                    const uint64_t one = 1;
+                    [[maybe_unused]] ssize_t n = ::write(e.fd, &one, sizeof one);
+                    ++ioeventfd_signals_;
+                    return;
+                }
+            }
+        }
         mmio_.write(addr, std::span(reinterpret_cast<const uint8_t*>(&v), size));
+    }
+    // Makes the context offer ioeventfds (before wiring): add_ioeventfd then succeeds for
+    // lengths in `lengths` (KVM's choice on the host being imitated).
+    void use_ioeventfds(std::vector<uint32_t> lengths = {0, 2, 4}) {
+        ctx_.add_ioeventfd = [this, lengths](const IoEventFd& e) -> Result<void> {
+            std::lock_guard lock(mutex_);
+            if (std::find(lengths.begin(), lengths.end(), e.length) == lengths.end())
+                return error("length {} is not supported", e.length);
+            ioeventfds_.push_back(e);
+            return {};
+        };
+        ctx_.remove_ioeventfd = [this](const IoEventFd& e) {
+            std::lock_guard lock(mutex_);
+            std::erase_if(ioeventfds_, [&](const IoEventFd& x) {
+                return x.address == e.address && x.length == e.length &&
+                       x.datamatch == e.datamatch && x.fd == e.fd;
+            });
+        };
+    }
+    std::vector<IoEventFd> ioeventfds() {
+        std::lock_guard lock(mutex_);
+        return ioeventfds_;
+    }
+    int ioeventfd_signals() {
+        std::lock_guard lock(mutex_);
+        return ioeventfd_signals_;
+    }
+    // The MSI messages the devices sent (address, data), in order.
+    std::vector<std::pair<uint64_t, uint32_t>> msis() {
+        std::lock_guard lock(mutex_);
+        return msis_;
     }
 
     // The level of IRQ `irq` as last driven (false if never driven), and how often it was raised.
@@ -144,6 +193,9 @@ private:
     std::vector<std::function<void(const RunOutcome&)>> at_end_;
     std::vector<std::shared_ptr<void>> owned_;
     std::map<uint64_t, std::shared_ptr<FakeDeviceMemory>> device_memory_;
+    std::vector<IoEventFd> ioeventfds_;
+    int ioeventfd_signals_ = 0;
+    std::vector<std::pair<uint64_t, uint32_t>> msis_;
     DeviceContext ctx_{
         config_,
         memory_,
@@ -184,6 +236,10 @@ private:
                 return memory->take_dirty(bitmap);
             };
             return mapping;
+        },
+        [this](uint64_t address, uint32_t data) {
+            std::lock_guard lock(mutex_);
+            msis_.emplace_back(address, data);
         },
     };
 };

@@ -276,3 +276,36 @@ TEST_F(VirtqueueTest, CopyHelpersRejectBuffersOutsideRam) {
 
 }  // namespace
 }  // namespace svm::virtio::test
+
+namespace svm::virtio::test {
+namespace {
+
+// The write observer (what fires gdb watchpoints on device writes) hears exactly the bytes the
+// device says it wrote, buffer by buffer, then the used element, and survives a reset.
+TEST_F(VirtqueueTest, WriteObserverHearsTheWrittenPrefixAndTheUsedElement) {
+    std::vector<std::pair<uint64_t, uint64_t>> seen;
+    queue_.set_write_observer([&](uint64_t gpa, uint64_t length) { seen.emplace_back(gpa, length); });
+    TestDriver& d = start(8);
+    const uint64_t in = d.alloc(16), a = d.alloc(100), b = d.alloc(100), c = d.alloc(100);
+    d.add_chain({{in, 16, false}, {a, 100, true}, {b, 100, true}, {c, 100, true}});
+    Chain chain = pop_chain();
+    ASSERT_TRUE(queue_.push_used(memory_, chain, 150));
+    ASSERT_EQ(seen.size(), 3u);
+    EXPECT_EQ(seen[0], (std::pair<uint64_t, uint64_t>{a, 100}));
+    EXPECT_EQ(seen[1], (std::pair<uint64_t, uint64_t>{b, 50}));
+    EXPECT_EQ(seen[2], (std::pair<uint64_t, uint64_t>{d.layout().used + 4, 8}));  // ring[0]
+
+    // After a reset and a new layout the observer is still there; nothing written: only the
+    // used element.
+    seen.clear();
+    queue_.reset();
+    TestDriver& again = start(8);
+    again.add_chain({{again.alloc(8), 8, true}});
+    chain = pop_chain();
+    ASSERT_TRUE(queue_.push_used(memory_, chain, 0));
+    ASSERT_EQ(seen.size(), 1u);
+    EXPECT_EQ(seen[0].second, 8u);
+}
+
+}  // namespace
+}  // namespace svm::virtio::test

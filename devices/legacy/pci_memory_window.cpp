@@ -1,0 +1,87 @@
+#include "devices/legacy/pci_memory_window.h"
+
+#include <algorithm>
+#include <mutex>
+
+#include "core/log.h"
+
+namespace svm {
+
+bool PciMemoryWindow::map(uint64_t key, uint64_t address, uint64_t length,
+                          std::shared_ptr<BusDevice> device, std::string name) {
+    std::unique_lock lock(mutex_);
+    bars_.erase(key);
+    if (length == 0 || address < base_ || address - base_ > size_ ||
+        length > size_ - (address - base_)) {
+        log::info("PCI: {} BAR moved to {:#x}+{:#x}, outside the PCI memory window {:#x}-{:#x}: "
+                  "it is not decoded there",
+                  name, address, length, base_, base_ + size_ - 1);
+        return false;
+    }
+    for (const auto& [other_key, bar] : bars_) {
+        if (address < bar.address + bar.length && bar.address < address + length &&
+            !logged_overlap_.exchange(true))
+            log::info("PCI: {} BAR at {:#x}+{:#x} overlaps {} at {:#x}+{:#x}; {} keeps the overlap",
+                      name, address, length, bar.name, bar.address, bar.length, bar.name);
+    }
+    bars_.emplace(key, Bar{address, length, std::move(device), std::move(name)});
+    return true;
+}
+
+void PciMemoryWindow::unmap(uint64_t key) {
+    std::unique_lock lock(mutex_);
+    bars_.erase(key);
+}
+
+const PciMemoryWindow::Bar* PciMemoryWindow::find(uint64_t address, uint64_t size) const {
+    // A handful of BARs: a linear scan in mapping order (the first mapped wins an overlap).
+    const Bar* found = nullptr;
+    for (const auto& [key, bar] : bars_) {
+        if (address >= bar.address && address - bar.address < bar.length &&
+            size <= bar.length - (address - bar.address)) {
+            if (!found || bar.address < found->address) found = &bar;
+        }
+    }
+    return found;
+}
+
+void PciMemoryWindow::note_unclaimed(uint64_t address, bool is_write) {
+    unclaimed_.fetch_add(1, std::memory_order_relaxed);
+    if (!logged_unclaimed_.exchange(true))
+        log::verbose("PCI: {} at {:#x} hits no BAR (reads all-ones; logged once)",
+                     is_write ? "write" : "read", address);
+}
+
+void PciMemoryWindow::read(uint64_t offset, std::span<uint8_t> data) {
+    const uint64_t address = base_ + offset;
+    std::shared_ptr<BusDevice> device;
+    uint64_t bar_offset = 0;
+    {
+        std::shared_lock lock(mutex_);
+        if (const Bar* bar = find(address, data.size())) {
+            device = bar->device;
+            bar_offset = address - bar->address;
+        }
+    }
+    // The device is called without the lock: its callbacks may move BARs (a BAR-change report).
+    if (device) return device->read(bar_offset, data);
+    std::fill(data.begin(), data.end(), 0xff);
+    note_unclaimed(address, false);
+}
+
+void PciMemoryWindow::write(uint64_t offset, std::span<const uint8_t> data) {
+    const uint64_t address = base_ + offset;
+    std::shared_ptr<BusDevice> device;
+    uint64_t bar_offset = 0;
+    {
+        std::shared_lock lock(mutex_);
+        if (const Bar* bar = find(address, data.size())) {
+            device = bar->device;
+            bar_offset = address - bar->address;
+        }
+    }
+    if (device) return device->write(bar_offset, data);
+    note_unclaimed(address, true);
+}
+
+}  // namespace svm
