@@ -256,6 +256,10 @@ int main(int argc, char** argv) {
     for (const std::string& spec : disks) {
         auto disk = virtio::parse_disk_option(spec);
         if (!disk) fail(exit_code::kUsage, "--disk: " + disk.error().message);
+        // Opened (and locked) once here so a missing, misshapen or busy image is reported before
+        // anything starts; the machine opens it again for good.
+        if (auto image = virtio::BlockImage::open(*disk); !image)
+            fail(exit_code::kUsage, "--disk: " + image.error().message);
         config.disks.push_back(*disk);
     }
     for (const std::string& spec : config.nets)

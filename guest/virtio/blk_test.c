@@ -8,6 +8,8 @@
  *          if VIRTIO_BLK_F_FLUSH was negotiated, reads them back and compares.
  *   verify only reads and compares: the pattern of an earlier `write` run with the same seed
  *          (persistence across two boots).
+ *   hold   (with write) after the FLUSH completed, prints "blk: flushed, holding" and spins
+ *          forever: the test then kills svm with SIGKILL and checks the data in a second run.
  *   ro     expects VIRTIO_BLK_F_RO; reads and compares as verify, then tries one write to sector
  *          0, which must fail with VIRTIO_BLK_S_IOERR and leave the sector unchanged.
  * Always reads the capacity (5.2.4) and the serial (VIRTIO_BLK_T_GET_ID, 5.2.6), checked against
@@ -197,6 +199,10 @@ unsigned test_main(void) {
             st = request(VIRTIO_BLK_T_FLUSH, 0, NULL, 0);
             if (st < 0) return EXIT_TIMEOUT;
             check_eq_dec("flush", st, VIRTIO_BLK_S_OK);
+        }
+        if (cmd_flag("hold")) {
+            kprintf("blk: flushed, holding\n");
+            for (;;) __asm__ volatile("pause");
         }
         long bad = read_and_compare(seed, sectors);
         if (timed_out) return EXIT_TIMEOUT;

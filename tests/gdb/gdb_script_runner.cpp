@@ -13,6 +13,9 @@
 //   # garbage-first: yes                            before gdb, a client sends garbage, bad
 //                                                   checksums and a huge packet, and disconnects
 //                                                   mid-packet; svm must then serve gdb normally
+//   # disk: BYTES                                   a zero-filled scratch file of BYTES bytes
+//                                                   that {disk} in svm's arguments names
+//                                                   (removed afterwards)
 //   # --- next gdb ---                              the commands after it run in a second gdb
 //                                                   that attaches to the same svm
 // {guest} is replaced in the commands too.
@@ -33,7 +36,9 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <regex>
 #include <sstream>
@@ -48,6 +53,7 @@ using Clock = std::chrono::steady_clock;
 
 struct Script {
     std::vector<std::string> svm_args;
+    uint64_t disk_bytes = 0;
     std::vector<std::string> expect;
     std::vector<std::string> reject;
     std::optional<int> exit_code;
@@ -99,6 +105,8 @@ Script parse(const std::string& path, const std::string& guest_dir) {
                     w.replace(p, 7, guest_dir);
                 s.svm_args.push_back(w);
             }
+        } else if (directive("disk", v)) {
+            s.disk_bytes = std::stoull(v);
         } else if (directive("expect", v)) {
             s.expect.push_back(v);
         } else if (directive("reject", v)) {
@@ -255,6 +263,26 @@ int main(int argc, char** argv) {
     }
     const std::string svm_path = argv[1], guest_dir = argv[2], script_path = argv[3];
     Script script = parse(script_path, guest_dir);
+
+    // The scratch disk, if the script asks for one; removed when main returns.
+    std::string disk_path;
+    std::unique_ptr<void, std::function<void(void*)>> remove_disk(nullptr, [&](void*) {
+        if (!disk_path.empty()) unlink(disk_path.c_str());
+    });
+    if (script.disk_bytes > 0) {
+        char name[] = "/tmp/svm-gdb-disk-XXXXXX";
+        const int fd = mkstemp(name);
+        if (fd < 0 || ftruncate(fd, static_cast<off_t>(script.disk_bytes)) != 0) {
+            std::cout << "FAIL: cannot create the scratch disk\n";
+            return 1;
+        }
+        close(fd);
+        disk_path = name;
+        remove_disk.reset(name);
+        for (auto& arg : script.svm_args)
+            for (size_t p; (p = arg.find("{disk}")) != std::string::npos;)
+                arg.replace(p, 6, disk_path);
+    }
 
     Child svm;
     std::vector<std::string> svm_argv{svm_path, "--gdb", "127.0.0.1:0"};

@@ -29,7 +29,7 @@ Result<NetOption> parse_net_option(const std::string& text) {
             if (part == "user") {
                 // The user-mode back-end's own parser (hostfwd=, mac=) has the last word.
                 auto user = virtio::parse_user_net_option(text);
-                if (!user) return error("--net {}: {}", text, user.error().message);
+                if (!user) return std::unexpected(user.error());
                 out.kind = NetOption::Kind::User;
                 out.user_options = text;
                 out.mac = user->mac;
