@@ -52,36 +52,23 @@ void PciMemoryWindow::note_unclaimed(uint64_t address, bool is_write) {
                      is_write ? "write" : "read", address);
 }
 
-void PciMemoryWindow::read(uint64_t offset, std::span<uint8_t> data) {
+PciMemoryWindow::Route PciMemoryWindow::route(uint64_t offset, size_t size) const {
     const uint64_t address = base_ + offset;
-    std::shared_ptr<BusDevice> device;
-    uint64_t bar_offset = 0;
-    {
-        std::shared_lock lock(mutex_);
-        if (const Bar* bar = find(address, data.size())) {
-            device = bar->device;
-            bar_offset = address - bar->address;
-        }
-    }
+    std::shared_lock lock(mutex_);
+    if (const Bar* bar = find(address, size)) return {bar->device, address - bar->address};
+    return {nullptr, address};
+}
+
+void PciMemoryWindow::read(uint64_t offset, std::span<uint8_t> data) {
     // The device is called without the lock: its callbacks may move BARs (a BAR-change report).
-    if (device) return device->read(bar_offset, data);
+    if (auto [device, at] = route(offset, data.size()); device) return device->read(at, data);
     std::fill(data.begin(), data.end(), 0xff);
-    note_unclaimed(address, false);
+    note_unclaimed(base_ + offset, false);
 }
 
 void PciMemoryWindow::write(uint64_t offset, std::span<const uint8_t> data) {
-    const uint64_t address = base_ + offset;
-    std::shared_ptr<BusDevice> device;
-    uint64_t bar_offset = 0;
-    {
-        std::shared_lock lock(mutex_);
-        if (const Bar* bar = find(address, data.size())) {
-            device = bar->device;
-            bar_offset = address - bar->address;
-        }
-    }
-    if (device) return device->write(bar_offset, data);
-    note_unclaimed(address, true);
+    if (auto [device, at] = route(offset, data.size()); device) return device->write(at, data);
+    note_unclaimed(base_ + offset, true);
 }
 
 }  // namespace svm

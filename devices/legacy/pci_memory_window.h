@@ -52,6 +52,13 @@ private:
         std::shared_ptr<BusDevice> device;
         std::string name;
     };
+    // The device decoding an access of `size` bytes at window offset `offset`, and the offset
+    // into its BAR; no device (and the guest-physical address) if no BAR holds it all.
+    struct Route {
+        std::shared_ptr<BusDevice> device;
+        uint64_t offset;
+    };
+    Route route(uint64_t offset, size_t size) const;
     // The BAR holding [address, address + size), or nullptr. Requires mutex_ (shared).
     const Bar* find(uint64_t address, uint64_t size) const;
     void note_unclaimed(uint64_t address, bool is_write);

@@ -22,30 +22,37 @@ def checksum(data: bytes) -> int:
     return ~total & 0xFFFF
 
 
+def echo(sock, addr: str, ident: int, seq: int, payload: bytes, timeout: float) -> float | None:
+    """Sends one echo request on raw ICMP socket `sock`; returns the round trip in seconds, or None
+    if no matching reply came within `timeout` seconds. Also used by bench/virtio/rtt.py."""
+    header = struct.pack("!BBHHH", 8, 0, 0, ident, seq & 0xFFFF)
+    packet = struct.pack("!BBHHH", 8, 0, checksum(header + payload), ident, seq & 0xFFFF) + payload
+    start = time.perf_counter()
+    sock.sendto(packet, (addr, 0))
+    while time.perf_counter() - start < timeout:
+        ready, _, _ = select.select([sock], [], [], 0.2)
+        if not ready:
+            continue
+        data, _ = sock.recvfrom(2048)
+        ihl = (data[0] & 0xF) * 4
+        kind, _, _, rid, rseq = struct.unpack("!BBHHH", data[ihl:ihl + 8])
+        if kind == 0 and rid == ident and rseq == seq & 0xFFFF and data[ihl + 8:] == payload:
+            return time.perf_counter() - start
+    return None
+
+
 def main() -> int:
     addr, count = sys.argv[1], int(sys.argv[2])
     ident = os.getpid() & 0xFFFF
     sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
     answered = 0
     for seq in range(1, count + 1):
-        payload = b"svm virtio ping %d" % seq
-        header = struct.pack("!BBHHH", 8, 0, 0, ident, seq)
-        packet = struct.pack("!BBHHH", 8, 0, checksum(header + payload), ident, seq) + payload
-        start = time.monotonic()
-        sock.sendto(packet, (addr, 0))
-        while time.monotonic() - start < 2:
-            ready, _, _ = select.select([sock], [], [], 0.2)
-            if not ready:
-                continue
-            data, _ = sock.recvfrom(2048)
-            ihl = (data[0] & 0xF) * 4
-            kind, _, _, rid, rseq = struct.unpack("!BBHHH", data[ihl:ihl + 8])
-            if kind == 0 and rid == ident and rseq == seq and data[ihl + 8:] == payload:
-                print(f"reply from {addr}: seq {seq} time {1000 * (time.monotonic() - start):.1f} ms")
-                answered += 1
-                break
-        else:
+        rtt = echo(sock, addr, ident, seq, b"svm virtio ping %d" % seq, 2)
+        if rtt is None:
             print(f"no reply from {addr}: seq {seq}")
+        else:
+            print(f"reply from {addr}: seq {seq} time {1000 * rtt:.1f} ms")
+            answered += 1
         time.sleep(0.3)
     return 0 if answered == count else 1
 
