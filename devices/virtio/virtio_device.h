@@ -103,6 +103,13 @@ public:
     // The driver notified queue `index` (2.9 "Driver Notifications"); called on the transport's
     // I/O thread, never concurrently with itself, activate() or reset().
     virtual void notify(uint16_t index) = 0;
+    // The transport is about to take a queue down or bring one up while the device may be
+    // running (a virtio-mmio driver writing QueueReady, 4.2.3.2): runs `change` with the device's
+    // own threads (a back-end's receive thread) kept off the queues, and forgets what it held
+    // from a queue that is no longer enabled. Called like notify(); `change` takes the
+    // transport's register lock. The default runs `change` directly: right for devices that use
+    // their queues only in notify().
+    virtual void change_queues(const std::function<void()>& change) { change(); }
     // Device reset (2.1.2, 4.1.4.3.1 device_status = 0): stop using the context, finish or drop
     // requests in flight (a block device completes writes it started), forget negotiated state.
     virtual void reset() = 0;

@@ -117,12 +117,14 @@ void VirtioMmio::write(uint64_t offset, std::span<const uint8_t> data) {
                                           value, describe(offset), why));
             return;
         }
-        if (offset != kQueueNotifyOffset && offset != kStatusOffset) {
+        if (offset != kQueueNotifyOffset && offset != kStatusOffset &&
+            offset != kQueueReadyOffset) {
             return write_register(offset, value);
         }
     }
-    // These two call into the device, which must happen outside mutex_.
+    // These three call into the device, which must happen outside mutex_.
     if (offset == kQueueNotifyOffset) return notify_locked(value);
+    if (offset == kQueueReadyOffset) return write_queue_ready(value);
     write_status(value);
 }
 
@@ -228,8 +230,6 @@ void VirtioMmio::write_register(uint64_t offset, uint32_t value) {
                 queue->num = value;
             }
             return;
-        case kQueueReadyOffset:
-            return write_queue_ready(value);
         case kInterruptAckOffset:
             interrupt_status_ &= ~value;
             return update_line();
@@ -263,6 +263,15 @@ void VirtioMmio::write_register(uint64_t offset, uint32_t value) {
 }
 
 void VirtioMmio::write_queue_ready(uint32_t value) {
+    // A queue taken down or brought up while the device runs may be in use by one of the
+    // device's own threads (virtio-net's receive thread): the device holds them off.
+    device_->change_queues([&] {
+        std::lock_guard lock(mutex_);
+        change_queue_ready(value);
+    });
+}
+
+void VirtioMmio::change_queue_ready(uint32_t value) {
     QueueConfig* queue = selected_queue();
     if (!queue) {
         warn_once(kQueueReadyOffset,
@@ -271,8 +280,8 @@ void VirtioMmio::write_queue_ready(uint32_t value) {
     }
     const auto index = static_cast<uint16_t>(queue_sel_);
     if (value == 0) {
-        // Linux's del_vq writes 0 and reads it back. The device runs only under device_mutex_,
-        // which the caller holds, so no request is using the queue.
+        // Linux's del_vq writes 0 and reads it back. notify() runs only under device_mutex_,
+        // which the caller holds, and the device's own threads are held off (change_queues).
         queue->ready = false;
         queues_[index].reset();
         return;

@@ -131,7 +131,10 @@ private:
     uint32_t read_register(uint64_t offset);
     void write_register(uint64_t offset, uint32_t value);
     void write_status(uint32_t value);
+    // QueueReady (4.2.2): with device_mutex_ held, not mutex_.
     void write_queue_ready(uint32_t value);
+    // Its effect, inside VirtioDevice::change_queues. Requires mutex_.
+    void change_queue_ready(uint32_t value);
     // True if FEATURES_OK may be kept (2.2.1, 3.1.1 step 5): the driver's features are a subset
     // of the offered ones and include VERSION_1. Requires mutex_.
     bool features_acceptable();

@@ -107,6 +107,13 @@ Result<void> VirtioNet::activate(const DeviceContext& context) {
     return activation_.activate(context, 2, "virtio-net " + mac_.to_string());
 }
 
+void VirtioNet::change_queues(const std::function<void()>& change) {
+    std::lock_guard lock(mutex_);
+    change();
+    // Chains popped from a receive queue that was taken down belong to no ring any more.
+    if (activation_.running() && !activation_.queue(kRxQueue).enabled()) rx_chains_.clear();
+}
+
 void VirtioNet::reset() {
     std::lock_guard lock(mutex_);
     // Chains held for receive are the driver's again after a reset (2.1.2): forget them.

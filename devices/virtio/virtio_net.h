@@ -93,6 +93,7 @@ public:
     void read_config(uint32_t offset, std::span<uint8_t> out) const override;
     Result<void> activate(const DeviceContext& context) override;
     void notify(uint16_t index) override;
+    void change_queues(const std::function<void()>& change) override;
     void reset() override;
 
 private:
@@ -110,9 +111,9 @@ private:
     MacAddress mac_;
     VirtioNetConfig config_{};
 
-    // FIXME: the transports reset one queue (virtio-mmio QueueReady = 0) under their device
-    // lock only, while the back-end's thread may be in receive() on it; they need to call into
-    // the device (or take mutex_) first, and rx_chains_ must then be dropped with the queue.
+    // A transport that resets or enables one queue (virtio-mmio QueueReady) does it through
+    // change_queues(), under mutex_, so the back-end's thread is never in receive() meanwhile;
+    // rx_chains_ is dropped with the receive queue.
     //
     // Lock order: the transport's device lock (it calls activate/notify/reset with it held),
     // then mutex_, then the transport's register lock (taken by the interrupt and needs_reset

@@ -51,6 +51,14 @@ public:
         return {};
     }
     void notify(uint16_t index) override { notified.push_back(index); }
+    // Records, for each change the transport makes to a queue, whether queue 1 was enabled
+    // before and after it (the change must run inside this call).
+    void change_queues(const std::function<void()>& change) override {
+        const bool before = !context.queues.empty() && context.queues[1].enabled();
+        change();
+        const bool after = !context.queues.empty() && context.queues[1].enabled();
+        queue_changes.push_back({before, after});
+    }
     // Keeps the context on purpose: a late callback from an old activation must be ignored.
     void reset() override { ++resets; }
 
@@ -63,6 +71,7 @@ public:
     int activations = 0;
     int resets = 0;
     std::vector<uint16_t> notified;
+    std::vector<std::pair<bool, bool>> queue_changes;
     std::vector<ConfigWrite> config_writes;
 };
 

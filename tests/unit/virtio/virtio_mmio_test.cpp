@@ -254,6 +254,12 @@ TEST_F(VirtioMmioTest, ActivationGetsQueuesAndNegotiatedFeatures) {
     EXPECT_FALSE(fake->context.queues[1].enabled());
     wr(M::kQueueNotifyOffset, 1);
     EXPECT_EQ(fake->notified.size(), 2u);
+    // Both changes of a running device's queue went through the device (change_queues), which
+    // saw them happen inside its call: virtio-net holds its receive thread off there.
+    ASSERT_GE(fake->queue_changes.size(), 2u);
+    EXPECT_EQ(fake->queue_changes[fake->queue_changes.size() - 2],
+              (std::pair<bool, bool>{false, true}));
+    EXPECT_EQ(fake->queue_changes.back(), (std::pair<bool, bool>{true, false}));
 }
 
 TEST_F(VirtioMmioTest, FeaturesOkRefusedWithoutVersion1) {
