@@ -278,7 +278,9 @@ bool VirtioBlk::complete(const BlkRequest& request, Outcome outcome) {
         fail(fmt::format("request {}: cannot write the status byte", request.chain.head));
         return false;
     }
-    uint32_t used = outcome.status == kBlkStatusOk ? outcome.written + 1 : 1;
+    // len covers every writable byte up to and including the status (2.7.8.2: the driver relies
+    // on no byte past len), whatever the outcome, as QEMU reports it.
+    const auto used = static_cast<uint32_t>(request.in_bytes + 1);
     if (auto r = activation_.queue(0).push_used(activation_.memory(), request.chain, used);
         !r) {
         fail(r.error().message);

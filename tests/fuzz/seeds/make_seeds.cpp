@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
     svm::fuzz::seeds::table_seeds(sink);
     svm::fuzz::seeds::device_seeds(sink);
     svm::fuzz::seeds::virtio_seeds(sink);
+    svm::fuzz::seeds::virtio_device_seeds(sink);
     svm::fuzz::seeds::gdb_seeds(sink, argv[2]);
     return 0;
 }

@@ -17,6 +17,7 @@ void limine_seeds(const Sink& sink);  // kernel_loader: Limine executables
 void table_seeds(const Sink& sink);   // boot_tables, page_walker
 void device_seeds(const Sink& sink);  // uart16550, bus, port_storm
 void virtio_seeds(const Sink& sink);  // virtqueue
+void virtio_device_seeds(const Sink& sink);  // virtio_device
 // gdb_session: the recorded gdb 13 conversation (tests/unit/gdbstub/data) as framed packets.
 void gdb_seeds(const Sink& sink, const std::string& source_root);
 
