@@ -13,9 +13,11 @@ bool PciMemoryWindow::map(uint64_t key, uint64_t address, uint64_t length,
     bars_.erase(key);
     if (length == 0 || address < base_ || address - base_ > size_ ||
         length > size_ - (address - base_)) {
-        log::info("PCI: {} BAR moved to {:#x}+{:#x}, outside the PCI memory window {:#x}-{:#x}: "
-                  "it is not decoded there",
-                  name, address, length, base_, base_ + size_ - 1);
+        // Sizing a BAR (all ones written, PCI 3.0, 6.2.5.1) passes through such addresses on
+        // every boot of a kernel that leaves decoding on meanwhile: not worth more than -v.
+        log::verbose("PCI: {} BAR at {:#x}+{:#x}, outside the PCI memory window {:#x}-{:#x}: "
+                     "not decoded there",
+                     name, address, length, base_, base_ + size_ - 1);
         return false;
     }
     for (const auto& [other_key, bar] : bars_) {

@@ -80,6 +80,10 @@ public:
     VirtioNet& operator=(const VirtioNet&) = delete;
 
     const MacAddress& mac() const { return mac_; }
+    // Stops the back-end: when this returns no frame is being or will be received (the machine
+    // calls it when the run ends, before it tears down what receiving uses). Idempotent; the
+    // destructor calls it.
+    void stop_backend() { backend_->stop(); }
     Counters counters() const;
 
     // ^VirtioDevice

@@ -57,7 +57,7 @@ Result<std::unique_ptr<virtio::NetBackend>> make_net_backend(const NetOption& op
     return std::unique_ptr<virtio::NetBackend>(std::move(slirp));
 }
 
-Result<std::shared_ptr<VirtioDevice>> create_device(const DeviceContext& ctx,
+Result<std::shared_ptr<VirtioDevice>> create_device(DeviceContext& ctx,
                                                   const VirtioSlot& slot) {
     switch (slot.kind) {
         case VirtioSlot::Kind::Block: {
@@ -78,8 +78,16 @@ Result<std::shared_ptr<VirtioDevice>> create_device(const DeviceContext& ctx,
                                                                ? ctx.config.kernel_path
                                                                : ctx.config.vm_name,
                                                            slot.option);
-            auto net = TRY(virtio::VirtioNet::create(std::move(backend), mac));
+            std::shared_ptr<virtio::VirtioNet> net =
+                TRY(virtio::VirtioNet::create(std::move(backend), mac));
             log::verbose("{}: {} with MAC {}", slot.name, text, mac.to_string());
+            // The transports (and so the card) outlive `owned`, but what receiving uses (the
+            // debugger's watchpoints, the I/O APIC lines) must not see frames once the run is
+            // torn down: the back-end stops with `owned`.
+            ctx.owned.push_back(std::shared_ptr<void>(
+                nullptr, [weak = std::weak_ptr<virtio::VirtioNet>(net)](void*) {
+                    if (auto card = weak.lock()) card->stop_backend();
+                }));
             return std::shared_ptr<VirtioDevice>(std::move(net));
         }
         case VirtioSlot::Kind::Entropy:
