@@ -1,5 +1,5 @@
 /*
- * The virtio guests' entry: one image that both QEMU's `-kernel` and svm boot as Multiboot 1.
+ * The virtio guests' and the sample OS's entry: one image that both QEMU's `-kernel` and svm boot as Multiboot 1.
  *
  * QEMU's Multiboot loader (hw/i386/multiboot.c) refuses ELF64 files ("Cannot load x86-64 image,
  * give a 32bit one") unless the header carries load addresses (the "a.out kludge", flags bit 16,
@@ -11,7 +11,7 @@
  * firmware puts below 4 GiB and the virtio-mmio windows at 0xFEB0xxxx are all reachable; the
  * last GiB, the PCI hole, is mapped uncached), enables PAE, sets EFER.LME, enables paging and
  * far-jumps into 64-bit code (Intel SDM Vol. 3A, 9.8.5 "Initializing IA-32e Mode"), then calls
- * virtio_main(magic, mbi, esi). If it returns, the CPU halts.
+ * kmain(magic, mbi, esi). If it returns, the CPU halts.
  */
 #define MB_MAGIC 0x1BADB002
 #define MB_FLAGS ((1 << 1) | (1 << 16)) /* memory information, a.out kludge addresses */
@@ -105,7 +105,7 @@ long_mode_entry:
     mov %esi, %esi
     mov %edx, %edx
     xor %ebp, %ebp
-    call virtio_main
+    call kmain
 4:  cli
     hlt
     jmp 4b

@@ -214,8 +214,8 @@ static uint64_t calibrate_tsc(void) {
     return samples[n / 2];
 }
 
-void virtio_main(uint32_t magic, const struct multiboot_info* mbi, uint32_t esi);
-void virtio_main(uint32_t magic, const struct multiboot_info* mbi, uint32_t esi) {
+void kmain(uint32_t magic, const struct multiboot_info* mbi, uint32_t esi);
+void kmain(uint32_t magic, const struct multiboot_info* mbi, uint32_t esi) {
     console_use(CONSOLE_COM1);
     if (magic == MULTIBOOT_BOOTLOADER_MAGIC && (mbi->flags & MULTIBOOT_INFO_CMDLINE) &&
         mbi->cmdline)

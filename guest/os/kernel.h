@@ -1,0 +1,175 @@
+/*
+ * svm's sample OS: the whole internal API in one header (as Solo5's hvt does), one section per
+ * source file. Every function states its contract. Read the files in this order:
+ *
+ *   kmain.c       boot: Multiboot entry, bring-up order, the first threads
+ *   memory.c      the Multiboot memory map, a page-frame allocator and a bump heap
+ *   platform.c    svm's machine table or ACPI (RSDP, MADT, FADT, DSDT's \_S5)
+ *   interrupts.c  exceptions, the 8259, the I/O APIC, the LAPIC timer as the clock
+ *   serial.c      COM1 with receive interrupts and a line-buffered console
+ *   sched.c       kernel threads, a round-robin run queue, preemption (switch.S)
+ *   shell.c       the `svm-os> ` shell
+ *   power.c       exit, shutdown, reboot
+ *
+ * The kernel runs with one identity-mapped address space (guest/virtio/entry.S maps the low
+ * 4 GiB with 2 MiB pages) and one CPU (phase 1). Everything above 4 GiB is unmapped.
+ */
+#ifndef GUEST_OS_KERNEL_H
+#define GUEST_OS_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <svm/machine.h>
+
+#include "lib/console.h" /* kprintf, kputs: the console writes to COM1 */
+
+/* ---- kmain.c ------------------------------------------------------------------------------ */
+
+/* svm's machine table if svm booted us (ESI at entry, validated), else NULL (QEMU, GRUB). */
+extern const struct svm_machine* boot_machine;
+
+/* ---- memory.c ----------------------------------------------------------------------------- */
+
+#define PAGE_SIZE 4096u
+
+/* Reads the Multiboot 1 memory map (or svm's table) at `mbi` and puts every usable 4 KiB frame
+ * above the kernel image and the boot information on the free list, after carving the kernel
+ * heap out of the first ones. Returns 0, or -1 if there is no usable memory map. */
+int memory_init(uint32_t mbi);
+
+/* Prints the memory map, the free-frame count and heap use (the `mem` command). */
+void memory_print(void);
+
+/* Returns a zeroed 4 KiB frame (its identity-mapped address), or NULL when memory is exhausted. */
+void* frame_alloc(void);
+
+/* Gives a frame from frame_alloc() back. */
+void frame_free(void* frame);
+
+/* Returns n bytes of zeroed, 16-byte-aligned heap memory, or NULL when the heap is full. The heap
+ * is a bump allocator: FIXME: memory is never given back (kfree does not exist yet). */
+void* kmalloc(size_t n);
+
+/* ---- platform.c --------------------------------------------------------------------------- */
+
+/* What the OS learns about the machine, from svm's machine table or from ACPI. */
+struct platform {
+    uintptr_t ioapic_address; /* I/O APIC MMIO base (0xFEC00000 if nothing says otherwise) */
+    uint32_t com1_gsi;        /* I/O APIC pin of ISA IRQ 4 (after interrupt source overrides) */
+    uint32_t bsp_apic_id;
+    uint16_t pm1a_cnt, pm1b_cnt; /* ACPI PM1 control ports (0: none) */
+    uint16_t slp_typ_s5;         /* SLP_TYPa for S5 (soft off), from the DSDT's \_S5 */
+    uint16_t smi_cmd;            /* port to write acpi_enable to, if SCI_EN is still clear */
+    uint8_t acpi_enable;
+    const char* source; /* "svm machine table" or "ACPI" or "defaults" */
+};
+extern struct platform platform;
+
+/* Fills `platform`: from the machine table when svm booted us, else from the ACPI tables found
+ * by scanning the BIOS areas for the RSDP; missing pieces keep their PC defaults. */
+void platform_init(void);
+
+/* ---- interrupts.c ------------------------------------------------------------------------- */
+
+#define VECTOR_TIMER 0x20u
+#define VECTOR_COM1 0x24u
+#define TIMER_HZ 100u
+
+/* Installs the IDT with crash handlers for the CPU exceptions, masks the 8259s and enables the
+ * local APIC. Interrupts stay off. */
+void interrupts_init(void);
+
+/* Routes ISA IRQ `gsi` through the I/O APIC to `vector` on the BSP, edge-triggered, active high,
+ * and installs `handler` for it. The handler must call lapic_eoi(). */
+struct int_frame;
+void irq_route(uint32_t gsi, uint8_t vector, void (*handler)(struct int_frame*));
+
+/* Calibrates the LAPIC timer against PIT channel 2 and starts it periodic at TIMER_HZ; each tick
+ * calls sched_tick(). Returns the measured LAPIC timer frequency (divide by 16), Hz. */
+uint64_t clock_init(void);
+
+/* Timer interrupts since clock_init(). */
+extern volatile uint64_t ticks;
+
+/* ---- serial.c ----------------------------------------------------------------------------- */
+
+/* Programs COM1 (115200 8N1, FIFO) and enables its receive interrupt on the I/O APIC. */
+void serial_init(void);
+
+/* Reads one line into buf (at most n - 1 bytes, NUL-terminated, no newline), echoing and
+ * handling backspace; blocks the calling thread until Enter. Returns the length. */
+size_t serial_readline(char* buf, size_t n);
+
+/* ---- sched.c / switch.S ------------------------------------------------------------------- */
+
+enum thread_state { THREAD_RUNNING, THREAD_READY, THREAD_SLEEPING, THREAD_BLOCKED, THREAD_DEAD };
+
+struct thread {
+    uint64_t rsp; /* saved stack pointer while not running (switch.S) */
+    int id;
+    const char* name;
+    enum thread_state state;
+    uint64_t ticks_run;  /* timer ticks during which this thread was running */
+    uint64_t wake_tick;  /* THREAD_SLEEPING: when to become ready */
+    void (*entry)(void*);
+    void* arg;
+    struct thread* next; /* the next thread in the run queue */
+};
+
+/* Turns the boot flow into thread 0, "idle". Call once, interrupts off. */
+void sched_init(void);
+
+/* Creates a READY kernel thread running entry(arg) on a 16 KiB heap stack. Returns it or NULL. */
+struct thread* thread_create(const char* name, void (*entry)(void*), void* arg);
+
+/* The running thread. */
+struct thread* thread_current(void);
+
+/* Gives the CPU to the next ready thread (the caller stays READY). */
+void thread_yield(void);
+
+/* Puts the caller to sleep for at least `n` timer ticks. */
+void thread_sleep(uint64_t n);
+
+/* Blocks the caller until thread_wake(). Call with interrupts off (so that a wake-up cannot slip
+ * in between the caller's check and the block); returns with them still off. */
+void thread_block(void);
+
+/* Makes a BLOCKED thread READY (from an interrupt handler too). */
+void thread_wake(struct thread* t);
+
+/* Called by the timer interrupt: accounts the tick, wakes sleepers, preempts the running thread
+ * (round robin, one tick per turn). */
+void sched_tick(void);
+
+/* Returns thread number i (creation order, 0 = idle), or NULL past the last one. */
+struct thread* thread_at(int i);
+
+/* Returns "running", "ready", "sleeping", "blocked" or "dead". */
+const char* thread_state_name(enum thread_state s);
+
+/* switch.S: saves the callee-saved registers on the current stack, stores RSP in *save_rsp,
+ * loads next_rsp and pops the next thread's registers; returns in the next thread. */
+void context_switch(uint64_t* save_rsp, uint64_t next_rsp);
+
+/* ---- shell.c ------------------------------------------------------------------------------ */
+
+/* The shell thread's body: prompt, read a line, run the command, forever. */
+void shell_main(void* unused);
+
+/* The demo thread's counter, shown by `ps`. */
+extern volatile uint64_t counter_value;
+
+/* ---- power.c ------------------------------------------------------------------------------ */
+
+/* Ends the run with `code`: svm's SVM_HC_EXIT under svm, else QEMU's isa-debug-exit (port 0xF4,
+ * status (code << 1) | 1). Returns only if neither exists. */
+void power_exit(unsigned code);
+
+/* ACPI soft-off (S5). Returns only if it did not work. */
+void power_shutdown(void);
+
+/* Resets the machine through 0xCF9, then the 8042. Returns only if neither worked. */
+void power_reboot(void);
+
+#endif /* GUEST_OS_KERNEL_H */

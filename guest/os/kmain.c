@@ -1,0 +1,72 @@
+/*
+ * kmain: where the sample OS starts, and the order in which it brings the machine up.
+ *
+ * The OS reuses guest/virtio/entry.S as its boot code: a Multiboot 1 header with the a.out
+ * kludge (Multiboot 0.6.96, 3.1.3), so `qemu-system-x86_64 -kernel os.elf` and `svm os.elf` load
+ * the same ELF64 file. entry.S starts in 32-bit protected mode, identity-maps the low 4 GiB,
+ * enters long mode (Intel SDM Vol. 3A, 9.8.5) and calls kmain(magic, mbi, esi) below.
+ */
+#include <svm/machine.h>
+
+#include "lib/console.h"
+#include "lib/cpu.h"
+#include "lib/io.h"
+#include "lib/machine_table.h"
+#include "os/kernel.h"
+
+#define MULTIBOOT_BOOTLOADER_MAGIC 0x2BADB002u
+
+const struct svm_machine* boot_machine;
+volatile uint64_t counter_value;
+
+/* The demo background thread: counts as fast as it can for 3 ticks (30 ms), then sleeps for 7,
+ * so both preemption (it never yields while counting) and sleeping show up in `ps`, and the CPU
+ * is about 30% busy however fast it is (KVM's emulator on nested hosts, TCG, hardware). */
+static void counter_main(void* unused) {
+    (void)unused;
+    for (;;) {
+        uint64_t until = ticks + 3;
+        while (ticks < until) counter_value++;
+        thread_sleep(7);
+    }
+}
+
+void kmain(uint32_t magic, uint32_t mbi, uint32_t esi);
+void kmain(uint32_t magic, uint32_t mbi, uint32_t esi) {
+    console_use(CONSOLE_COM1);
+    kputs("\nsvm-os: hello from the sample OS (phase 1)\n");
+    if (magic != MULTIBOOT_BOOTLOADER_MAGIC) {
+        kprintf("svm-os: not booted by a Multiboot loader (eax 0x%x); halting\n", magic);
+        halt_forever();
+    }
+    /* svm passes its machine table in ESI to a Multiboot 1 kernel (docs/machine.md); elsewhere
+     * ESI is arbitrary, so look only at a plausible RAM address and validate before trusting. */
+    if (esi >= 0x1000 && esi < 0xF0000000u &&
+        machine_table_validate((const struct svm_machine*)(uintptr_t)esi) == NULL)
+        boot_machine = (const struct svm_machine*)(uintptr_t)esi;
+    kprintf("svm-os: booted by %s\n", boot_machine ? "svm" : "a Multiboot loader (QEMU?)");
+
+    if (memory_init(mbi) != 0) {
+        kputs("svm-os: no memory map; halting\n");
+        halt_forever();
+    }
+    platform_init();
+    interrupts_init();
+    sched_init();
+    serial_init();
+    uint64_t lapic_hz = clock_init();
+    kprintf("svm-os: LAPIC timer %llu kHz (divide by 16), ticking at %u Hz\n",
+            (unsigned long long)(lapic_hz / 1000), TIMER_HZ);
+
+    thread_create("shell", shell_main, NULL);
+    thread_create("counter", counter_main, NULL);
+
+    /* From here on this flow is thread 0, "idle": it halts until the next interrupt, whenever
+     * nothing else is ready, then offers the CPU to whoever that interrupt woke (the shell after
+     * a keystroke) without waiting for the next timer tick. */
+    for (;;) {
+        cpu_sti_hlt();
+        thread_yield();
+    }
+}
+

@@ -1,0 +1,135 @@
+/*
+ * The shell: reads a line from COM1, runs the command, prints the prompt again. Each command is
+ * one small function in the table below; `help` prints the table.
+ */
+#include "lib/apic.h"
+#include "lib/mem.h"
+#include "os/kernel.h"
+
+/* Not mapped (entry.S maps only the low 4 GiB) and canonical (bits 63:47 equal), so touching it
+ * is a page fault (#PF) rather than a general-protection fault (#GP; SDM Vol. 3A, 3.3.7.1). */
+#define CRASH_ADDRESS 0x00000dead0000000ull
+
+static void cmd_help(const char* arg);
+
+static void cmd_mem(const char* arg) {
+    (void)arg;
+    memory_print();
+}
+
+static void cmd_ps(const char* arg) {
+    (void)arg;
+    kputs("  id  name      state     ticks\n");
+    struct thread* t;
+    for (int i = 0; (t = thread_at(i)) != NULL; i++)
+        kprintf("  %2d  %-8s  %-8s  %llu\n", t->id, t->name, thread_state_name(t->state),
+                (unsigned long long)t->ticks_run);
+    kprintf("counter: %llu\n", (unsigned long long)counter_value);
+}
+
+static void cmd_ticks(const char* arg) {
+    (void)arg;
+    kprintf("ticks: %llu (%u Hz)\n", (unsigned long long)ticks, TIMER_HZ);
+}
+
+static void cmd_uptime(const char* arg) {
+    (void)arg;
+    uint64_t t = ticks;
+    kprintf("uptime: %llu.%02llu s (%llu ticks)\n", (unsigned long long)(t / TIMER_HZ),
+            (unsigned long long)(t % TIMER_HZ * 100 / TIMER_HZ), (unsigned long long)t);
+}
+
+/* Phase 1 runs on the BSP only; its busy share is every tick that did not land in idle. */
+static void cmd_cpus(const char* arg) {
+    (void)arg;
+    uint64_t all = ticks, idle = thread_at(0)->ticks_run;
+    uint64_t busy = all > idle ? all - idle : 0;
+    kprintf("cpu 0: apic id %u (BSP), busy %llu of %llu ticks (%llu%%)\n", lapic_id(),
+            (unsigned long long)busy, (unsigned long long)all,
+            (unsigned long long)(all ? busy * 100 / all : 0));
+    kputs("1 cpu in use (the other CPUs wait for phase 2: SMP)\n");
+}
+
+static void cmd_crash(const char* arg) {
+    (void)arg;
+    kprintf("crash: writing to 0x%016llx, which is not mapped\n", CRASH_ADDRESS);
+    *(volatile uint64_t*)(uintptr_t)CRASH_ADDRESS = 1;
+    kputs("crash: still running?\n");
+}
+
+static void cmd_exit(const char* arg) {
+    unsigned code = 0;
+    while (*arg >= '0' && *arg <= '9') code = code * 10 + (unsigned)(*arg++ - '0');
+    kprintf("exit: code %u\n", code & 0xFF);
+    power_exit(code & 0xFF);
+    thread_sleep(TIMER_HZ); /* QEMU stops a moment after the write, not at once */
+    kputs("exit: no svm exit hypercall and no isa-debug-exit device\n");
+}
+
+static void cmd_shutdown(const char* arg) {
+    (void)arg;
+    kputs("shutdown: ACPI S5 (soft off)\n");
+    power_shutdown();
+    thread_sleep(TIMER_HZ); /* the machine goes off a moment after the write */
+    kputs("shutdown: the machine is still on\n");
+}
+
+static void cmd_reboot(const char* arg) {
+    (void)arg;
+    kputs("reboot: resetting\n");
+    power_reboot();
+    thread_sleep(TIMER_HZ);
+    kputs("reboot: the machine did not reset\n");
+}
+
+static const struct command {
+    const char* name;
+    void (*run)(const char* arg);
+    const char* help;
+} commands[] = {
+    {"help", cmd_help, "this list"},
+    {"mem", cmd_mem, "memory map, free page frames, heap"},
+    {"ps", cmd_ps, "threads with their state and ticks run"},
+    {"ticks", cmd_ticks, "timer ticks since boot"},
+    {"uptime", cmd_uptime, "time since boot"},
+    {"cpus", cmd_cpus, "CPUs and their share of ticks"},
+    {"crash", cmd_crash, "page fault on purpose (an unmapped address)"},
+    {"exit", cmd_exit, "exit N: end the run with exit code N"},
+    {"shutdown", cmd_shutdown, "power off (ACPI S5)"},
+    {"reboot", cmd_reboot, "reset the machine"},
+};
+#define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))
+
+static void cmd_help(const char* arg) {
+    (void)arg;
+    for (unsigned i = 0; i < COMMAND_COUNT; i++)
+        kprintf("  %-9s %s\n", commands[i].name, commands[i].help);
+}
+
+/* Splits "name rest" in place and runs the command called name. */
+static void run_line(char* line) {
+    while (*line == ' ') line++;
+    if (!*line) return;
+    char* arg = line;
+    while (*arg && *arg != ' ') arg++;
+    if (*arg) *arg++ = 0;
+    while (*arg == ' ') arg++;
+    for (unsigned i = 0; i < COMMAND_COUNT; i++) {
+        if (strcmp(line, commands[i].name) == 0) {
+            commands[i].run(arg);
+            return;
+        }
+    }
+    kprintf("unknown command \"%s\" (try help)\n", line);
+}
+
+void shell_main(void* unused) {
+    (void)unused;
+    kputs("svm-os: type help for the commands\n");
+    char line[128];
+    for (;;) {
+        kputs("svm-os> ");
+        serial_readline(line, sizeof(line));
+        run_line(line);
+    }
+}

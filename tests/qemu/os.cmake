@@ -1,0 +1,21 @@
+# svm's sample OS (guest/os/, docs/guests.md "The sample OS") on QEMU-TCG, label `qemu`:
+# tests/qemu/os_shell.sh types commands into its COM1 shell. Included from
+# tests/qemu/CMakeLists.txt after SVM_QEMU_SYSTEM_X86_64 is looked up; without QEMU one test says
+# so (or is skipped with SVM_SKIP_QEMU_TESTS=1), as for the virtio guests.
+set(SVM_OS_SHELL_SH ${CMAKE_CURRENT_SOURCE_DIR}/os_shell.sh)
+if(SVM_QEMU_SYSTEM_X86_64)
+    set(os_tests)
+    foreach(case shell crash shutdown)
+        add_test(NAME qemu.os.${case}
+                 COMMAND bash ${SVM_OS_SHELL_SH} --qemu ${SVM_QEMU_SYSTEM_X86_64}
+                         --kernel ${PROJECT_BINARY_DIR}/guest/os.elf
+                         --work ${CMAKE_CURRENT_BINARY_DIR}/os_${case} --case ${case}
+                         --timeout 60)
+        list(APPEND os_tests qemu.os.${case})
+    endforeach()
+    set_tests_properties(${os_tests} PROPERTIES LABELS qemu TIMEOUT 120)
+else()
+    add_test(NAME qemu.os
+             COMMAND sh -c "if [ \"\$SVM_SKIP_QEMU_TESTS\" = 1 ]; then echo 'qemu-system-x86_64 was not found and SVM_SKIP_QEMU_TESTS=1: skipping the QEMU tests'; exit 77; fi; echo 'qemu-system-x86_64 was not found at configure time. The qemu tests need it (scripts/install-deps.sh installs qemu-system-x86; then re-run cmake); set SVM_SKIP_QEMU_TESTS=1 to skip them explicitly.'; exit 1")
+    set_tests_properties(qemu.os PROPERTIES LABELS qemu SKIP_RETURN_CODE 77)
+endif()
