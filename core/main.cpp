@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "core/machine/machine.h"
 #include "core/machine/pc/virtio_plan.h"
+#include "core/sample_os/sample_os.h"
 #include "core/size_parser.h"
 #include "gdbstub/endpoint.h"
 
@@ -56,7 +57,7 @@ int main(int argc, char** argv) {
     auto* kernel_option = app.add_option(
         "KERNEL", config.kernel_path,
         "The kernel image to boot (or a disk image whose first sector ends in 0x55 0xAA: booted "
-        "as a PC boot sector)");
+        "as a PC boot sector); without one, svm boots its built-in sample OS");
     app.add_option("-m,--memory", memory, "Guest RAM size, with K, M or G suffix (1M to 3G)")
         ->capture_default_str();
     auto* load_option = app.add_option("--load", load, "Flat binaries: guest-physical load address")
@@ -182,8 +183,24 @@ int main(int argc, char** argv) {
 
     const int boot_images = static_cast<int>(boot_disk_option->count() +
                                              boot_floppy_option->count() + kernel_option->count());
-    if (boot_images == 0)
-        fail(exit_code::kUsage, "KERNEL is required (or --boot-disk FILE) (see svm --help)");
+    // No kernel: the built-in sample OS (docs/guests.md, "The sample OS"), with its disk and a
+    // user-mode network card unless the command line names its own.
+    const bool sample_os = boot_images == 0;
+    if (sample_os) {
+        if (sample_os_kernel().empty())
+            fail(exit_code::kUsage,
+                 "KERNEL is required (or --boot-disk FILE); this svm was built without its sample "
+                 "OS (see svm --help)");
+        auto files = sample_os_files();
+        if (!files) fail(exit_code::kHostSetup, files.error().message);
+        std::fprintf(stderr,
+                     "svm: no kernel given: booting the built-in sample OS (type help at its "
+                     "prompt). Your own kernel: svm KERNEL; options: svm --help\n");
+        config.kernel_path = files->kernel;
+        config.vm_name = "svm-sample-os";
+        if (!files->disk.empty() && disks.empty()) disks.push_back(files->disk + ",ro");
+        if (config.nets.empty()) config.nets.push_back("user");
+    }
     if (boot_images > 1)
         fail(exit_code::kUsage,
              "give one of KERNEL, --boot-disk FILE and --boot-floppy FILE (see svm --help)");

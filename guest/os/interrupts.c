@@ -13,6 +13,7 @@
  * Everything runs in 64-bit mode: on nested KVM-PVM hosts a 32-bit `iret` cannot be emulated.
  */
 #include "lib/apic.h"
+#include "lib/cpu.h"
 #include "lib/idt.h"
 #include "lib/io.h"
 #include "os/kernel.h"
@@ -88,18 +89,43 @@ static uint16_t pit2_count(void) {
     return (uint16_t)(lo | hi << 8);
 }
 
-/* LAPIC timer counts (divide by 16) in 10 ms of PIT time, or 0 if the PIT does not count. */
-static uint32_t lapic_counts_per_10ms(void) {
+/* LAPIC timer counts (divide by 16) in 10 ms of PIT time, or 0 if the PIT does not count; the
+ * TSC cycles of the same 10 ms in *tsc (0 likewise). */
+static uint32_t lapic_counts_per_10ms(uint64_t* tsc) {
     uint16_t prev = pit2_count();
     uint32_t elapsed = 0;
     lapic_write(LAPIC_TIMER_INITIAL, 0xFFFFFFFFu);
+    uint64_t t0 = rdtsc(), t1 = t0;
     for (unsigned i = 0; i < 1000000 && elapsed < PIT_HZ_10MS; i++) {
         uint16_t c = pit2_count();
+        t1 = rdtsc();
         elapsed += prev >= c ? (uint32_t)(prev - c) : (uint32_t)prev + (0xFFFFu - c);
         prev = c;
     }
     uint32_t counted = 0xFFFFFFFFu - lapic_read(LAPIC_TIMER_CURRENT);
-    return elapsed >= PIT_HZ_10MS ? (uint32_t)((uint64_t)counted * PIT_HZ_10MS / elapsed) : 0;
+    if (elapsed < PIT_HZ_10MS) {
+        *tsc = 0;
+        return 0;
+    }
+    *tsc = (t1 - t0) * PIT_HZ_10MS / elapsed;
+    return (uint32_t)((uint64_t)counted * PIT_HZ_10MS / elapsed);
+}
+
+/* The median of three: one sample may be long if the host descheduled us. */
+static uint64_t median3(const uint64_t s[3]) {
+    uint64_t lo = s[0] < s[1] ? s[0] : s[1], hi = s[0] < s[1] ? s[1] : s[0];
+    return s[2] < lo ? lo : (s[2] > hi ? hi : s[2]);
+}
+
+/* TSC cycles per second (a 1 GHz guess until clock_init() has measured it) and the TSC at
+ * clock_init(): now_us() counts from there. */
+static uint64_t tsc_hz = 1000000000ull;
+static uint64_t tsc_start;
+
+uint64_t now_us(void) {
+    uint64_t d = rdtsc() - tsc_start;
+    /* Split so that d * 1000000 cannot overflow however long the OS runs. */
+    return d / tsc_hz * 1000000u + d % tsc_hz * 1000000u / tsc_hz;
 }
 
 uint64_t clock_init(void) {
@@ -110,13 +136,14 @@ uint64_t clock_init(void) {
     outb(0x42, 0xFF);
     lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED);
     lapic_write(LAPIC_TIMER_DIVIDE, LAPIC_DIVIDE_16);
-    uint32_t s[3];
-    for (int i = 0; i < 3; i++) s[i] = lapic_counts_per_10ms();
+    uint64_t s[3], tsc[3];
+    for (int i = 0; i < 3; i++) s[i] = lapic_counts_per_10ms(&tsc[i]);
     outb(0x61, gate);
-    /* The median of three: one sample may be long if the host descheduled us. */
-    uint32_t lo = s[0] < s[1] ? s[0] : s[1], hi = s[0] < s[1] ? s[1] : s[0];
-    uint32_t per_10ms = s[2] < lo ? lo : (s[2] > hi ? hi : s[2]);
+    uint32_t per_10ms = (uint32_t)median3(s);
     if (per_10ms == 0) per_10ms = 62500; /* no PIT: guess a 100 MHz bus clock / 16 */
+    uint64_t tsc_per_10ms = median3(tsc);
+    if (tsc_per_10ms >= 1000000u) tsc_hz = tsc_per_10ms * 100; /* else keep the guess */
+    tsc_start = rdtsc();
     uint64_t hz = (uint64_t)per_10ms * 100;
     idt_set_handler(VECTOR_TIMER, timer_handler);
     lapic_timer_start(VECTOR_TIMER, LAPIC_TIMER_PERIODIC, LAPIC_DIVIDE_16,

@@ -8,11 +8,21 @@
  *   interrupts.c  exceptions, the 8259, the I/O APIC, the LAPIC timer as the clock
  *   serial.c      COM1 with receive interrupts and a line-buffered console
  *   sched.c       kernel threads, a round-robin run queue, preemption (switch.S)
+ *   devices.c     finding virtio devices; guest/virtio's driver made to yield while it polls
+ *   rng.c         virtio-rng: random bytes
+ *   blk.c         virtio-blk: reading sectors
+ *   fs.c          a read-only file system: the disk is a USTAR archive
+ *   net.c         virtio-net under guest/virtio's IPv4 stack, the `net` thread, ping
  *   shell.c       the `svm-os> ` shell
  *   power.c       exit, shutdown, reboot
  *
+ * From guest/virtio (shared with svm's virtio test guests): virtio.c, virtio_pci.c and
+ * virtio_mmio.c (the polling virtio 1.x driver), net_stack.c and net_dhcp.c (Ethernet, ARP,
+ * IPv4, ICMP, the DHCP client). The OS provides what they expect of their host: now_us() here
+ * (interrupts.c), virtio_wait() (devices.c), net_output() and net_poll() (net.c).
+ *
  * The kernel runs with one identity-mapped address space (guest/virtio/entry.S maps the low
- * 4 GiB with 2 MiB pages) and one CPU (phase 1). Everything above 4 GiB is unmapped.
+ * 4 GiB with 2 MiB pages) and one CPU. Everything above 4 GiB is unmapped.
  */
 #ifndef GUEST_OS_KERNEL_H
 #define GUEST_OS_KERNEL_H
@@ -91,6 +101,10 @@ uint64_t clock_init(void);
 /* Timer interrupts since clock_init(). */
 extern volatile uint64_t ticks;
 
+/* Microseconds since clock_init(), by the TSC (measured against the PIT with the LAPIC timer).
+ * Also the clock of guest/virtio's driver and network stack (virtio/runtime.h). */
+uint64_t now_us(void);
+
 /* ---- serial.c ----------------------------------------------------------------------------- */
 
 /* Programs COM1 (115200 8N1, FIFO) and enables its receive interrupt on the I/O APIC. */
@@ -148,9 +162,94 @@ struct thread* thread_at(int i);
 /* Returns "running", "ready", "sleeping", "blocked" or "dead". */
 const char* thread_state_name(enum thread_state s);
 
+/* A lock between threads (not for interrupt handlers): a thread that finds it taken
+ * yields until it is free. FIXME: waiters spin through thread_yield() instead of blocking. */
+struct mutex {
+    int locked;
+    struct thread* owner; /* for a reader with a debugger */
+};
+void mutex_lock(struct mutex* m);
+/* Takes the lock if it is free: returns 1, else 0 at once. */
+int mutex_trylock(struct mutex* m);
+void mutex_unlock(struct mutex* m);
+
 /* switch.S: saves the callee-saved registers on the current stack, stores RSP in *save_rsp,
  * loads next_rsp and pops the next thread's registers; returns in the next thread. */
 void context_switch(uint64_t* save_rsp, uint64_t next_rsp);
+
+/* ---- devices.c ---------------------------------------------------------------------------- */
+
+struct virtio_dev;
+
+/* Finds the first virtio device of `device_id` (virtio/virtio.h VIRTIO_ID_*): modern virtio-pci
+ * on any bus, else a virtio-mmio window from svm's machine table. Returns 0 and fills *dev, or
+ * -1 if there is none. */
+int os_virtio_find(uint32_t device_id, struct virtio_dev* dev);
+
+/* ---- rng.c -------------------------------------------------------------------------------- */
+
+/* Finds and sets up the virtio entropy device. Returns 0, or -1 if there is none. */
+int rng_init(void);
+
+/* The device's name ("virtio-pci 00:05.0"), or NULL without one. */
+const char* rng_name(void);
+
+/* Fills buf with n random bytes from the device (waiting, yielding, at most about 1 s per
+ * request). Returns 0, or -1 without a device or if it gave fewer bytes. */
+int rng_read(void* buf, uint32_t n);
+
+/* ---- blk.c -------------------------------------------------------------------------------- */
+
+#define BLK_SECTOR 512u
+
+/* Finds and sets up the virtio block device. Returns 0, or -1 if there is none. */
+int blk_init(void);
+
+/* 1 if blk_init() found a disk, else 0. */
+int blk_present(void);
+
+/* The disk's size in 512-byte sectors (0 without a disk). */
+uint64_t blk_capacity(void);
+
+/* "virtio-pci 00:04.0, 20 sectors, read-only", for the boot log. */
+const char* blk_describe(void);
+
+/* Reads `count` sectors from `sector` into buf (count * 512 bytes, any alignment). Waits for the
+ * device, yielding, at most 5 s. Returns 0, or -1 on a device error, a timeout, a range past the
+ * end of the disk or no disk. */
+int blk_read(uint64_t sector, void* buf, uint32_t count);
+
+/* ---- fs.c --------------------------------------------------------------------------------- */
+
+/* Reads the USTAR headers from the disk into the file table (at most 32 regular files).
+ * Returns the number of files, or -1 without a disk or if sector 0 is not a ustar header. */
+int fs_init(void);
+
+/* `ls`: each file's name and size in bytes, then the count and the total. */
+void fs_list(void);
+
+/* `cat`: prints the file called `name` (the full name in the archive). Returns 0, or -1 (and
+ * says why) if there is no such file, no disk or a read error. */
+int fs_cat(const char* name);
+
+/* ---- net.c -------------------------------------------------------------------------------- */
+
+/* Finds and sets up the virtio network card and gives its MAC to the stack. Returns 0, or -1 if
+ * there is none. */
+int net_card_init(void);
+
+/* The card's name, or NULL without one. */
+const char* net_card_name(void);
+
+/* Starts the `net` thread (if there is a card): DHCP, then answering ARP and ICMP echo. */
+void net_start(void);
+
+/* `ifconfig`: MAC, link, address, netmask, gateway, DNS, frame counts. */
+void net_ifconfig(void);
+
+/* `ping HOST`: 4 ICMP echo requests to a dotted IPv4 address, one a second, each reply with
+ * its round-trip time (TSC), then the summary. */
+void net_ping(const char* host);
 
 /* ---- shell.c ------------------------------------------------------------------------------ */
 

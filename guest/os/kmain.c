@@ -34,7 +34,7 @@ static void counter_main(void* unused) {
 void kmain(uint32_t magic, uint32_t mbi, uint32_t esi);
 void kmain(uint32_t magic, uint32_t mbi, uint32_t esi) {
     console_use(CONSOLE_COM1);
-    kputs("\nsvm-os: hello from the sample OS (phase 1)\n");
+    kputs("\nsvm-os: hello from the sample OS (phase 2)\n");
     if (magic != MULTIBOOT_BOOTLOADER_MAGIC) {
         kprintf("svm-os: not booted by a Multiboot loader (eax 0x%x); halting\n", magic);
         halt_forever();
@@ -58,8 +58,32 @@ void kmain(uint32_t magic, uint32_t mbi, uint32_t esi) {
     kprintf("svm-os: LAPIC timer %llu kHz (divide by 16), ticking at %u Hz\n",
             (unsigned long long)(lapic_hz / 1000), TIMER_HZ);
 
+    /* The virtio devices (phase 2), each optional: the shell says so when one is missing. */
+    static uint8_t entropy[16];
+    if (rng_init() != 0) {
+        kputs("svm-os: no entropy device\n");
+    } else if (rng_read(entropy, sizeof entropy) != 0) {
+        kprintf("svm-os: entropy: %s did not answer\n", rng_name());
+    } else {
+        kprintf("svm-os: entropy: %s:", rng_name());
+        for (unsigned i = 0; i < sizeof entropy; i++) kprintf(" %02x", entropy[i]);
+        kputs("\n");
+    }
+    if (blk_init() == 0) {
+        kprintf("svm-os: disk: %s\n", blk_describe());
+        int files = fs_init();
+        if (files >= 0) kprintf("svm-os: ustar archive with %d files\n", files);
+    } else {
+        kputs("svm-os: no disk\n");
+    }
+    if (net_card_init() == 0)
+        kprintf("svm-os: network card: %s\n", net_card_name());
+    else
+        kputs("svm-os: no network card\n");
+
     thread_create("shell", shell_main, NULL);
     thread_create("counter", counter_main, NULL);
+    net_start();
 
     /* From here on this flow is thread 0, "idle": it halts until the next interrupt, whenever
      * nothing else is ready, then offers the CPU to whoever that interrupt woke (the shell after

@@ -169,3 +169,21 @@ const char* thread_state_name(enum thread_state s) {
     static const char* const names[] = {"running", "ready", "sleeping", "blocked", "dead"};
     return s <= THREAD_DEAD ? names[s] : "?";
 }
+
+void mutex_lock(struct mutex* m) {
+    /* One CPU: the exchange is atomic against the timer interrupt, which may switch threads
+     * between any two instructions. */
+    while (__atomic_exchange_n(&m->locked, 1, __ATOMIC_ACQUIRE)) thread_yield();
+    m->owner = current;
+}
+
+int mutex_trylock(struct mutex* m) {
+    if (__atomic_exchange_n(&m->locked, 1, __ATOMIC_ACQUIRE)) return 0;
+    m->owner = current;
+    return 1;
+}
+
+void mutex_unlock(struct mutex* m) {
+    m->owner = NULL;
+    __atomic_store_n(&m->locked, 0, __ATOMIC_RELEASE);
+}

@@ -47,7 +47,41 @@ static void cmd_cpus(const char* arg) {
     kprintf("cpu 0: apic id %u (BSP), busy %llu of %llu ticks (%llu%%)\n", lapic_id(),
             (unsigned long long)busy, (unsigned long long)all,
             (unsigned long long)(all ? busy * 100 / all : 0));
-    kputs("1 cpu in use (the other CPUs wait for phase 2: SMP)\n");
+    kputs("1 cpu in use (the other CPUs wait: SMP is still to come)\n");
+}
+
+static void cmd_random(const char* arg) {
+    (void)arg;
+    uint8_t bytes[16];
+    if (rng_read(bytes, sizeof bytes) != 0) {
+        kputs(rng_name() ? "random: the entropy device did not answer\n"
+                         : "random: no entropy device\n");
+        return;
+    }
+    for (unsigned i = 0; i < sizeof bytes; i++) kprintf("%02x", bytes[i]);
+    kputs("\n");
+}
+
+static void cmd_ls(const char* arg) {
+    (void)arg;
+    fs_list();
+}
+
+static void cmd_cat(const char* arg) {
+    if (!*arg) {
+        kputs("cat: which file? (ls lists them)\n");
+        return;
+    }
+    fs_cat(arg);
+}
+
+static void cmd_ifconfig(const char* arg) {
+    (void)arg;
+    net_ifconfig();
+}
+
+static void cmd_ping(const char* arg) {
+    net_ping(arg);
 }
 
 static void cmd_crash(const char* arg) {
@@ -93,6 +127,11 @@ static const struct command {
     {"ticks", cmd_ticks, "timer ticks since boot"},
     {"uptime", cmd_uptime, "time since boot"},
     {"cpus", cmd_cpus, "CPUs and their share of ticks"},
+    {"random", cmd_random, "16 random bytes from the entropy device"},
+    {"ls", cmd_ls, "the files on the disk, with their sizes"},
+    {"cat", cmd_cat, "cat FILE: print a file from the disk"},
+    {"ifconfig", cmd_ifconfig, "the network card: MAC, address, frame counts"},
+    {"ping", cmd_ping, "ping A.B.C.D: 4 ICMP echo requests"},
     {"crash", cmd_crash, "page fault on purpose (an unmapped address)"},
     {"exit", cmd_exit, "exit N: end the run with exit code N"},
     {"shutdown", cmd_shutdown, "power off (ACPI S5)"},

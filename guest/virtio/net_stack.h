@@ -12,7 +12,7 @@
 #define IP4(a, b, c, d) \
     ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
 
-/* Provided by the driver (net_test.c). */
+/* Provided by the driver (net_test.c; guest/os/net.c in the sample OS). */
 int net_output(const uint8_t* frame, uint32_t len); /* queues one frame; 0 or -1 */
 void net_poll(void);                                /* passes received frames to net_input */
 

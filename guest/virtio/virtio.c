@@ -229,8 +229,14 @@ long virtq_transfer(struct virtq* vq, const struct virtq_buf* bufs, unsigned n, 
         int got = virtq_get_used(vq, &len);
         if (got == head) return len;
         if (got < 0 && now_us() > deadline) return -1;
-        if (got < 0) __asm__ volatile("pause");
+        if (got < 0) virtio_wait();
     }
+}
+
+/* The default wait between polls: a spin-loop hint. Weak, so that a kernel with threads
+ * (guest/os/devices.c) can give the CPU away instead. */
+__attribute__((weak)) void virtio_wait(void) {
+    __asm__ volatile("pause");
 }
 
 /* Transport dispatch (transport.h). */

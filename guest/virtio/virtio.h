@@ -149,6 +149,10 @@ int virtq_get_used(struct virtq* vq, uint32_t* len);
 long virtq_transfer(struct virtq* vq, const struct virtq_buf* bufs, unsigned n, int indirect,
                     uint64_t timeout_us);
 
+/* Called by virtq_transfer between two polls of the used ring. virtio.c's weak default is a
+ * `pause`; a kernel with threads overrides it (guest/os gives the CPU to other threads). */
+void virtio_wait(void);
+
 /* A readable name: "virtio-pci 00:04.0" or "virtio-mmio 0xfeb01000". */
 const char* virtio_dev_name(const struct virtio_dev* dev);
 

@@ -2,20 +2,28 @@
 # Drives svm's sample OS (guest/os/, docs/guests.md "The sample OS") on QEMU-TCG through its COM1
 # shell: types commands into the serial port and checks what each one prints. No /dev/kvm.
 #
-#   os_shell.sh --kernel OS.ELF --work DIR --case shell|crash|shutdown [--qemu QEMU] [--timeout S]
+#   os_shell.sh --kernel OS.ELF --work DIR --case shell|crash|shutdown|devices [--qemu QEMU]
+#               [--timeout S] [--disk OS-DISK.IMG --disk-dir guest/os/disk]
 #
-#   shell     help, ticks, ps, mem, uptime, ticks again (it must have grown), exit 3: QEMU's
+#   shell     (no virtio devices) help, ticks, ps, mem, uptime, ticks again (it must have grown),
+#             ls/cat/ifconfig/ping/random saying the device is missing, exit 3: QEMU's
 #             isa-debug-exit status must be (3 << 1) | 1 = 7
 #   crash     crash: the page-fault line with CR2 = 0xdead0000000 and "halted"; then QEMU is killed
 #   shutdown  shutdown: ACPI S5 must power QEMU off (status 0)
+#   devices   with virtio-blk (--disk, read-only), virtio-net (user networking) and virtio-rng:
+#             waits for the DHCP address, then ls (every file of --disk-dir with its size), cat
+#             README.txt (its first line), random twice (32 hex digits, different), ifconfig
+#             (10.0.2.15), ping 10.0.2.2 (4 replies), exit 0 (status 1)
 #
 # QEMU reads COM1 input from a FIFO the script writes to, and writes COM1 output to a log the
 # script polls; every wait has a deadline, and QEMU is only ever killed by its own PID.
 set -euo pipefail
 
-qemu=qemu-system-x86_64 kernel="" work="" case="" timeout_s=30
+qemu=qemu-system-x86_64 kernel="" work="" case="" timeout_s=30 disk="" disk_dir=""
 while [ $# -gt 0 ]; do
     case "$1" in
+        --disk) disk=$2; shift 2 ;;
+        --disk-dir) disk_dir=$2; shift 2 ;;
         --qemu) qemu=$2; shift 2 ;;
         --kernel) kernel=$2; shift 2 ;;
         --work) work=$2; shift 2 ;;
@@ -31,6 +39,18 @@ fi
 if [ ! -f "$kernel" ]; then
     echo "os_shell.sh: $kernel is missing (build the guests: cmake --build BUILD --target guests)" >&2
     exit 1
+fi
+devices=()
+if [ "$case" = devices ]; then
+    if [ -z "$disk" ] || [ -z "$disk_dir" ]; then
+        echo "os_shell.sh: --case devices needs --disk and --disk-dir" >&2
+        exit 2
+    fi
+    [ -f "$disk" ] || { echo "os_shell.sh: $disk is missing (build the guests)" >&2; exit 1; }
+    devices=(-device virtio-blk-pci,drive=d,disable-legacy=on
+             -drive "if=none,id=d,file=$disk,format=raw,readonly=on"
+             -device virtio-net-pci,netdev=n,disable-legacy=on,romfile= -netdev user,id=n
+             -device virtio-rng-pci,disable-legacy=on)
 fi
 rm -rf "$work"
 mkdir -p "$work"
@@ -57,7 +77,7 @@ start=$(date +%s.%N)
 mkfifo "$work/in"
 : >"$log"
 "$qemu" -accel tcg -M pc -m 128 -display none -monitor none -no-reboot \
-    -device isa-debug-exit,iobase=0xf4,iosize=4 -serial stdio -kernel "$kernel" \
+    -device isa-debug-exit,iobase=0xf4,iosize=4 -serial stdio -kernel "$kernel" "${devices[@]}" \
     <"$work/in" >"$log" 2>"$work/qemu.err" &
 qemu_pid=$!
 exec 3>"$work/in"
@@ -90,8 +110,24 @@ run() {
 }
 
 # has REGEX: the last command's output has a line matching the extended regular expression.
+# (grep reads a here-string, not a pipe from printf: with `grep -q` and pipefail, printf could
+# die of SIGPIPE once grep had its match, and fail the check at random.)
 has() {
-    printf '%s\n' "$out" | grep -Eq -- "$1" || fail "no line matching '$1' in the output of the last command"
+    grep -E -- "$1" >/dev/null <<<"$out" || fail "no line matching '$1' in the output of the last command"
+}
+
+# has_text TEXT: the last command's output has a line that is exactly TEXT.
+has_text() {
+    grep -Fx -- "$1" >/dev/null <<<"$out" || fail "no line '$1' in the output of the last command"
+}
+
+# wait_log REGEX: waits until COM1 has shown a line matching the extended regular expression.
+wait_log() {
+    while ! grep -Eq -- "$1" "$log"; do
+        kill -0 "$qemu_pid" 2>/dev/null || fail "QEMU ended while waiting for '$1'"
+        [ "$(date +%s)" -lt "$deadline" ] || fail "no line matching '$1' within $timeout_s s"
+        sleep 0.05
+    done
 }
 
 # wait_exit: waits for QEMU to end on its own; sets $status.
@@ -108,7 +144,9 @@ wait_exit() {
 case "$case" in
     shell)
         run help
-        for c in help mem ps ticks uptime cpus crash exit shutdown reboot; do has "^  $c "; done
+        for c in help mem ps ticks uptime cpus random ls cat ifconfig ping crash exit shutdown reboot; do
+            has "^  $c "
+        done
         run ticks
         has '^ticks: [0-9]+ \(100 Hz\)$'
         first=$(printf '%s\n' "$out" | sed -n 's/^ticks: \([0-9]*\).*/\1/p')
@@ -128,6 +166,18 @@ case "$case" in
         second=$(printf '%s\n' "$out" | sed -n 's/^ticks: \([0-9]*\).*/\1/p')
         [ -n "$second" ] && [ "$second" -gt "$first" ] || fail "ticks did not increase: $first, then $second"
         echo "os_shell.sh: ticks $first -> $second"
+        # Phase 2's devices are optional: without them the shell says so and goes on.
+        grep -q '^svm-os: no disk$' "$log" || fail "no 'svm-os: no disk' line at boot"
+        run ls
+        has '^ls: no disk$'
+        run 'cat README.txt'
+        has '^cat: no disk$'
+        run ifconfig
+        has '^ifconfig: no network card$'
+        run 'ping 10.0.2.2'
+        has '^ping: no network card$'
+        run random
+        has '^random: no entropy device$'
         n=$((n + 1))
         wait_prompts "$n"
         printf 'exit 3\n' >&3
@@ -155,6 +205,52 @@ case "$case" in
         sed "s/^/[$case] /" "$log"
         grep -q '^shutdown: ACPI S5' "$log" || fail "no 'shutdown: ACPI S5' line"
         [ "$status" = 0 ] || fail "QEMU exit status $status, want 0 (powered off)"
+        ;;
+    devices)
+        wait_log '^svm-os: type help'
+        grep -Eq '^svm-os: entropy: virtio-pci [0-9a-f:.]+:( [0-9a-f]{2}){16}$' "$log" ||
+            fail "no 16 bytes of entropy at boot"
+        grep -q '^svm-os: disk: virtio-pci .*, read-only$' "$log" || fail "no disk at boot"
+        files=$(find "$disk_dir" -maxdepth 1 -type f | wc -l)
+        grep -q "^svm-os: ustar archive with $files files\$" "$log" || fail "not $files files at boot"
+        # The network thread prints its lease once DHCP is done; wait for it before typing, so
+        # that its lines do not land in a command's output.
+        wait_log '^net: address 10\.0\.2\.15 netmask 255\.255\.255\.0 gateway 10\.0\.2\.2 '
+        run ls
+        total=0
+        for f in "$disk_dir"/*; do
+            name=$(basename "$f")
+            size=$(stat -c %s "$f")
+            total=$((total + size))
+            has "^  ${name//./\\.} +$size\$"
+        done
+        has "^$files files, $total bytes\$"
+        run 'cat README.txt'
+        has_text "$(head -n 1 "$disk_dir/README.txt")"
+        has_text "$(tail -n 1 "$disk_dir/README.txt")"
+        run 'cat nosuchfile'
+        has '^cat: nosuchfile: no such file$'
+        run random
+        has '^[0-9a-f]{32}$'
+        r1=$(printf '%s\n' "$out" | grep -E '^[0-9a-f]{32}$')
+        run random
+        has '^[0-9a-f]{32}$'
+        r2=$(printf '%s\n' "$out" | grep -E '^[0-9a-f]{32}$')
+        [ "$r1" != "$r2" ] || fail "random printed $r1 twice"
+        run ifconfig
+        has '^  mac 52:54:00:[0-9a-f:]{8}, link up$'
+        has '^  inet 10\.0\.2\.15 netmask 255\.255\.255\.0 gateway 10\.0\.2\.2 dns 10\.0\.2\.3 '
+        has '^  rx [1-9][0-9]* frames, tx [1-9][0-9]* frames$'
+        run 'ping 10.0.2.2'
+        for i in 1 2 3 4; do has "^reply from 10\.0\.2\.2: seq $i ttl [0-9]+ time [0-9]+\.[0-9]{3} ms\$"; done
+        has '^--- 10\.0\.2\.2: 4 sent, 4 received, 0% loss, time min/avg/max [0-9.]+/[0-9.]+/[0-9.]+ ms$'
+        run ps
+        has '^ +[0-9]+  net +(sleeping|ready|running|blocked) '
+        n=$((n + 1))
+        wait_prompts "$n"
+        printf 'exit 0\n' >&3
+        wait_exit
+        [ "$status" = 1 ] || fail "QEMU exit status $status, want 1 ((0 << 1) | 1)"
         ;;
     *) fail "unknown case" ;;
 esac
