@@ -172,10 +172,13 @@ Result<void> add_pci_transport(DeviceContext& ctx, PcDevices& out, const VirtioS
     config.interrupt_line = static_cast<uint8_t>(slot.irq);
     config.intx = [set_irq = ctx.set_irq, irq = slot.irq](bool level) { set_irq(irq, level); };
     if (ctx.signal_msi) config.msi = ctx.signal_msi;
-    config.on_bar_change = [self, window, doorbells, key, name = slot.name](uint64_t address,
-                                                                            bool decoding) {
+    // Weak references: the window holds the transport, so a strong one here would be a cycle
+    // that keeps the device (and its disk image's lock) alive after the machine.
+    config.on_bar_change = [self, weak_window = std::weak_ptr<PciMemoryWindow>(window), doorbells,
+                            key, name = slot.name](uint64_t address, bool decoding) {
         auto transport = self->lock();
-        if (!transport) return;
+        auto window = weak_window.lock();
+        if (!transport || !window) return;
         if (decoding && window->map(key, address, VirtioPci::kBarSize, transport, name)) {
             doorbells->move(address);
         } else {

@@ -351,6 +351,22 @@ TEST_F(VirtioWiring, MmioWindowsAndTheirIrqs) {
     EXPECT_FALSE(pc->irq_level(virtio::kMmioIrqs[0]));
 }
 
+// When the machine goes, so do its devices: the image's lock is released (a --reboot builds a
+// new machine on the same image) for both transports.
+TEST_F(VirtioWiring, TheDiskIsReleasedWithTheMachine) {
+    TempImage image;
+    for (const char* transport : {"pci", "mmio"}) {
+        wire(with_disk(image.path(), transport), /*ioeventfds=*/true);
+        virtio::DiskConfig disk;
+        disk.path = image.path();
+        EXPECT_FALSE(virtio::BlockImage::open(disk)) << transport << ": not locked while wired";
+        pc.reset();
+        out = PcDevices{};
+        auto again = virtio::BlockImage::open(disk);
+        EXPECT_TRUE(again) << transport << ": " << again.error().message;
+    }
+}
+
 TEST_F(VirtioWiring, EntropyDeviceIsAlwaysThere) {
     wire(MachineConfig{});
     EXPECT_EQ(cfg_read(3, 0), 0x10441af4u);
