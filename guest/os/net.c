@@ -2,27 +2,22 @@
  * The network card (OASIS virtio 1.2, 5.1 "Network Device") under guest/virtio's IPv4 stack
  * (net_stack.c: Ethernet, ARP, IPv4, ICMP echo; net_dhcp.c: the DHCP client).
  *
- * Receive queue 0 holds RX_BUFFERS device-writable buffers; transmit queue 1 takes chains of the
- * 12-byte struct virtio_net_hdr (all zero: no offloads, 5.1.6.2) and the frame. The stack calls
- * net_output() and net_poll() below; it is not reentrant, so every use of it (the `net` thread,
- * the shell's `ping`) holds `lock`. The `net` thread configures the card by DHCP at boot, then
+ * The queues are guest/virtio/net_card.c's (shared with the virtio test guest), which also
+ * provides net_output(); net_poll() below polls the card and lets the other threads run. The
+ * stack is not reentrant, so every use of it (the `net` thread, the shell's `ping`) holds
+ * `lock`. The `net` thread configures the card by DHCP at boot, then
  * polls it once a tick so that ARP requests and pings are answered in the background.
  * FIXME: a receive interrupt would replace the polling.
  */
 #include "lib/mem.h"
 #include "os/kernel.h"
+#include "virtio/net_card.h"
 #include "virtio/net_stack.h"
 #include "virtio/virtio.h"
 
 #define VIRTIO_NET_F_MAC (1ull << 5)
 #define VIRTIO_NET_F_STATUS (1ull << 16)
 #define VIRTIO_NET_S_LINK_UP 1
-#define NET_HDR_LEN 12 /* struct virtio_net_hdr with num_buffers: VERSION_1 (5.1.6) */
-#define RX_QUEUE 0
-#define TX_QUEUE 1
-#define RX_BUFFERS 16
-#define TX_BUFFERS 16
-#define BUFFER_SIZE 2048 /* >= 1526 (5.1.6.3.1: no MRG_RXBUF, no GUEST_TSO*) */
 #define DHCP_TIMEOUT_US 30000000u
 #define PING_COUNT 4
 #define PING_TIMEOUT_US 1000000u
@@ -33,88 +28,24 @@ static struct mutex lock;
 static uint8_t mac[6];
 static struct dhcp_lease lease;
 static volatile int configured; /* 1: DHCP done, -1: DHCP gave up */
-static unsigned frames_out;
-
-static uint8_t rx_buffers[RX_BUFFERS][BUFFER_SIZE] __attribute__((aligned(4096)));
-static uint8_t tx_buffers[TX_BUFFERS][BUFFER_SIZE] __attribute__((aligned(4096)));
-static int8_t rx_of_head[VIRTQ_MAX_SIZE]; /* which rx buffer a used head is */
-static int8_t tx_of_head[VIRTQ_MAX_SIZE];
-static uint8_t tx_busy[TX_BUFFERS];
-
-static void rx_post(unsigned i) {
-    struct virtq_buf b = {rx_buffers[i], BUFFER_SIZE, 1};
-    int head = virtq_add(&dev.queues[RX_QUEUE], &b, 1, 0);
-    if (head >= 0) rx_of_head[head] = (int8_t)i;
-}
-
-static void tx_reclaim(void) {
-    int head;
-    while ((head = virtq_get_used(&dev.queues[TX_QUEUE], NULL)) >= 0)
-        if (tx_of_head[head] >= 0) tx_busy[tx_of_head[head]] = 0;
-}
-
-/* For net_stack.c: queues one frame. Waits (yielding) at most 1 s for a free buffer. */
-int net_output(const uint8_t* frame, uint32_t len) {
-    if (len > BUFFER_SIZE - 64) return -1;
-    uint64_t deadline = now_us() + 1000000u;
-    for (;;) {
-        tx_reclaim();
-        for (unsigned i = 0; i < TX_BUFFERS; i++) {
-            if (tx_busy[i]) continue;
-            memset(tx_buffers[i], 0, NET_HDR_LEN);
-            memcpy(tx_buffers[i] + 64, frame, len);
-            struct virtq_buf b[2] = {{tx_buffers[i], NET_HDR_LEN, 0}, {tx_buffers[i] + 64, len, 0}};
-            int head = virtq_add(&dev.queues[TX_QUEUE], b, 2, 0);
-            if (head < 0) break;
-            tx_of_head[head] = (int8_t)i;
-            tx_busy[i] = 1;
-            virtq_kick(&dev.queues[TX_QUEUE]);
-            frames_out++;
-            return 0;
-        }
-        if (now_us() > deadline) return -1;
-        thread_yield();
-    }
-}
-
-/* Hands every received frame to the stack and gives the buffers back. */
-static void poll_card(void) {
-    struct virtq* rx = &dev.queues[RX_QUEUE];
-    uint32_t len;
-    int head, reposted = 0;
-    while ((head = virtq_get_used(rx, &len)) >= 0) {
-        int i = rx_of_head[head];
-        if (i < 0) continue;
-        if (len > NET_HDR_LEN && len <= BUFFER_SIZE)
-            net_input(rx_buffers[i] + NET_HDR_LEN, len - NET_HDR_LEN);
-        rx_post((unsigned)i);
-        reposted = 1;
-    }
-    if (reposted) virtq_kick(rx);
-    tx_reclaim();
-}
 
 /* For net_stack.c, which calls it in every wait (DHCP, ARP, ping): poll, then let the other
  * threads run. The caller holds `lock`. */
 void net_poll(void) {
-    poll_card();
+    net_card_poll();
     thread_yield();
 }
 
 int net_card_init(void) {
     if (os_virtio_find(VIRTIO_ID_NET, &dev) != 0) return -1;
     if (virtio_negotiate(&dev, VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS) != 0 ||
-        !(dev.features & VIRTIO_NET_F_MAC) || virtio_setup_queue(&dev, RX_QUEUE, RX_BUFFERS) != 0 ||
-        virtio_setup_queue(&dev, TX_QUEUE, TX_BUFFERS) != 0) {
+        !(dev.features & VIRTIO_NET_F_MAC) || net_card_setup_queues(&dev) != 0) {
         kprintf("svm-os: virtio-net at %s refused the set-up\n", virtio_dev_name(&dev));
         virtio_reset(&dev);
         return -1;
     }
     virtio_driver_ok(&dev);
-    memset(rx_of_head, -1, sizeof rx_of_head);
-    memset(tx_of_head, -1, sizeof tx_of_head);
-    for (unsigned i = 0; i < RX_BUFFERS && i < dev.queues[RX_QUEUE].size; i++) rx_post(i);
-    virtq_kick(&dev.queues[RX_QUEUE]);
+    net_card_start();
     /* struct virtio_net_config (5.1.4): mac[6] at 0, status at 6. */
     for (unsigned i = 0; i < 6; i++) mac[i] = virtio_cfg8(&dev, i);
     net_init(mac);
@@ -151,7 +82,7 @@ static void net_main(void* unused) {
     }
     for (;;) {
         mutex_lock(&lock);
-        poll_card();
+        net_card_poll();
         mutex_unlock(&lock);
         thread_sleep(1);
     }
@@ -180,7 +111,7 @@ void net_ifconfig(void) {
     } else {
         kputs(configured ? "  no address (no DHCP answer)\n" : "  no address yet (DHCP)\n");
     }
-    kprintf("  rx %u frames, tx %u frames\n", net_counters.frames_in, frames_out);
+    kprintf("  rx %u frames, tx %u frames\n", net_counters.frames_in, net_card_frames_out);
 }
 
 void net_ping(const char* host) {

@@ -7,7 +7,7 @@ set(SVM_VIRTIO_GUEST_SOURCES
 foreach(kind blk net rng)
     set(extra)
     if(kind STREQUAL net)
-        set(extra virtio/net_stack.c virtio/net_dhcp.c virtio/net_tcp.c)
+        set(extra virtio/net_card.c virtio/net_stack.c virtio/net_dhcp.c virtio/net_tcp.c)
     endif()
     svm_add_guest(virtio_${kind}.elf VARIANT 64 LINKER_SCRIPT virtio/linker.ld
                   SOURCES ${SVM_VIRTIO_GUEST_SOURCES} ${extra} virtio/${kind}_test.c)

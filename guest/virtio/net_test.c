@@ -17,6 +17,7 @@
 #include "lib/check.h"
 #include "lib/console.h"
 #include "lib/mem.h"
+#include "virtio/net_card.h"
 #include "virtio/net_stack.h"
 #include "virtio/runtime.h"
 #include "virtio/virtio.h"
@@ -24,74 +25,11 @@
 #define VIRTIO_NET_F_MAC (1ull << 5)
 #define VIRTIO_NET_F_STATUS (1ull << 16)
 #define VIRTIO_NET_S_LINK_UP 1
-#define NET_HDR_LEN 12 /* struct virtio_net_hdr with num_buffers: VERSION_1 (5.1.6) */
-#define RX_QUEUE 0
-#define TX_QUEUE 1
-#define RX_BUFFERS 16
-#define TX_BUFFERS 16
-#define BUFFER_SIZE 2048 /* >= 1526 (5.1.6.3.1: no MRG_RXBUF, no GUEST_TSO*) */
 
 static struct virtio_dev dev;
-static uint8_t rx_buffers[RX_BUFFERS][BUFFER_SIZE] __attribute__((aligned(4096)));
-static uint8_t tx_buffers[TX_BUFFERS][BUFFER_SIZE] __attribute__((aligned(4096)));
-static int8_t rx_of_head[VIRTQ_MAX_SIZE]; /* which rx buffer a used head is */
-static int8_t tx_of_head[VIRTQ_MAX_SIZE];
-static uint8_t tx_busy[TX_BUFFERS];
-static unsigned frames_out, tx_failures;
-
-static void rx_post(unsigned i) {
-    struct virtq_buf b = {rx_buffers[i], BUFFER_SIZE, 1};
-    int head = virtq_add(&dev.queues[RX_QUEUE], &b, 1, 0);
-    if (head >= 0) rx_of_head[head] = (int8_t)i;
-}
-
-static void tx_reclaim(void) {
-    int head;
-    while ((head = virtq_get_used(&dev.queues[TX_QUEUE], NULL)) >= 0)
-        if (tx_of_head[head] >= 0) tx_busy[tx_of_head[head]] = 0;
-}
-
-int net_output(const uint8_t* frame, uint32_t len) {
-    if (len > BUFFER_SIZE - NET_HDR_LEN) return -1;
-    uint64_t deadline = now_us() + 1000000;
-    for (;;) {
-        tx_reclaim();
-        for (unsigned i = 0; i < TX_BUFFERS; ++i) {
-            if (tx_busy[i]) continue;
-            /* 5.1.6.2: no offloads negotiated, so the header is all zero (flags 0, gso_type
-             * VIRTIO_NET_HDR_GSO_NONE); then the frame, in a second descriptor. */
-            memset(tx_buffers[i], 0, NET_HDR_LEN);
-            memcpy(tx_buffers[i] + 64, frame, len);
-            struct virtq_buf b[2] = {{tx_buffers[i], NET_HDR_LEN, 0}, {tx_buffers[i] + 64, len, 0}};
-            int head = virtq_add(&dev.queues[TX_QUEUE], b, 2, 0);
-            if (head < 0) break;
-            tx_of_head[head] = (int8_t)i;
-            tx_busy[i] = 1;
-            virtq_kick(&dev.queues[TX_QUEUE]);
-            ++frames_out;
-            return 0;
-        }
-        if (now_us() > deadline) {
-            ++tx_failures;
-            return -1;
-        }
-    }
-}
 
 void net_poll(void) {
-    struct virtq* rx = &dev.queues[RX_QUEUE];
-    uint32_t len;
-    int head, reposted = 0;
-    while ((head = virtq_get_used(rx, &len)) >= 0) {
-        int i = rx_of_head[head];
-        if (i < 0) continue;
-        if (len > NET_HDR_LEN && len <= BUFFER_SIZE)
-            net_input(rx_buffers[i] + NET_HDR_LEN, len - NET_HDR_LEN);
-        rx_post((unsigned)i);
-        reposted = 1;
-    }
-    if (reposted) virtq_kick(rx);
-    tx_reclaim();
+    net_card_poll();
 }
 
 static void serve_until(uint64_t deadline, unsigned want_pings, unsigned want_conns) {
@@ -111,14 +49,10 @@ unsigned test_main(void) {
             (unsigned long long)dev.offered_features, (unsigned long long)dev.features);
     if (!check_that("features ok", ok, "refused", "FEATURES_OK")) return EXIT_CHECKS;
     check_that("mac offered", (dev.features & VIRTIO_NET_F_MAC) != 0, "no", "VIRTIO_NET_F_MAC");
-    int queues = virtio_setup_queue(&dev, RX_QUEUE, RX_BUFFERS) == 0 &&
-                 virtio_setup_queue(&dev, TX_QUEUE, TX_BUFFERS) == 0;
+    int queues = net_card_setup_queues(&dev) == 0;
     if (!check_that("queues set up", queues, "failed", "rx and tx ready")) return EXIT_CHECKS;
     check_eq("device status", virtio_driver_ok(&dev) & 0x4F, 0x0F);
-    memset(rx_of_head, -1, sizeof rx_of_head);
-    memset(tx_of_head, -1, sizeof tx_of_head);
-    for (unsigned i = 0; i < RX_BUFFERS && i < dev.queues[RX_QUEUE].size; ++i) rx_post(i);
-    virtq_kick(&dev.queues[RX_QUEUE]);
+    net_card_start();
 
     /* struct virtio_net_config (5.1.4): mac[6] at 0, status at 6 (with VIRTIO_NET_F_STATUS). */
     uint8_t mac[6];
@@ -188,14 +122,13 @@ unsigned test_main(void) {
      * notification, and a reset (or the exit) before the chains are used would drop the last
      * frames, e.g. the reply to the last ping. */
     uint64_t drain_deadline = now_us() + 1000000;
-    while (dev.queues[TX_QUEUE].num_free < dev.queues[TX_QUEUE].size && now_us() < drain_deadline)
-        tx_reclaim();
-    check_eq_dec("transmit queue drained",
-                 dev.queues[TX_QUEUE].size - dev.queues[TX_QUEUE].num_free, 0);
+    struct virtq* tx = &dev.queues[NET_CARD_TX_QUEUE];
+    while (tx->num_free < tx->size && now_us() < drain_deadline) net_card_reclaim_tx();
+    check_eq_dec("transmit queue drained", tx->size - tx->num_free, 0);
     kprintf("net: %u frames in, %u out, %u ARP replies, %u echo replies, %u tcp bytes echoed\n",
-            net_counters.frames_in, frames_out, net_counters.arp_replies_sent,
+            net_counters.frames_in, net_card_frames_out, net_counters.arp_replies_sent,
             net_counters.echo_replies_sent, net_counters.tcp_bytes_echoed);
-    check_eq_dec("transmit failures", tx_failures, 0);
+    check_eq_dec("transmit failures", net_card_tx_failures, 0);
     virtio_reset(&dev);
     return result;
 }
