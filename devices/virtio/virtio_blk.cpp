@@ -189,9 +189,9 @@ VirtioBlk::Outcome VirtioBlk::read(const BlkRequest& request) {
         if (!std::exchange(logged_io_, true)) log::error("{}", r.error().message);
         return {kBlkStatusIoErr};
     }
-    // FIXME: the data reaches guest RAM through host views, not a write path that fires gdb
-    // watchpoints (issue 13).
-    return {kBlkStatusOk, static_cast<uint32_t>(bytes)};
+    // The data reached guest RAM through host views; complete()'s push_used(chain) tells the
+    // write observer (gdb watchpoints) which bytes changed.
+    return {kBlkStatusOk};
 }
 
 VirtioBlk::Outcome VirtioBlk::write(const BlkRequest& request) {
@@ -227,7 +227,7 @@ VirtioBlk::Outcome VirtioBlk::get_id(const BlkRequest& request) {
     size_t n = static_cast<size_t>(std::min<uint64_t>(request.in_bytes, kBlockIdBytes));
     auto written = write_to(activation_.memory(), request.chain, 0, std::span(id, n));
     if (!written) return {kBlkStatusIoErr};
-    return {kBlkStatusOk, static_cast<uint32_t>(*written)};
+    return {kBlkStatusOk};
 }
 
 VirtioBlk::Outcome VirtioBlk::discard_or_zero(const BlkRequest& request) {

@@ -109,9 +109,10 @@ private:
         uint64_t out_bytes = 0;  // readable data after the header
         uint64_t in_bytes = 0;   // writable data before the status byte
     };
+    // What a request came to: the status byte (5.2.6). The used length does not depend on it
+    // (complete() reports every writable byte up to the status).
     struct Outcome {
         uint8_t status = kBlkStatusOk;
-        uint32_t written = 0;  // data bytes written into the chain (the status byte not counted)
     };
 
     // Returns nullopt (after needs_reset) for a chain with no room for the header or status.
