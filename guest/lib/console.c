@@ -8,14 +8,22 @@
 #include "lib/mem.h"
 
 static enum console_sink current_sink = CONSOLE_HYPERCALL;
+static void (*custom_writer)(const char* s, size_t n);
 
 void console_use(enum console_sink sink) {
     current_sink = sink;
 }
 
+void console_set_writer(void (*writer)(const char* s, size_t n)) {
+    custom_writer = writer;
+    current_sink = CONSOLE_CUSTOM;
+}
+
 void console_write(const char* s, size_t n) {
     if (n == 0) return;
-    if (current_sink == CONSOLE_COM1) {
+    if (current_sink == CONSOLE_CUSTOM && custom_writer) {
+        custom_writer(s, n);
+    } else if (current_sink == CONSOLE_COM1) {
         com1_write(s, n);
     } else {
         svm_write(s, n);

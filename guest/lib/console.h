@@ -11,10 +11,16 @@
 enum console_sink {
     CONSOLE_HYPERCALL = 0, /* SVM_HC_WRITE */
     CONSOLE_COM1 = 1,      /* 16550A polling driver */
+    CONSOLE_CUSTOM = 2,    /* a writer the guest installs with console_set_writer() */
 };
 
 /* Selects where the console writes from now on. */
 void console_use(enum console_sink sink);
+
+/* Installs `writer` and selects CONSOLE_CUSTOM: every console_write() (so every kprintf and
+ * kputs, each formatted whole first) becomes one writer(s, n) call. A guest with threads or
+ * several CPUs makes its writer take a lock, so that lines from different threads never mix. */
+void console_set_writer(void (*writer)(const char* s, size_t n));
 
 /* Writes n bytes to the console. */
 void console_write(const char* s, size_t n);

@@ -6,7 +6,8 @@
  *   memory.c      the Multiboot memory map, a page-frame allocator and a bump heap
  *   platform.c    svm's machine table or ACPI (RSDP, MADT, FADT, DSDT's \_S5)
  *   interrupts.c  exceptions, the 8259, the I/O APIC, the LAPIC timer as the clock
- *   serial.c      COM1 with receive interrupts and a line-buffered console
+ *   console.c     the console: each kprintf reaches COM1 whole, under a spinlock
+ *   serial.c      COM1 with receive interrupts and line editing
  *   sched.c       kernel threads, a round-robin run queue, preemption (switch.S)
  *   devices.c     finding virtio devices; guest/virtio's driver made to yield while it polls
  *   rng.c         virtio-rng: random bytes
@@ -31,7 +32,32 @@
 #include <stdint.h>
 #include <svm/machine.h>
 
-#include "lib/console.h" /* kprintf, kputs: the console writes to COM1 */
+#include "lib/console.h" /* kprintf, kputs: through console.c once console_init() ran */
+
+/* ---- spinlocks (kernel.h only) ------------------------------------------------------------ */
+
+/* A lock between threads, interrupt handlers and CPUs: the holder runs with interrupts off, so
+ * it cannot be preempted (or interrupted by a handler that wants the same lock) while holding
+ * it. Keep what it protects short. */
+struct spinlock {
+    volatile int locked;
+};
+
+/* Disables interrupts, then takes the lock, spinning (PAUSE) while another CPU holds it.
+ * Returns the RFLAGS to give back to spin_unlock_irqrestore(). */
+static inline unsigned long spin_lock_irqsave(struct spinlock* l) {
+    unsigned long flags;
+    __asm__ volatile("pushf; pop %0; cli" : "=r"(flags) : : "memory");
+    while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) __asm__ volatile("pause");
+    return flags;
+}
+
+/* Releases the lock, then re-enables interrupts if they were on at spin_lock_irqsave(). */
+static inline void spin_unlock_irqrestore(struct spinlock* l, unsigned long flags) {
+    __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+    if (flags & 0x200) __asm__ volatile("sti" : : : "memory");
+}
 
 /* ---- kmain.c ------------------------------------------------------------------------------ */
 
@@ -104,6 +130,13 @@ extern volatile uint64_t ticks;
 /* Microseconds since clock_init(), by the TSC (measured against the PIT with the LAPIC timer).
  * Also the clock of guest/virtio's driver and network stack (virtio/runtime.h). */
 uint64_t now_us(void);
+
+/* ---- console.c ---------------------------------------------------------------------------- */
+
+/* Routes kprintf/kputs/console_write (lib/console.h) through the OS's console: each call is
+ * written whole to COM1 under a spinlock, so output from threads preempted mid-line (and, with
+ * several CPUs, running at once) never interleaves within a call. */
+void console_init(void);
 
 /* ---- serial.c ----------------------------------------------------------------------------- */
 

@@ -33,7 +33,7 @@ static void counter_main(void* unused) {
 
 void kmain(uint32_t magic, uint32_t mbi, uint32_t esi);
 void kmain(uint32_t magic, uint32_t mbi, uint32_t esi) {
-    console_use(CONSOLE_COM1);
+    console_init();
     kputs("\nsvm-os: hello from the sample OS (phase 2)\n");
     if (magic != MULTIBOOT_BOOTLOADER_MAGIC) {
         kprintf("svm-os: not booted by a Multiboot loader (eax 0x%x); halting\n", magic);
