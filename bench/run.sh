@@ -61,8 +61,11 @@ bench/display/run.sh | tee -a "$log" || echo "display: a measurement failed (see
 echo
 echo "== boot sector, 1 MiB int 0x13 load (bench/bios/run.sh) =="
 bench/bios/run.sh | tee -a "$log" || echo "bios: a measurement failed (see above)" | tee -a "$log"
+echo
+echo "== sample OS, process start to the shell prompt (bench/os/run.sh) =="
+bench/os/run.sh | tee -a "$log" || echo "os: a measurement failed (see above)" | tee -a "$log"
 
 echo
 echo "== summary ($(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r)) =="
-grep -E '^(median us/exit|median user-space|ratio svm/raw|svm median|qemu -accel|  ratio|gdb |stop-all |timer |display |bios |QEMU comparison|[a-z_]+: skipped)' \
+grep -E '^(median us/exit|median user-space|ratio svm/raw|svm median|qemu -accel|  ratio|gdb |stop-all |timer |display |bios |os |QEMU comparison|[a-z_]+: skipped)' \
     "$log" || true

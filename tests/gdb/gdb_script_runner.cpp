@@ -16,9 +16,15 @@
 //   # disk: BYTES                                   a zero-filled scratch file of BYTES bytes
 //                                                   that {disk} in svm's arguments names
 //                                                   (removed afterwards)
+//   # type-after: REGEX => TEXT                     once svm's output shows REGEX, write TEXT
+//                                                   and a newline to svm's standard input (the
+//                                                   guest's COM1), as a user would type it; in
+//                                                   the order given, each once. Without this
+//                                                   directive svm's standard input is /dev/null
 //   # --- next gdb ---                              the commands after it run in a second gdb
 //                                                   that attaches to the same svm
-// {guest} is replaced in the commands too.
+// {guest} is replaced in the commands too, and {source} by the source tree (the directory above
+// the script's own).
 //
 // svm listens on 127.0.0.1 with a port the kernel picks (--gdb 127.0.0.1:0); the runner reads it
 // from svm's "waiting for gdb on ..." line. Exit status 0 = pass; otherwise the reason and both
@@ -61,6 +67,11 @@ struct Script {
     std::vector<std::string> svm_expect;
     bool garbage_first = false;
     std::optional<std::string> wait_for;
+    struct Typing {
+        std::string after;  // a regex on svm's output
+        std::string text;   // written with a newline
+    };
+    std::vector<Typing> typing;
     std::vector<std::string> sessions;  // the gdb command files' contents
 };
 
@@ -86,8 +97,17 @@ std::vector<std::string> split_words(const std::string& s) {
     return words;
 }
 
+// Replaces every `placeholder` in `text` by `value`.
+void substitute(std::string& text, const std::string& placeholder, const std::string& value) {
+    for (size_t p = 0; (p = text.find(placeholder, p)) != std::string::npos; p += value.size())
+        text.replace(p, placeholder.size(), value);
+}
+
 Script parse(const std::string& path, const std::string& guest_dir) {
     Script s;
+    // The source tree: the directory holding gdb-scripts/.
+    std::string source = path.substr(0, path.rfind('/') == std::string::npos ? 0 : path.rfind('/'));
+    source = source.empty() ? ".." : source + "/..";
     std::ifstream in(path);
     std::string line, session;
     auto directive = [&](const std::string& name, std::string& value) {
@@ -101,8 +121,8 @@ Script parse(const std::string& path, const std::string& guest_dir) {
         std::string v;
         if (directive("svm", v)) {
             for (auto w : split_words(v)) {
-                for (size_t p; (p = w.find("{guest}")) != std::string::npos;)
-                    w.replace(p, 7, guest_dir);
+                substitute(w, "{guest}", guest_dir);
+                substitute(w, "{source}", source);
                 s.svm_args.push_back(w);
             }
         } else if (directive("disk", v)) {
@@ -119,14 +139,21 @@ Script parse(const std::string& path, const std::string& guest_dir) {
             s.wait_for = v;
         } else if (directive("garbage-first", v)) {
             s.garbage_first = v == "yes";
+        } else if (directive("type-after", v)) {
+            const size_t arrow = v.find(" => ");
+            if (arrow == std::string::npos) {
+                std::cerr << path << ": '# type-after:' needs 'REGEX => TEXT'\n";
+                exit(2);
+            }
+            s.typing.push_back({v.substr(0, arrow), v.substr(arrow + 4)});
         } else if (directive("interrupt-after", v)) {
             s.interrupt_after = v;
         } else if (line.rfind("# --- next gdb ---", 0) == 0) {
             s.sessions.push_back(session);
             session.clear();
         } else {
-            for (size_t p; (p = line.find("{guest}")) != std::string::npos;)
-                line.replace(p, 7, guest_dir);
+            substitute(line, "{guest}", guest_dir);
+            substitute(line, "{source}", source);
             session += line + "\n";
         }
     }
@@ -137,12 +164,23 @@ Script parse(const std::string& path, const std::string& guest_dir) {
 struct Child {
     pid_t pid = -1;
     int out = -1;  // stdout and stderr together
+    int in = -1;   // its standard input, if started with a pipe there
     std::string text;
 
-    bool start(const std::vector<std::string>& argv) {
+    // Starts argv with stdout and stderr into `out`, and standard input from /dev/null or, if
+    // `input_pipe`, from a pipe written through `in`.
+    bool start(const std::vector<std::string>& argv, bool input_pipe = false) {
         int fds[2];
         if (pipe2(fds, O_CLOEXEC) != 0) return false;
-        int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        int devnull = -1;
+        if (input_pipe) {
+            int in_fds[2];
+            if (pipe2(in_fds, O_CLOEXEC) != 0) return false;
+            devnull = in_fds[0];
+            in = in_fds[1];
+        } else {
+            devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        }
         posix_spawn_file_actions_t actions;
         posix_spawn_file_actions_init(&actions);
         posix_spawn_file_actions_adddup2(&actions, devnull, 0);
@@ -204,6 +242,23 @@ struct Child {
             waitpid(pid, nullptr, 0);
         }
         if (out >= 0) close(out);
+        if (in >= 0) close(in);
+    }
+};
+
+// Types the script's `# type-after:` lines into svm's standard input as their regexes appear in
+// its output, each once, in order.
+struct Typist {
+    const std::vector<Script::Typing>& typing;
+    size_t next = 0;
+
+    void poll(Child& svm) {
+        while (next < typing.size() && svm.in >= 0 &&
+               std::regex_search(svm.text, std::regex(typing[next].after))) {
+            const std::string line = typing[next].text + "\n";
+            [[maybe_unused]] ssize_t n = write(svm.in, line.data(), line.size());
+            ++next;
+        }
     }
 };
 
@@ -261,6 +316,7 @@ int main(int argc, char** argv) {
                      "SVM_SKIP_KVM_TESTS=1 to skip them explicitly)\n";
         return 1;
     }
+    signal(SIGPIPE, SIG_IGN);  // typing into an svm that has already ended is not fatal
     const std::string svm_path = argv[1], guest_dir = argv[2], script_path = argv[3];
     Script script = parse(script_path, guest_dir);
 
@@ -287,7 +343,8 @@ int main(int argc, char** argv) {
     Child svm;
     std::vector<std::string> svm_argv{svm_path, "--gdb", "127.0.0.1:0"};
     svm_argv.insert(svm_argv.end(), script.svm_args.begin(), script.svm_args.end());
-    if (!svm.start(svm_argv)) return fail("cannot start svm", svm, "");
+    if (!svm.start(svm_argv, !script.typing.empty())) return fail("cannot start svm", svm, "");
+    Typist typist{script.typing};
     std::smatch m;
     const std::regex listening(
         "(waiting for gdb on|gdb server listening on) (127\\.0\\.0\\.1:[0-9]+)");
@@ -302,6 +359,7 @@ int main(int argc, char** argv) {
         const std::regex wanted(*script.wait_for);
         auto until = Clock::now() + std::chrono::seconds(30);
         while (!std::regex_search(svm.text, wanted)) {
+            typist.poll(svm);
             if (Clock::now() > until || !svm.pump(100))
                 return fail("svm's output never showed /" + *script.wait_for + "/", svm, "");
         }
@@ -329,6 +387,7 @@ int main(int argc, char** argv) {
         auto gdb_deadline = Clock::now() + std::chrono::seconds(120);
         while (gdb.pump(50)) {
             svm.pump(0);
+            typist.poll(svm);
             if (script.interrupt_after && !interrupted &&
                 (std::regex_search(gdb.text, std::regex(*script.interrupt_after)) ||
                  std::regex_search(svm.text, std::regex(*script.interrupt_after)))) {
