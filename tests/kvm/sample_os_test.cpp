@@ -2,6 +2,9 @@
 // answers on COM1: the first thing README command 1 shows a new user.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <chrono>
 #include <string>
 
 #include "svm_process.h"
@@ -44,6 +47,35 @@ TEST_F(SampleOs, CrashIsReportedAndTheRunEnds) {
     auto r = run_svm({}, "crash\n", 120);
     EXPECT_NE(r.out.find("*** page fault: cr2 0x00000dead0000000"), std::string::npos) << r.out;
     EXPECT_EQ(r.exit_code, 113) << r.err;
+}
+
+// `ping 10.0.2.2` with svm's default user-mode network card: the OS's net thread gets its address
+// by DHCP first (the test waits for that line, as a user would), then the gateway answers all four
+// echo requests.
+TEST_F(SampleOs, PingReachesTheUserNetworkGateway) {
+    int input[2];
+    ASSERT_EQ(pipe(input), 0);
+    auto svm = SvmChild::start({"--timeout", "100"}, input[0]);
+    close(input[0]);
+    ASSERT_TRUE(svm);
+    std::string out;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (out.find("net: address 10.0.2.15") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline) {
+        const std::string chunk = svm->read_out(4096);
+        if (chunk.empty()) break;
+        out += chunk;
+    }
+    ASSERT_NE(out.find("net: address 10.0.2.15"), std::string::npos) << out;
+    const std::string commands = "ping 10.0.2.2\nifconfig\nexit 0\n";
+    ASSERT_EQ(write(input[1], commands.data(), commands.size()),
+              static_cast<ssize_t>(commands.size()));
+    for (std::string chunk; !(chunk = svm->read_out(4096)).empty();) out += chunk;
+    close(input[1]);
+    ProcessResult r = svm->wait(30);
+    EXPECT_EQ(r.exit_code, 0) << out << r.err;
+    EXPECT_NE(out.find("4 sent, 4 received, 0% loss"), std::string::npos) << out;
+    EXPECT_NE(out.find("10.0.2.15"), std::string::npos) << out;
 }
 
 }  // namespace
