@@ -19,7 +19,10 @@ extern const uint8_t svm_sample_os_disk_end[];
 namespace svm {
 namespace {
 
-// An in-memory file holding `bytes`, named `name` in /proc/self/fd links. Returns its path.
+// An in-memory file holding `bytes`, named `name` in /proc/PID/fd links. Returns its path,
+// /proc/PID/fd/N with svm's own PID rather than /proc/self: the path is also the exec file svm
+// names to gdb (qXfer:exec-file), and a gdb on the same machine with `set sysroot /` opens it
+// itself, where /proc/self would be gdb's own process.
 Result<std::string> memory_file(const char* name, std::span<const uint8_t> bytes) {
     const int fd = memfd_create(name, MFD_CLOEXEC);
     if (fd < 0) return error("cannot create the sample OS's {}: {}", name, std::strerror(errno));
@@ -29,7 +32,7 @@ Result<std::string> memory_file(const char* name, std::span<const uint8_t> bytes
         return error("cannot write the sample OS's {}: {}", name, std::strerror(e));
     }
     // Never closed: svm opens the path (again) when it builds the machine, and after --reboot.
-    return "/proc/self/fd/" + std::to_string(fd);
+    return "/proc/" + std::to_string(getpid()) + "/fd/" + std::to_string(fd);
 }
 
 }  // namespace

@@ -18,7 +18,7 @@ std::span<const uint8_t> sample_os_kernel();
 std::span<const uint8_t> sample_os_disk();
 
 // The embedded files as paths svm can open like any other: anonymous in-memory files
-// (memfd_create(2)) named /proc/self/fd/N, alive until svm exits. `disk` is empty without a
+// (memfd_create(2)) named /proc/PID/fd/N (svm's PID), alive until svm exits. `disk` is empty without a
 // disk image. Returns an error naming errno if a file cannot be created or written.
 struct SampleOsFiles {
     std::string kernel;
