@@ -9,7 +9,7 @@ svm_add_guest(os.elf VARIANT 64 LINKER_SCRIPT virtio/linker.ld
                       virtio/virtio.c virtio/virtio_pci.c virtio/virtio_mmio.c
                       virtio/net_card.c virtio/net_stack.c virtio/net_dhcp.c virtio/net_tcp.c
                       os/kmain.c os/console.c os/memory.c os/platform.c os/interrupts.c os/serial.c
-                      os/sched.c os/switch.S os/devices.c os/rng.c os/blk.c os/fs.c os/net.c
+                      os/sched.c os/switch.S os/smp.c os/ap_boot.S os/devices.c os/rng.c os/blk.c os/fs.c os/net.c
                       os/shell.c os/power.c)
 # One RWX segment on purpose: the a.out kludge loads [load_addr, load_end_addr) as one block.
 target_link_options(guest_os PRIVATE -Wl,--no-warn-rwx-segments)

@@ -8,7 +8,12 @@
  *   datasheet; OSDev wiki "8259 PIC"): device interrupts come through the I/O APIC instead
  *   (82093AA datasheet, 3.2.4 redirection table; OSDev wiki "IOAPIC").
  * - The local APIC timer as the clock (SDM Vol. 3A, 11.5.4): periodic at TIMER_HZ, its rate
- *   measured against PIT channel 2 (8254 datasheet, mode 2) by reading the PIT's counter.
+ *   measured against PIT channel 2 (8254 datasheet, mode 2) by reading the PIT's counter. Every
+ *   CPU runs its own timer at the count the BSP measured (clock_start_ap); each tick runs that
+ *   CPU's scheduler, and the BSP's also advances `ticks`, the system clock.
+ * - A crash stops every CPU: the crashing one prints its report and then sends the others an
+ *   NMI (SDM Vol. 3A, 11.6.1: delivery mode NMI, shorthand "all excluding self"), which gets
+ *   through even to a CPU spinning on a lock with interrupts off; their NMI handler halts.
  *
  * Everything runs in 64-bit mode: on nested KVM-PVM hosts a 32-bit `iret` cannot be emulated.
  */
@@ -21,7 +26,15 @@
 /* 10 ms of the PIT's 1.193182 MHz input clock. */
 #define PIT_HZ_10MS (1193182u / 100u)
 
+/* ICR: delivery mode NMI, shorthand "all excluding self" (SDM Vol. 3A, figure 11-12). */
+#define ICR_NMI (4u << 8)
+#define ICR_ALL_BUT_SELF (3u << 18)
+#define VECTOR_NMI 2u
+
 volatile uint64_t ticks;
+
+/* 1 once some CPU has crashed: the others' NMI handler then halts quietly. */
+static volatile int panicking;
 
 static const char* const exception_names[32] = {
     "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
@@ -38,33 +51,51 @@ static uint64_t read_cr2(void) {
     return v;
 }
 
-/* Every exception is fatal in phase 1: print what happened and where, then stop the CPU, so
- * that svm (or QEMU's monitor, or gdb) can show the state. */
+/* Every exception is fatal in phase 1: print what happened, where and on which CPU, then stop
+ * every CPU, so that svm (or QEMU's monitor, or gdb) can show the state. */
 static void exception_handler(struct int_frame* f) {
+    if (__atomic_exchange_n(&panicking, 1, __ATOMIC_ACQ_REL)) halt_forever(); /* one report */
     struct thread* t = thread_current();
     const char* who = t ? t->name : "boot";
+    int cpu = this_cpu()->index;
     if (f->vector == 14) {
         /* Page-fault error code, SDM Vol. 3A, 4.7 figure 4-12: bit 0 present, bit 1 write. */
         kprintf("\n*** page fault: cr2 0x%016llx rip 0x%016llx error 0x%llx (%s, %s) in thread "
-                "\"%s\"\n",
+                "\"%s\" on cpu %d\n",
                 (unsigned long long)read_cr2(), (unsigned long long)f->rip,
                 (unsigned long long)f->error_code, (f->error_code & 2) ? "write" : "read",
-                (f->error_code & 1) ? "protection" : "not present", who);
+                (f->error_code & 1) ? "protection" : "not present", who, cpu);
     } else {
         const char* name = f->vector < 32 && exception_names[f->vector] ? exception_names[f->vector]
                                                                         : "reserved";
-        kprintf("\n*** exception %llu (%s): rip 0x%016llx error 0x%llx in thread \"%s\"\n",
+        kprintf("\n*** exception %llu (%s): rip 0x%016llx error 0x%llx in thread \"%s\" on cpu "
+                "%d\n",
                 (unsigned long long)f->vector, name, (unsigned long long)f->rip,
-                (unsigned long long)f->error_code, who);
+                (unsigned long long)f->error_code, who, cpu);
     }
     kputs("*** svm-os halted\n");
+    /* After the report, not before: a CPU stopped while it held the console lock would leave
+     * the report unprinted. With one CPU nobody receives the NMI. */
+    lapic_send_ipi(0, ICR_NMI | LAPIC_ICR_LEVEL_ASSERT | ICR_ALL_BUT_SELF);
     halt_forever();
+}
+
+/* An NMI: the stop request of a crashing CPU, or else (nothing else here sends NMIs) a crash. */
+static void nmi_handler(struct int_frame* f) {
+    if (panicking) halt_forever();
+    exception_handler(f);
 }
 
 void interrupts_init(void) {
     idt_install(0x08); /* guest/virtio/entry.S's 64-bit code selector */
     for (unsigned v = 0; v < 32; v++) idt_set_handler((uint8_t)v, exception_handler);
+    idt_set_handler(VECTOR_NMI, nmi_handler);
     pic_disable();
+    lapic_enable();
+}
+
+void interrupts_init_ap(void) {
+    idt_load(); /* the one IDT, shared: every gate uses selector 0x08, which ap_boot.S's GDT has */
     lapic_enable();
 }
 
@@ -76,7 +107,7 @@ void irq_route(uint32_t gsi, uint8_t vector, void (*handler)(struct int_frame*))
 
 static void timer_handler(struct int_frame* f) {
     (void)f;
-    ticks++;
+    if (this_cpu()->index == 0) ticks++; /* the system clock is the BSP's timer */
     lapic_eoi(); /* before sched_tick(): it may switch to a thread that runs for a while */
     sched_tick();
 }
@@ -122,6 +153,9 @@ static uint64_t median3(const uint64_t s[3]) {
 static uint64_t tsc_hz = 1000000000ull;
 static uint64_t tsc_start;
 
+/* The LAPIC timer's initial count for TIMER_HZ (divide by 16), measured by clock_init(). */
+static uint32_t timer_count;
+
 uint64_t now_us(void) {
     uint64_t d = rdtsc() - tsc_start;
     /* Split so that d * 1000000 cannot overflow however long the OS runs. */
@@ -145,8 +179,12 @@ uint64_t clock_init(void) {
     if (tsc_per_10ms >= 1000000u) tsc_hz = tsc_per_10ms * 100; /* else keep the guess */
     tsc_start = rdtsc();
     uint64_t hz = (uint64_t)per_10ms * 100;
+    timer_count = (uint32_t)(hz / TIMER_HZ);
     idt_set_handler(VECTOR_TIMER, timer_handler);
-    lapic_timer_start(VECTOR_TIMER, LAPIC_TIMER_PERIODIC, LAPIC_DIVIDE_16,
-                      (uint32_t)(hz / TIMER_HZ));
+    lapic_timer_start(VECTOR_TIMER, LAPIC_TIMER_PERIODIC, LAPIC_DIVIDE_16, timer_count);
     return hz;
+}
+
+void clock_start_ap(void) {
+    lapic_timer_start(VECTOR_TIMER, LAPIC_TIMER_PERIODIC, LAPIC_DIVIDE_16, timer_count);
 }

@@ -8,7 +8,8 @@
  *   interrupts.c  exceptions, the 8259, the I/O APIC, the LAPIC timer as the clock
  *   console.c     the console: each kprintf reaches COM1 whole, under a spinlock
  *   serial.c      COM1 with receive interrupts and line editing
- *   sched.c       kernel threads, a round-robin run queue, preemption (switch.S)
+ *   sched.c       kernel threads, one run queue for every CPU, preemption (switch.S)
+ *   smp.c         starting the other CPUs: INIT-SIPI-SIPI, ap_boot.S's trampoline
  *   devices.c     finding virtio devices; guest/virtio's driver made to yield while it polls
  *   rng.c         virtio-rng: random bytes
  *   blk.c         virtio-blk: reading sectors
@@ -23,7 +24,7 @@
  * (interrupts.c), virtio_wait() (devices.c), net_output() and net_poll() (net.c).
  *
  * The kernel runs with one identity-mapped address space (guest/virtio/entry.S maps the low
- * 4 GiB with 2 MiB pages) and one CPU. Everything above 4 GiB is unmapped.
+ * 4 GiB with 2 MiB pages), shared by every CPU. Everything above 4 GiB is unmapped.
  */
 #ifndef GUEST_OS_KERNEL_H
 #define GUEST_OS_KERNEL_H
@@ -88,11 +89,18 @@ void* kmalloc(size_t n);
 
 /* ---- platform.c --------------------------------------------------------------------------- */
 
+/* The most CPUs the OS brings up (sched.c's per-CPU array); the others are left waiting. */
+#define MAX_CPUS 16u
+
 /* What the OS learns about the machine, from svm's machine table or from ACPI. */
 struct platform {
     uintptr_t ioapic_address; /* I/O APIC MMIO base (0xFEC00000 if nothing says otherwise) */
     uint32_t com1_gsi;        /* I/O APIC pin of ISA IRQ 4 (after interrupt source overrides) */
     uint32_t bsp_apic_id;
+    /* The enabled CPUs, BSP included (svm's table, else the MADT, else just the BSP), and their
+     * local APIC IDs in table order. */
+    uint32_t cpu_count;
+    uint32_t cpu_apic_ids[MAX_CPUS];
     uint16_t pm1a_cnt, pm1b_cnt; /* ACPI PM1 control ports (0: none) */
     uint16_t slp_typ_s5;         /* SLP_TYPa for S5 (soft off), from the DSDT's \_S5 */
     uint16_t smi_cmd;            /* port to write acpi_enable to, if SCI_EN is still clear */
@@ -112,8 +120,13 @@ void platform_init(void);
 #define TIMER_HZ 100u
 
 /* Installs the IDT with crash handlers for the CPU exceptions, masks the 8259s and enables the
- * local APIC. Interrupts stay off. */
+ * local APIC. Interrupts stay off. A crash prints one report naming the thread and the CPU, then
+ * stops every CPU (the others by an NMI). Needs sched_init() first (the report reads GS). */
 void interrupts_init(void);
+
+/* On an AP (smp.c): loads the IDT that interrupts_init() built and enables the calling CPU's
+ * local APIC. Interrupts stay off. */
+void interrupts_init_ap(void);
 
 /* Routes ISA IRQ `gsi` through the I/O APIC to `vector` on the BSP, edge-triggered, active high,
  * and installs `handler` for it. The handler must call lapic_eoi(). */
@@ -124,7 +137,13 @@ void irq_route(uint32_t gsi, uint8_t vector, void (*handler)(struct int_frame*))
  * calls sched_tick(). Returns the measured LAPIC timer frequency (divide by 16), Hz. */
 uint64_t clock_init(void);
 
-/* Timer interrupts since clock_init(). */
+/* On an AP (smp.c), after clock_init() ran on the BSP: starts the calling CPU's LAPIC timer,
+ * periodic at TIMER_HZ with the count the BSP measured (every local APIC timer of a machine
+ * counts the same bus clock; SDM Vol. 3A, 11.5.4). Each tick calls sched_tick(). */
+void clock_start_ap(void);
+
+/* The BSP's timer interrupts since clock_init(): the system clock (each CPU also counts its own
+ * in struct cpu). */
 extern volatile uint64_t ticks;
 
 /* Microseconds since clock_init(), by the TSC (measured against the PIT with the LAPIC timer).
@@ -161,15 +180,56 @@ struct thread {
     void (*entry)(void*);
     void* arg;
     struct thread* next; /* the next thread in the run queue */
+    int cpu;             /* index of the CPU it runs or last ran on, -1 before its first turn */
+    int wake_pending;    /* thread_wake() came while it was not BLOCKED (see thread_block) */
 };
 
-/* Turns the boot flow into thread 0, "idle". Call once, interrupts off. */
+/* One per CPU (sched.c's cpus[]): the CPU's GS base points at it, so code reaches its own CPU's
+ * data with one %gs-relative load (sched.c says why GS). Counters are written by their own CPU
+ * only; other CPUs (the shell's `cpus`) read them without a lock, a snapshot that may be a tick
+ * old. */
+struct cpu {
+    struct cpu* self;       /* %gs:0, for this_cpu() */
+    struct thread* current; /* %gs:8, for thread_current(): the thread running here now */
+    int index;              /* 0 = the BSP, then the APs in platform.cpu_apic_ids order */
+    uint32_t apic_id;
+    volatile int online; /* 1 once the CPU runs its scheduler (smp.c sets it for an AP) */
+    struct thread* idle; /* runs here when the run queue is empty; never in the queue */
+    uint64_t ticks;      /* this CPU's timer interrupts */
+    uint64_t busy_ticks; /* ... of which found a thread other than idle running */
+    /* The same two for the second now under way, and the busy % of the last whole second
+     * (TIMER_HZ ticks): `cpus`'s load. */
+    uint64_t window_ticks, window_busy;
+    unsigned load;
+    uint64_t runs; /* switches to a thread other than idle: threads this CPU has run */
+};
+
+/* Makes the boot flow thread 0, "idle", of CPU 0 (the BSP, APIC ID platform.bsp_apic_id), and
+ * points the BSP's GS base at its struct cpu. Call once, interrupts off, before
+ * interrupts_init(). */
 void sched_init(void);
 
-/* Creates a READY kernel thread running entry(arg) on a 16 KiB heap stack. Returns it or NULL. */
+/* Registers another CPU (offline) with `apic_id`, and its idle thread with a fresh stack: that
+ * thread's rsp is where the CPU should start (smp.c gives it to the trampoline). Returns the CPU,
+ * or NULL past MAX_CPUS or when memory is exhausted. Call on the BSP. */
+struct cpu* cpu_create(uint32_t apic_id);
+
+/* On the CPU `c` itself, first thing in C: points its GS base at c and makes its idle thread the
+ * running thread (the caller is now that idle thread). Interrupts off. */
+void cpu_enter(struct cpu* c);
+
+/* The calling CPU's struct cpu. Only meaningful while the caller cannot move to another CPU
+ * (interrupts off, or a spinlock held): a preempted thread may resume elsewhere. */
+struct cpu* this_cpu(void);
+
+/* Returns CPU number i (0 = BSP), or NULL past the last one cpu_create() registered. */
+struct cpu* cpu_at(int i);
+
+/* Creates a READY kernel thread running entry(arg) on a 16 KiB heap stack; the first CPU that
+ * finds it at the head of the run queue runs it. Returns it or NULL. */
 struct thread* thread_create(const char* name, void (*entry)(void*), void* arg);
 
-/* The running thread. */
+/* The calling thread (one %gs-relative load: right on whichever CPU the caller is). */
 struct thread* thread_current(void);
 
 /* Gives the CPU to the next ready thread (the caller stays READY). */
@@ -178,24 +238,28 @@ void thread_yield(void);
 /* Puts the caller to sleep for at least `n` timer ticks. */
 void thread_sleep(uint64_t n);
 
-/* Blocks the caller until thread_wake(). Call with interrupts off (so that a wake-up cannot slip
- * in between the caller's check and the block); returns with them still off. */
+/* Blocks the caller until thread_wake(), or returns at once if a thread_wake() came since the
+ * caller last blocked (the waker may run on another CPU: sched.c, "Lost wake-ups"). So a waiter
+ * publishes itself where the waker looks, then checks its condition, then blocks, in a loop.
+ * Call with interrupts off; returns with them still off. */
 void thread_block(void);
 
-/* Makes a BLOCKED thread READY (from an interrupt handler too). */
+/* Makes a BLOCKED thread READY, or marks any other thread so that its next thread_block()
+ * returns at once (from an interrupt handler or another CPU too). */
 void thread_wake(struct thread* t);
 
-/* Called by the timer interrupt: accounts the tick, wakes sleepers, preempts the running thread
- * (round robin, one tick per turn). */
+/* Called by every CPU's timer interrupt: accounts the tick to the CPU and its running thread,
+ * wakes sleepers, preempts the running thread (round robin, one tick per turn). */
 void sched_tick(void);
 
-/* Returns thread number i (creation order, 0 = idle), or NULL past the last one. */
+/* Returns thread number i (creation order: 0 = the BSP's idle, then each AP's idle), or NULL
+ * past the last one. */
 struct thread* thread_at(int i);
 
 /* Returns "running", "ready", "sleeping", "blocked" or "dead". */
 const char* thread_state_name(enum thread_state s);
 
-/* A lock between threads (not for interrupt handlers): a thread that finds it taken
+/* A lock between threads on any CPU (not for interrupt handlers): a thread that finds it taken
  * yields until it is free. FIXME: waiters spin through thread_yield() instead of blocking. */
 struct mutex {
     int locked;
@@ -209,6 +273,16 @@ void mutex_unlock(struct mutex* m);
 /* switch.S: saves the callee-saved registers on the current stack, stores RSP in *save_rsp,
  * loads next_rsp and pops the next thread's registers; returns in the next thread. */
 void context_switch(uint64_t* save_rsp, uint64_t next_rsp);
+
+/* ---- smp.c / ap_boot.S -------------------------------------------------------------------- */
+
+/* Starts every other CPU in platform.cpu_apic_ids (at most MAX_CPUS in all), one at a time, with
+ * INIT-SIPI-SIPI and ap_boot.S's trampoline; each loads the IDT, enables its local APIC, starts
+ * its timer (clock_start_ap) and runs threads from the one run queue, its own idle thread when
+ * there are none. Call on the BSP after clock_init(). Prints
+ * `svm-os: N CPUs online (APIC IDs a b ...)` and returns N, the BSP included. A CPU that does not
+ * come up within 2 s stays offline (`cpus` says so) and no further CPU is started. */
+int smp_start_aps(void);
 
 /* ---- devices.c ---------------------------------------------------------------------------- */
 
@@ -286,7 +360,16 @@ void net_ping(const char* host);
 
 /* ---- shell.c ------------------------------------------------------------------------------ */
 
-/* The shell thread's body: prompt, read a line, run the command, forever. */
+/* The shell thread's body: prompt, read a line, run the command, forever.
+ *
+ * `ps` prints a header, then one line per thread (`  %2d  %-8s  %-8s  %3s  %llu`): id, name,
+ * state, cpu (where it runs or last ran, `-` before its first turn), ticks run.
+ * `cpus` prints one line per CPU, then a summary:
+ *   cpu I: apic A online|offline thread NAME load P% ran R ticks T
+ *   N of M cpus online
+ * NAME is the thread running there now (`-` when offline), P the busy share of the last second
+ * (ticks that found a thread other than idle), R how many times the CPU switched to a thread
+ * other than its idle thread, T its timer ticks. */
 void shell_main(void* unused);
 
 /* The demo thread's counter, shown by `ps`. */

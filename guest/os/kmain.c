@@ -10,6 +10,7 @@
 
 #include "lib/console.h"
 #include "lib/cpu.h"
+#include "lib/format.h"
 #include "lib/io.h"
 #include "lib/machine_table.h"
 #include "os/kernel.h"
@@ -28,6 +29,23 @@ static void counter_main(void* unused) {
         uint64_t until = ticks + 3;
         while (ticks < until) counter_value++;
         thread_sleep(7);
+    }
+}
+
+/* With several CPUs, one of these per CPU: bounded CPU work (a pseudo-random walk) for 5 ticks,
+ * then asleep for 15, so each keeps about a quarter of a CPU busy. They share the one run queue
+ * with everyone else, so they run (and move) wherever a CPU is free: `cpus` shows every CPU
+ * busy part of the time, `ps` on which CPU each last ran. */
+static volatile uint64_t worker_result;
+static void worker_main(void* unused) {
+    (void)unused;
+    uint64_t x = 1;
+    for (;;) {
+        uint64_t until = ticks + 5;
+        while (ticks < until)
+            for (int i = 0; i < 1000; i++) x = x * 6364136223846793005ull + 1442695040888963407ull;
+        worker_result = x; /* keep the work from being optimised away */
+        thread_sleep(15);
     }
 }
 
@@ -51,12 +69,13 @@ void kmain(uint32_t magic, uint32_t mbi, uint32_t esi) {
         halt_forever();
     }
     platform_init();
+    sched_init(); /* before interrupts_init(): a crash report reads this CPU's data through GS */
     interrupts_init();
-    sched_init();
     serial_init();
     uint64_t lapic_hz = clock_init();
     kprintf("svm-os: LAPIC timer %llu kHz (divide by 16), ticking at %u Hz\n",
             (unsigned long long)(lapic_hz / 1000), TIMER_HZ);
+    int cpus = smp_start_aps();
 
     /* The virtio devices (phase 2), each optional: the shell says so when one is missing. */
     static uint8_t entropy[16];
@@ -84,10 +103,18 @@ void kmain(uint32_t magic, uint32_t mbi, uint32_t esi) {
     thread_create("shell", shell_main, NULL);
     thread_create("counter", counter_main, NULL);
     net_start();
+    if (cpus > 1) {
+        static char worker_names[MAX_CPUS][12];
+        for (int i = 0; i < cpus; i++) {
+            format(worker_names[i], sizeof worker_names[i], "worker%d", i);
+            thread_create(worker_names[i], worker_main, NULL);
+        }
+    }
 
-    /* From here on this flow is thread 0, "idle": it halts until the next interrupt, whenever
-     * nothing else is ready, then offers the CPU to whoever that interrupt woke (the shell after
-     * a keystroke) without waiting for the next timer tick. */
+    /* From here on this flow is thread 0, the BSP's "idle": it halts until the next interrupt,
+     * whenever nothing else is ready, then offers the CPU to whoever that interrupt woke (the
+     * shell after a keystroke) without waiting for the next timer tick. Each AP has an idle
+     * thread of its own (smp.c). */
     for (;;) {
         cpu_sti_hlt();
         thread_yield();

@@ -1,13 +1,15 @@
 /*
- * Finding the machine's pieces: the I/O APIC, COM1's interrupt pin and the ACPI power-off
- * registers.
+ * Finding the machine's pieces: the CPUs, the I/O APIC, COM1's interrupt pin and the ACPI
+ * power-off registers.
  *
  * Under svm the machine table says where the I/O APIC is and where the ACPI RSDP is
  * (docs/machine.md). Elsewhere the RSDP is found the PC way: a 16-byte-aligned "RSD PTR "
  * signature in the first KiB of the EBDA or in 0xE0000-0xFFFFF (ACPI 6.5, 5.2.5.1; OSDev wiki
  * "RSDP"). From there (lib/acpi.c walks the RSDT/XSDT):
- *   - the MADT ("APIC", ACPI 6.5, 5.2.12) gives the I/O APIC address and the interrupt source
- *     overrides that move an ISA IRQ to another I/O APIC pin (5.2.12.5);
+ *   - the MADT ("APIC", ACPI 6.5, 5.2.12) gives the CPUs (one Processor Local APIC or Local
+ *     x2APIC entry each, 5.2.12.2 and 5.2.12.12: its APIC ID, and whether it is enabled), the
+ *     I/O APIC address and the interrupt source overrides that move an ISA IRQ to another I/O
+ *     APIC pin (5.2.12.5);
  *   - the FADT ("FACP", 5.2.9) gives the PM1a/PM1b control ports and the DSDT, whose \_S5
  *     object holds the SLP_TYP value for soft-off (7.4.2; OSDev wiki "Shutdown").
  */
@@ -51,10 +53,19 @@ static const struct acpi_sdt_header* find_table(const struct acpi_rsdp* rsdp, co
     return t ? t : acpi_find_table(rsdp, sig, 0);
 }
 
-/* MADT: the first I/O APIC, and where ISA IRQ 4 (COM1) really arrives. */
+/* Adds a CPU to platform.cpu_apic_ids, unless it is already there or the list is full. */
+static void add_cpu(uint32_t apic_id) {
+    for (uint32_t i = 0; i < platform.cpu_count; i++)
+        if (platform.cpu_apic_ids[i] == apic_id) return;
+    if (platform.cpu_count < MAX_CPUS) platform.cpu_apic_ids[platform.cpu_count++] = apic_id;
+}
+
+/* MADT: the enabled CPUs, the first I/O APIC, and where ISA IRQ 4 (COM1) really arrives. */
 static void read_madt(const struct acpi_madt* madt) {
-    struct madt_info info;
+    static struct madt_info info; /* 800 bytes: not on the boot stack */
     if (acpi_parse_madt(madt, &info) != 0) return;
+    for (uint32_t i = 0; i < info.cpu_count && i < 64; i++)
+        if (info.cpus[i].flags & MADT_CPU_ENABLED) add_cpu(info.cpus[i].apic_id);
     if (info.ioapic_count) platform.ioapic_address = info.ioapic_address;
     const uint8_t* p = (const uint8_t*)(madt + 1);
     const uint8_t* end = (const uint8_t*)madt + madt->header.length;
@@ -105,6 +116,7 @@ static void read_fadt(const struct acpi_sdt_header* fadt) {
 
 void platform_init(void) {
     platform.bsp_apic_id = lapic_id();
+    add_cpu(platform.bsp_apic_id); /* first: whatever the tables say, the BSP is there */
     const struct acpi_rsdp* rsdp = find_rsdp();
     if (rsdp && acpi_rsdp_validate(rsdp) == NULL) {
         platform.source = "ACPI";
@@ -118,9 +130,15 @@ void platform_init(void) {
         platform.source = "svm machine table + ACPI";
         const struct svm_device* io = machine_find_device(boot_machine, SVM_DEV_IOAPIC, 0);
         if (io) platform.ioapic_address = io->mmio_base;
+        /* And for the CPUs: its table lists every vCPU of --cpus (docs/machine.md). */
+        platform.cpu_count = 0;
+        add_cpu(platform.bsp_apic_id);
+        for (uint32_t i = 0; i < boot_machine->cpu_count; i++)
+            add_cpu(machine_cpu(boot_machine, i)->apic_id);
     }
-    kprintf("svm-os: platform from %s: I/O APIC 0x%llx, COM1 on pin %u, PM1a_CNT 0x%x, "
-            "S5 SLP_TYP %u\n",
-            platform.source, (unsigned long long)platform.ioapic_address, platform.com1_gsi,
-            platform.pm1a_cnt, platform.slp_typ_s5);
+    kprintf("svm-os: platform from %s: %u CPU%s, I/O APIC 0x%llx, COM1 on pin %u, "
+            "PM1a_CNT 0x%x, S5 SLP_TYP %u\n",
+            platform.source, platform.cpu_count, platform.cpu_count == 1 ? "" : "s",
+            (unsigned long long)platform.ioapic_address, platform.com1_gsi, platform.pm1a_cnt,
+            platform.slp_typ_s5);
 }

@@ -55,11 +55,19 @@ void serial_init(void) {
     drain_uart();
 }
 
-/* Returns the next input byte, blocking the calling thread until there is one. */
+/* Returns the next input byte, blocking the calling thread until there is one.
+ *
+ * com1_irq() runs on the BSP, the reader on any CPU, so turning interrupts off here does not keep
+ * the handler out. The reader therefore names itself in `reader` before it looks at the ring
+ * (the fence orders the two; the handler's last `inb` orders its ring store before its read of
+ * `reader`, SDM Vol. 3A, 9.2.5): either the reader sees the byte, or the handler sees the reader
+ * and wakes it, and thread_block() returns at once if that wake-up came before it (sched.c). */
 static uint8_t serial_getc(void) {
     __asm__ volatile("cli" : : : "memory");
-    while (ring_head == ring_tail) {
+    for (;;) {
         reader = thread_current();
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        if (ring_head != ring_tail) break;
         thread_block(); /* com1_irq() wakes us */
     }
     reader = NULL;

@@ -2,7 +2,7 @@
  * The shell: reads a line from COM1, runs the command, prints the prompt again. Each command is
  * one small function in the table below; `help` prints the table.
  */
-#include "lib/apic.h"
+#include "lib/format.h"
 #include "lib/mem.h"
 #include "os/kernel.h"
 
@@ -17,13 +17,17 @@ static void cmd_mem(const char* arg) {
     memory_print();
 }
 
+/* Format: kernel.h, shell_main(). */
 static void cmd_ps(const char* arg) {
     (void)arg;
-    kputs("  id  name      state     ticks\n");
+    kputs("  id  name      state     cpu  ticks\n");
     struct thread* t;
-    for (int i = 0; (t = thread_at(i)) != NULL; i++)
-        kprintf("  %2d  %-8s  %-8s  %llu\n", t->id, t->name, thread_state_name(t->state),
+    for (int i = 0; (t = thread_at(i)) != NULL; i++) {
+        char cpu[12] = "-";
+        if (t->cpu >= 0) format(cpu, sizeof cpu, "%d", t->cpu);
+        kprintf("  %2d  %-8s  %-8s  %3s  %llu\n", t->id, t->name, thread_state_name(t->state), cpu,
                 (unsigned long long)t->ticks_run);
+    }
     kprintf("counter: %llu\n", (unsigned long long)counter_value);
 }
 
@@ -39,15 +43,21 @@ static void cmd_uptime(const char* arg) {
             (unsigned long long)(t % TIMER_HZ * 100 / TIMER_HZ), (unsigned long long)t);
 }
 
-/* Phase 1 runs on the BSP only; its busy share is every tick that did not land in idle. */
+/* One line per CPU, then how many are online. Format: kernel.h, shell_main(). The numbers are
+ * each CPU's own counters (struct cpu), read without a lock: a snapshot. */
 static void cmd_cpus(const char* arg) {
     (void)arg;
-    uint64_t all = ticks, idle = thread_at(0)->ticks_run;
-    uint64_t busy = all > idle ? all - idle : 0;
-    kprintf("cpu 0: apic id %u (BSP), busy %llu of %llu ticks (%llu%%)\n", lapic_id(),
-            (unsigned long long)busy, (unsigned long long)all,
-            (unsigned long long)(all ? busy * 100 / all : 0));
-    kputs("1 cpu in use (the other CPUs wait: SMP is still to come)\n");
+    struct cpu* c;
+    int i, online = 0;
+    for (i = 0; (c = cpu_at(i)) != NULL; i++) {
+        int on = c->online;
+        struct thread* t = c->current;
+        online += on;
+        kprintf("cpu %d: apic %u %s thread %s load %u%% ran %llu ticks %llu\n", c->index,
+                c->apic_id, on ? "online" : "offline", on ? t->name : "-", on ? c->load : 0,
+                (unsigned long long)c->runs, (unsigned long long)c->ticks);
+    }
+    kprintf("%d of %d cpus online\n", online, i);
 }
 
 static void cmd_random(const char* arg) {
@@ -123,10 +133,10 @@ static const struct command {
 } commands[] = {
     {"help", cmd_help, "this list"},
     {"mem", cmd_mem, "memory map, free page frames, heap"},
-    {"ps", cmd_ps, "threads with their state and ticks run"},
+    {"ps", cmd_ps, "threads with their state, cpu and ticks run"},
     {"ticks", cmd_ticks, "timer ticks since boot"},
     {"uptime", cmd_uptime, "time since boot"},
-    {"cpus", cmd_cpus, "CPUs and their share of ticks"},
+    {"cpus", cmd_cpus, "each CPU: APIC ID, online, its thread, load, threads run"},
     {"random", cmd_random, "16 random bytes from the entropy device"},
     {"ls", cmd_ls, "the files on the disk, with their sizes"},
     {"cat", cmd_cat, "cat FILE: print a file from the disk"},

@@ -1,11 +1,14 @@
 // `svm` with no kernel boots the built-in sample OS (core/sample_os/, guest/os/) and its shell
 // answers on COM1: the first thing README command 1 shows a new user.
+#include <fcntl.h>
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <chrono>
+#include <regex>
+#include <sstream>
 #include <string>
+#include <thread>
 
 #include "svm_process.h"
 
@@ -76,6 +79,52 @@ TEST_F(SampleOs, PingReachesTheUserNetworkGateway) {
     EXPECT_EQ(r.exit_code, 0) << out << r.err;
     EXPECT_NE(out.find("4 sent, 4 received, 0% loss"), std::string::npos) << out;
     EXPECT_NE(out.find("10.0.2.15"), std::string::npos) << out;
+}
+
+// With --cpus 4 the OS starts the three APs (INIT-SIPI-SIPI, guest/os/smp.c) and every CPU runs
+// threads from the one run queue: `cpus`, typed once the shell has been up for 2 s, lists four
+// online CPUs, each of which has run threads other than its idle thread.
+TEST_F(SampleOs, WithFourCpusEveryCpuRunsThreads) {
+    int in[2];
+    ASSERT_EQ(pipe2(in, O_CLOEXEC), 0);
+    auto child = SvmChild::start({"--cpus", "4"}, in[0]);
+    close(in[0]);
+    if (!child) close(in[1]);
+    ASSERT_TRUE(child);
+    std::string out;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    auto read_until = [&](const std::string& text) {
+        while (out.find(text) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+            std::string more = child->read_out(4096);
+            if (more.empty()) break;
+            out += more;
+        }
+        return out.find(text) != std::string::npos;
+    };
+    EXPECT_TRUE(read_until("svm-os> ")) << out;
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    const std::string input = "cpus\nexit 4\n";
+    EXPECT_EQ(write(in[1], input.data(), input.size()), static_cast<ssize_t>(input.size()));
+    EXPECT_TRUE(read_until("exit: code 4")) << out;
+    close(in[1]);
+    auto r = child->wait(60);
+    EXPECT_EQ(r.exit_code, 4) << out << r.err;
+    EXPECT_NE(out.find("svm-os: 4 CPUs online (APIC IDs "), std::string::npos) << out;
+    // cpu I: apic A online|offline thread NAME load P% ran R ticks T (guest/os/kernel.h)
+    const std::regex cpu_line(
+        R"(^cpu (\d+): apic \d+ (online|offline) thread \S+ load \d+% ran (\d+) ticks \d+\r?$)");
+    std::istringstream lines(out);
+    std::string line;
+    int cpus = 0;
+    while (std::getline(lines, line)) {
+        std::smatch m;
+        if (!std::regex_match(line, m, cpu_line)) continue;
+        ++cpus;
+        EXPECT_EQ(m[2], "online") << line;
+        EXPECT_GT(std::stoull(m[3]), 0u) << "cpu " << m[1] << " ran no thread but idle: " << line;
+    }
+    EXPECT_EQ(cpus, 4) << out;
+    EXPECT_TRUE(out.find("4 of 4 cpus online") != std::string::npos) << out;
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 # svm's sample OS (guest/os/, docs/guests.md "The sample OS") on QEMU-TCG, label `qemu`:
 # tests/qemu/os_shell.sh types commands into its COM1 shell, without devices (shell, crash,
-# shutdown) and with a virtio disk, network card and entropy device (devices). Included from
+# shutdown), with a virtio disk, network card and entropy device (devices) and with four CPUs
+# (smp). Included from
 # tests/qemu/CMakeLists.txt after SVM_QEMU_SYSTEM_X86_64 is looked up; without QEMU one test says
 # so (or is skipped with SVM_SKIP_QEMU_TESTS=1), as for the virtio guests.
 set(SVM_OS_SHELL_SH ${CMAKE_CURRENT_SOURCE_DIR}/os_shell.sh)
@@ -23,6 +24,12 @@ if(SVM_QEMU_SYSTEM_X86_64)
                      --disk-dir ${PROJECT_SOURCE_DIR}/guest/os/disk
                      --work ${CMAKE_CURRENT_BINARY_DIR}/os_devices --case devices --timeout 60)
     list(APPEND os_tests qemu.os.devices)
+    # Every CPU running threads: QEMU -smp 4, APs started by INIT-SIPI-SIPI (guest/os/smp.c).
+    add_test(NAME qemu.os.smp
+             COMMAND bash ${SVM_OS_SHELL_SH} --qemu ${SVM_QEMU_SYSTEM_X86_64}
+                     --kernel ${PROJECT_BINARY_DIR}/guest/os.elf --smp 4
+                     --work ${CMAKE_CURRENT_BINARY_DIR}/os_smp --case smp --timeout 60)
+    list(APPEND os_tests qemu.os.smp)
     set_tests_properties(${os_tests} PROPERTIES LABELS qemu TIMEOUT 120)
 else()
     add_test(NAME qemu.os

@@ -2,26 +2,32 @@
 # Drives svm's sample OS (guest/os/, docs/guests.md "The sample OS") on QEMU-TCG through its COM1
 # shell: types commands into the serial port and checks what each one prints. No /dev/kvm.
 #
-#   os_shell.sh --kernel OS.ELF --work DIR --case shell|crash|shutdown|devices [--qemu QEMU]
-#               [--timeout S] [--disk OS-DISK.IMG --disk-dir guest/os/disk]
+#   os_shell.sh --kernel OS.ELF --work DIR --case shell|crash|shutdown|devices|smp [--qemu QEMU]
+#               [--timeout S] [--disk OS-DISK.IMG --disk-dir guest/os/disk] [--smp N]
 #
 #   shell     (no virtio devices) help, ticks, ps, mem, uptime, ticks again (it must have grown),
 #             ls/cat/ifconfig/ping/random saying the device is missing, exit 3: QEMU's
 #             isa-debug-exit status must be (3 << 1) | 1 = 7
-#   crash     crash: the page-fault line with CR2 = 0xdead0000000 and "halted"; then QEMU is killed
+#   crash     crash: the page-fault line with CR2 = 0xdead0000000, the thread and the CPU, and
+#             "halted"; then QEMU is killed
 #   shutdown  shutdown: ACPI S5 must power QEMU off (status 0)
 #   devices   with virtio-blk (--disk, read-only), virtio-net (user networking) and virtio-rng:
 #             waits for the DHCP address, then ls (every file of --disk-dir with its size), cat
 #             README.txt (its first line), random twice (32 hex digits, different), ifconfig
 #             (10.0.2.15), ping 10.0.2.2 (4 replies), exit 0 (status 1)
+#   smp       with --smp N (N > 1, QEMU -smp N): the boot line says N CPUs are online; after 2 s,
+#             `cpus` lists N online CPUs, each of which has run threads other than its idle
+#             thread and counted timer ticks; `ps` shows non-idle threads on more than one CPU;
+#             exit 0 (status 1)
 #
 # QEMU reads COM1 input from a FIFO the script writes to, and writes COM1 output to a log the
 # script polls; every wait has a deadline, and QEMU is only ever killed by its own PID.
 set -euo pipefail
 
-qemu=qemu-system-x86_64 kernel="" work="" case="" timeout_s=30 disk="" disk_dir=""
+qemu=qemu-system-x86_64 kernel="" work="" case="" timeout_s=30 disk="" disk_dir="" smp=1
 while [ $# -gt 0 ]; do
     case "$1" in
+        --smp) smp=$2; shift 2 ;;
         --disk) disk=$2; shift 2 ;;
         --disk-dir) disk_dir=$2; shift 2 ;;
         --qemu) qemu=$2; shift 2 ;;
@@ -77,7 +83,8 @@ start=$(date +%s.%N)
 mkfifo "$work/in"
 : >"$log"
 "$qemu" -accel tcg -M pc -m 128 -display none -monitor none -no-reboot \
-    -device isa-debug-exit,iobase=0xf4,iosize=4 -serial stdio -kernel "$kernel" "${devices[@]}" \
+    -device isa-debug-exit,iobase=0xf4,iosize=4 -serial stdio -kernel "$kernel" -smp "$smp" \
+    "${devices[@]}" \
     <"$work/in" >"$log" 2>"$work/qemu.err" &
 qemu_pid=$!
 exec 3>"$work/in"
@@ -195,7 +202,7 @@ case "$case" in
             sleep 0.05
         done
         sed "s/^/[$case] /" "$log"
-        grep -Eq '^\*\*\* page fault: cr2 0x00000dead0000000 rip 0x[0-9a-f]{16} error 0x2 \(write, not present\) in thread "shell"$' "$log" ||
+        grep -Eq '^\*\*\* page fault: cr2 0x00000dead0000000 rip 0x[0-9a-f]{16} error 0x2 \(write, not present\) in thread "shell" on cpu [0-9]+$' "$log" ||
             fail "no page-fault line with cr2 0x00000dead0000000"
         ;;
     shutdown)
@@ -246,6 +253,39 @@ case "$case" in
         has '^--- 10\.0\.2\.2: 4 sent, 4 received, 0% loss, time min/avg/max [0-9.]+/[0-9.]+/[0-9.]+ ms$'
         run ps
         has '^ +[0-9]+  net +(sleeping|ready|running|blocked) '
+        n=$((n + 1))
+        wait_prompts "$n"
+        printf 'exit 0\n' >&3
+        wait_exit
+        [ "$status" = 1 ] || fail "QEMU exit status $status, want 1 ((0 << 1) | 1)"
+        ;;
+    smp)
+        [ "$smp" -gt 1 ] || fail "--case smp needs --smp N with N > 1"
+        wait_prompts 1
+        ids=$(seq -s ' ' 0 $((smp - 1)))
+        grep -q "^svm-os: $smp CPUs online (APIC IDs $ids)\$" "$log" ||
+            fail "no 'svm-os: $smp CPUs online (APIC IDs $ids)' line at boot"
+        sleep 2 # every CPU's load and run count are worth looking at after a while
+        run cpus
+        has "^$smp of $smp cpus online\$"
+        # cpu I: apic A online|offline thread NAME load P% ran R ticks T (os/kernel.h)
+        line_re='^cpu ([0-9]+): apic ([0-9]+) (online|offline) thread ([^ ]+) load ([0-9]+)% ran ([0-9]+) ticks ([0-9]+)$'
+        lines=$(grep -E -- "$line_re" <<<"$out" || true)
+        [ "$(grep -c . <<<"$lines")" = "$smp" ] || fail "not $smp cpu lines in the output of cpus"
+        while read -r line; do
+            [[ $line =~ $line_re ]] || fail "cannot parse '$line'"
+            cpu=${BASH_REMATCH[1]} state=${BASH_REMATCH[3]} ran=${BASH_REMATCH[6]} cpu_ticks=${BASH_REMATCH[7]}
+            [ "$state" = online ] || fail "cpu $cpu is $state"
+            [ "$ran" -gt 0 ] || fail "cpu $cpu has run no thread but its idle thread (ran $ran)"
+            [ "$cpu_ticks" -gt 0 ] || fail "cpu $cpu has no timer ticks"
+        done <<<"$lines"
+        run ps
+        has '^  id  name      state     cpu  ticks$'
+        has '^ +[0-9]+  worker0 '
+        # The CPU column of every thread but the idle ones: more than one CPU must appear.
+        used=$(awk '$1 ~ /^[0-9]+$/ && $2 != "idle" && $4 ~ /^[0-9]+$/ { print $4 }' <<<"$out" | sort -u | wc -l)
+        [ "$used" -gt 1 ] || fail "ps shows threads (other than idle) on $used CPU(s), want more than 1"
+        echo "os_shell.sh: threads ran on $used of $smp CPUs"
         n=$((n + 1))
         wait_prompts "$n"
         printf 'exit 0\n' >&3
