@@ -23,8 +23,8 @@
 //                                                   directive svm's standard input is /dev/null
 //   # --- next gdb ---                              the commands after it run in a second gdb
 //                                                   that attaches to the same svm
-// {guest} is replaced in the commands too, and {source} by the source tree (the directory above
-// the script's own).
+// {guest} is replaced in the commands too, {source} by the source tree (the directory above the
+// script's own) and {tmp} by a directory of this run's own (created empty, removed afterwards).
 //
 // svm listens on 127.0.0.1 with a port the kernel picks (--gdb 127.0.0.1:0); the runner reads it
 // from svm's "waiting for gdb on ..." line. Exit status 0 = pass; otherwise the reason and both
@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <cstdio>
 #include <fstream>
 #include <functional>
@@ -103,7 +104,7 @@ void substitute(std::string& text, const std::string& placeholder, const std::st
         text.replace(p, placeholder.size(), value);
 }
 
-Script parse(const std::string& path, const std::string& guest_dir) {
+Script parse(const std::string& path, const std::string& guest_dir, const std::string& tmp) {
     Script s;
     // The source tree: the directory holding gdb-scripts/.
     std::string source = path.substr(0, path.rfind('/') == std::string::npos ? 0 : path.rfind('/'));
@@ -123,6 +124,7 @@ Script parse(const std::string& path, const std::string& guest_dir) {
             for (auto w : split_words(v)) {
                 substitute(w, "{guest}", guest_dir);
                 substitute(w, "{source}", source);
+                substitute(w, "{tmp}", tmp);
                 s.svm_args.push_back(w);
             }
         } else if (directive("disk", v)) {
@@ -154,6 +156,7 @@ Script parse(const std::string& path, const std::string& guest_dir) {
         } else {
             substitute(line, "{guest}", guest_dir);
             substitute(line, "{source}", source);
+            substitute(line, "{tmp}", tmp);
             session += line + "\n";
         }
     }
@@ -318,7 +321,16 @@ int main(int argc, char** argv) {
     }
     signal(SIGPIPE, SIG_IGN);  // typing into an svm that has already ended is not fatal
     const std::string svm_path = argv[1], guest_dir = argv[2], script_path = argv[3];
-    Script script = parse(script_path, guest_dir);
+    // {tmp}: removed with everything in it when main returns.
+    char tmp_template[] = "/tmp/svm-gdb-run-XXXXXX";
+    if (!mkdtemp(tmp_template)) {
+        std::cout << "FAIL: cannot create a temporary directory\n";
+        return 1;
+    }
+    const std::string tmp_dir = tmp_template;
+    std::unique_ptr<void, std::function<void(void*)>> remove_tmp(
+        tmp_template, [&](void*) { std::filesystem::remove_all(tmp_dir); });
+    Script script = parse(script_path, guest_dir, tmp_dir);
 
     // The scratch disk, if the script asks for one; removed when main returns.
     std::string disk_path;
