@@ -138,34 +138,40 @@ int memory_init(uint32_t mbi) {
     return 0;
 }
 
+/* The free list and the heap are shared by every CPU: each change happens under this lock
+ * (which also keeps the timer interrupt, and so preemption, out of it). */
+static struct spinlock memory_lock;
+
 void* frame_alloc(void) {
-    unsigned long flags;
-    __asm__ volatile("pushf; pop %0; cli" : "=r"(flags) : : "memory");
+    unsigned long flags = spin_lock_irqsave(&memory_lock);
     struct free_frame* f = free_list;
     if (f) {
         free_list = f->next;
         free_frames--;
     }
-    if (flags & 0x200) __asm__ volatile("sti" : : : "memory");
+    spin_unlock_irqrestore(&memory_lock, flags);
     if (f) memset(f, 0, PAGE_SIZE);
     return f;
 }
 
 void frame_free(void* frame) {
-    unsigned long flags;
-    __asm__ volatile("pushf; pop %0; cli" : "=r"(flags) : : "memory");
+    unsigned long flags = spin_lock_irqsave(&memory_lock);
     struct free_frame* f = frame;
     f->next = free_list;
     free_list = f;
     free_frames++;
-    if (flags & 0x200) __asm__ volatile("sti" : : : "memory");
+    spin_unlock_irqrestore(&memory_lock, flags);
 }
 
 void* kmalloc(size_t n) {
     n = (n + 15) & ~(size_t)15;
-    if (!heap_start || n > HEAP_SIZE - heap_used) return NULL;
-    void* p = heap_start + heap_used; /* already zero: the heap was cleared once at boot */
-    heap_used += n;
+    unsigned long flags = spin_lock_irqsave(&memory_lock);
+    void* p = NULL;
+    if (heap_start && n <= HEAP_SIZE - heap_used) {
+        p = heap_start + heap_used; /* already zero: the heap was cleared once at boot */
+        heap_used += n;
+    }
+    spin_unlock_irqrestore(&memory_lock, flags);
     return p;
 }
 
