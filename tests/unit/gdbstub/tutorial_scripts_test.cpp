@@ -1,0 +1,66 @@
+// docs/tutorial.md cannot rot: every gdb command it shows (a line starting with "(gdb) ") is a
+// command line of one of gdb-scripts/tutorial_*.gdb, which CTest runs against svm and the sample
+// OS (label gdb), and every such script is named in the tutorial. In the scripts, {tmp} (the
+// runner's directory of the run) stands for the tutorial's /tmp.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace {
+
+const std::filesystem::path kScripts = SVM_GDB_SCRIPTS_DIR;
+const std::filesystem::path kTutorial = kScripts / ".." / "docs" / "tutorial.md";
+
+std::vector<std::string> lines_of(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+}
+
+std::vector<std::filesystem::path> tutorial_scripts() {
+    std::vector<std::filesystem::path> scripts;
+    for (const auto& entry : std::filesystem::directory_iterator(kScripts)) {
+        const std::string name = entry.path().filename().string();
+        if (name.rfind("tutorial_", 0) == 0 && entry.path().extension() == ".gdb")
+            scripts.push_back(entry.path());
+    }
+    return scripts;
+}
+
+TEST(TutorialScripts, EveryGdbCommandShownIsRunByATutorialScript) {
+    const auto tutorial = lines_of(kTutorial);
+    ASSERT_FALSE(tutorial.empty()) << kTutorial << " is missing or empty";
+    std::set<std::string> run;
+    for (const auto& script : tutorial_scripts()) {
+        for (std::string line : lines_of(script)) {
+            if (line.empty() || line[0] == '#') continue;
+            for (size_t p; (p = line.find("{tmp}")) != std::string::npos;) line.replace(p, 5, "/tmp");
+            run.insert(line);
+        }
+    }
+    ASSERT_FALSE(run.empty()) << "no gdb-scripts/tutorial_*.gdb";
+    size_t shown = 0;
+    for (const auto& line : tutorial) {
+        if (line.rfind("(gdb) ", 0) != 0) continue;
+        ++shown;
+        const std::string command = line.substr(6);
+        EXPECT_TRUE(run.count(command)) << "docs/tutorial.md shows `" << command
+                                        << "`, which no gdb-scripts/tutorial_*.gdb runs";
+    }
+    EXPECT_GE(shown, 10u) << "the tutorial shows hardly any gdb commands";
+}
+
+TEST(TutorialScripts, EveryTutorialScriptIsNamedInTheTutorial) {
+    std::string text;
+    for (const auto& line : lines_of(kTutorial)) text += line + "\n";
+    for (const auto& script : tutorial_scripts())
+        EXPECT_NE(text.find(script.filename().string()), std::string::npos)
+            << script.filename() << " is not named in docs/tutorial.md";
+}
+
+}  // namespace
