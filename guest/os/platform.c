@@ -20,6 +20,7 @@
 struct platform platform = {
     .ioapic_address = SVM_IOAPIC_ADDR, /* the PC's usual place */
     .com1_gsi = 4,
+    .keyboard_gsi = 1,
     .source = "defaults",
 };
 
@@ -51,7 +52,7 @@ static const struct acpi_sdt_header* find_table(const struct acpi_rsdp* rsdp, co
     return t ? t : acpi_find_table(rsdp, sig, 0);
 }
 
-/* MADT: the first I/O APIC, and where ISA IRQ 4 (COM1) really arrives. */
+/* MADT: the first I/O APIC, and where ISA IRQ 4 (COM1) and IRQ 1 (keyboard) really arrive. */
 static void read_madt(const struct acpi_madt* madt) {
     struct madt_info info;
     if (acpi_parse_madt(madt, &info) != 0) return;
@@ -62,6 +63,8 @@ static void read_madt(const struct acpi_madt* madt) {
         /* Interrupt source override: type 2, length 10, bus 0, source IRQ, GSI (4 bytes). */
         if (p[0] == MADT_INTERRUPT_OVERRIDE && p[1] >= 10 && p[3] == 4)
             memcpy(&platform.com1_gsi, p + 4, 4);
+        if (p[0] == MADT_INTERRUPT_OVERRIDE && p[1] >= 10 && p[3] == 1)
+            memcpy(&platform.keyboard_gsi, p + 4, 4);
     }
 }
 
