@@ -10,7 +10,20 @@ svm_add_guest(os.elf VARIANT 64 LINKER_SCRIPT virtio/linker.ld
                       virtio/net_card.c virtio/net_stack.c virtio/net_dhcp.c virtio/net_tcp.c
                       os/kmain.c os/console.c os/memory.c os/platform.c os/interrupts.c os/serial.c
                       os/sched.c os/switch.S os/smp.c os/ap_boot.S os/devices.c os/rng.c os/blk.c os/fs.c os/net.c
-                      os/shell.c os/power.c)
+                      os/shell.c os/power.c os/font.c os/font.S os/fbcon.c os/keyboard.c
+                      os/draw.c ${SVM_GUEST_OUT}/os-font.psf)
+# The console font (os/font.S, os/font.c): the VGA 8x16 font svm draws its own text screen with
+# (SVM_VGA_FONT_FILE, devices/CMakeLists.txt: console-setup-linux's FullGreek-VGA16), gunzipped
+# into guest/os-font.psf, which font.S includes with .incbin. The screen tests read the screen
+# back with the same file (tests/tools/screen_text.py).
+add_custom_command(
+    OUTPUT ${SVM_GUEST_OUT}/os-font.psf
+    COMMAND ${SVM_GZIP} -dc ${SVM_VGA_FONT_FILE} > ${SVM_GUEST_OUT}/os-font.psf
+    DEPENDS ${SVM_VGA_FONT_FILE}
+    COMMENT "Unpacking the sample OS's console font guest/os-font.psf")
+set_source_files_properties(os/font.S PROPERTIES
+    COMPILE_DEFINITIONS "OS_FONT_PSF=\"${SVM_GUEST_OUT}/os-font.psf\""
+    OBJECT_DEPENDS ${SVM_GUEST_OUT}/os-font.psf)
 # One RWX segment on purpose: the a.out kludge loads [load_addr, load_end_addr) as one block.
 target_link_options(guest_os PRIVATE -Wl,--no-warn-rwx-segments)
 

@@ -6,8 +6,12 @@
  *   memory.c      the Multiboot memory map, a page-frame allocator and a bump heap
  *   platform.c    svm's machine table or ACPI (RSDP, MADT, FADT, DSDT's \_S5)
  *   interrupts.c  exceptions, the 8259, the I/O APIC, the LAPIC timer as the clock
- *   console.c     the console: each kprintf reaches COM1 whole, under a spinlock
- *   serial.c      COM1 with receive interrupts and line editing
+ *   console.c     the console: each kprintf reaches COM1 and the screen whole, under a spinlock;
+ *                 one input queue fed by COM1 and the keyboard, and line editing
+ *   font.c        the VGA 8x16 font (a PSF file built in by font.S) and its Unicode table
+ *   fbcon.c       the framebuffer console: the Bochs VBE adapter, text drawn with the font
+ *   serial.c      COM1 with receive interrupts
+ *   keyboard.c    the PS/2 keyboard through the i8042 and IRQ 1
  *   sched.c       kernel threads, one run queue for every CPU, preemption (switch.S)
  *   smp.c         starting the other CPUs: INIT-SIPI-SIPI, ap_boot.S's trampoline
  *   devices.c     finding virtio devices; guest/virtio's driver made to yield while it polls
@@ -16,6 +20,7 @@
  *   fs.c          a read-only file system: the disk is a USTAR archive
  *   net.c         virtio-net under guest/virtio's IPv4 stack, the `net` thread, ping
  *   shell.c       the `svm-os> ` shell
+ *   draw.c        `draw`: a gradient and the Mandelbrot set on the framebuffer
  *   power.c       exit, shutdown, reboot
  *
  * From guest/virtio (shared with svm's virtio test guests): virtio.c, virtio_pci.c and
@@ -96,6 +101,7 @@ void* kmalloc(size_t n);
 struct platform {
     uintptr_t ioapic_address; /* I/O APIC MMIO base (0xFEC00000 if nothing says otherwise) */
     uint32_t com1_gsi;        /* I/O APIC pin of ISA IRQ 4 (after interrupt source overrides) */
+    uint32_t keyboard_gsi;    /* I/O APIC pin of ISA IRQ 1, the PS/2 keyboard (likewise) */
     uint32_t bsp_apic_id;
     /* The enabled CPUs, BSP included (svm's table, else the MADT, else just the BSP), and their
      * local APIC IDs in table order. */
@@ -116,6 +122,7 @@ void platform_init(void);
 /* ---- interrupts.c ------------------------------------------------------------------------- */
 
 #define VECTOR_TIMER 0x20u
+#define VECTOR_KEYBOARD 0x21u
 #define VECTOR_COM1 0x24u
 #define TIMER_HZ 100u
 
@@ -153,18 +160,81 @@ uint64_t now_us(void);
 /* ---- console.c ---------------------------------------------------------------------------- */
 
 /* Routes kprintf/kputs/console_write (lib/console.h) through the OS's console: each call is
- * written whole to COM1 under a spinlock, so output from threads preempted mid-line (and, with
- * several CPUs, running at once) never interleaves within a call. */
+ * written whole to COM1 and to the framebuffer console (fbcon.c) under one spinlock, so output
+ * from threads preempted mid-line (and, with several CPUs, running at once) never interleaves
+ * within a call, and both show the same text. */
 void console_init(void);
+
+/* Puts one input byte (ASCII; '\r' or '\n' ends a line, 0x08 or 0x7F erases) into the input
+ * queue the shell reads, and wakes the reader. Called by the COM1 and keyboard interrupt
+ * handlers; a full queue (256 bytes) drops the byte. */
+void console_input(uint8_t c);
+
+/* Reads one line into buf (at most n - 1 bytes, NUL-terminated, no newline) from the input queue
+ * (COM1 and the keyboard alike), echoing to every output and handling backspace; blocks the
+ * calling thread until Enter. Returns the length. */
+size_t console_readline(char* buf, size_t n);
+
+/* The framebuffer while the caller draws on it itself (`draw`): the text console stops drawing
+ * (it keeps recording what is written) until console_screen_release(), which redraws the text.
+ * Returns NULL if there is no framebuffer or another thread holds it. */
+struct framebuffer;
+const struct framebuffer* console_screen_take(void);
+void console_screen_release(void);
+
+/* ---- font.c / font.S ---------------------------------------------------------------------- */
+
+#define FONT_WIDTH 8u
+#define FONT_HEIGHT 16u
+
+/* Parses the PSF font built into the kernel (font.S: a console-setup-linux VGA font, PSF1 or
+ * PSF2) and maps each printable ASCII character to its glyph through the font's Unicode table.
+ * Returns 0, or -1 (and says why) if it is not an 8x16 font with a Unicode table. */
+int font_init(void);
+
+/* The glyph of character c: FONT_HEIGHT bytes, one per row from the top, bit 7 the leftmost
+ * pixel. Characters the font lacks (and all of them before font_init()) get a blank glyph. */
+const uint8_t* font_glyph(uint8_t c);
+
+/* ---- fbcon.c ------------------------------------------------------------------------------ */
+
+/* A linear 32-bpp framebuffer: pixel (x, y) is pixels[y * pitch + x], 0x00RRGGBB. */
+struct framebuffer {
+    volatile uint32_t* pixels;
+    uint32_t width, height;
+    uint32_t pitch; /* pixels from one row to the next */
+};
+
+/* Finds the Bochs VBE display adapter (PCI 1234:1111, QEMU's -vga std and svm's display), sets
+ * 1024x768x32 and draws the text written so far. Says in one boot line what it found. Returns
+ * 0, or -1 without an adapter or font (the console stays on COM1 alone). Call once, at boot,
+ * before there are other threads (it draws without the console lock). */
+int fbcon_init(void);
+
+/* The framebuffer, or NULL before fbcon_init() or without one. */
+const struct framebuffer* fbcon_framebuffer(void);
+
+/* Writes s[0..n) to the text console: printable ASCII, '\n', '\r', '\b' (moves left), '\t';
+ * scrolls at the bottom. Records the text even without a framebuffer; draws only the cells that
+ * changed. The caller holds the console lock (console.c). */
+void fbcon_write(const char* s, size_t n);
+
+/* While paused the console records text without drawing; fbcon_pause(0) redraws the whole screen
+ * from the recorded text. The caller holds the console lock. */
+void fbcon_pause(int paused);
 
 /* ---- serial.c ----------------------------------------------------------------------------- */
 
-/* Programs COM1 (115200 8N1, FIFO) and enables its receive interrupt on the I/O APIC. */
+/* Programs COM1 (115200 8N1, FIFO) and enables its receive interrupt on the I/O APIC: received
+ * bytes go to console_input(). */
 void serial_init(void);
 
-/* Reads one line into buf (at most n - 1 bytes, NUL-terminated, no newline), echoing and
- * handling backspace; blocks the calling thread until Enter. Returns the length. */
-size_t serial_readline(char* buf, size_t n);
+/* ---- keyboard.c --------------------------------------------------------------------------- */
+
+/* Sets up the i8042 PS/2 controller (port 1 only, scan code set 1 by translation, IRQ 1 through
+ * the I/O APIC) and feeds typed characters to console_input(). Returns 0, or -1 if there is no
+ * controller. */
+int keyboard_init(void);
 
 /* ---- sched.c / switch.S ------------------------------------------------------------------- */
 
@@ -374,6 +444,13 @@ void shell_main(void* unused);
 
 /* The demo thread's counter, shown by `ps`. */
 extern volatile uint64_t counter_value;
+
+/* ---- draw.c ------------------------------------------------------------------------------- */
+
+/* `draw [SECONDS]`: a colour gradient with the Mandelbrot set in a box over the whole
+ * framebuffer, kept for SECONDS (default 3, at most 60); then the text console comes back.
+ * Without a framebuffer it says so. */
+void draw_main(const char* arg);
 
 /* ---- power.c ------------------------------------------------------------------------------ */
 

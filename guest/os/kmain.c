@@ -63,6 +63,7 @@ void kmain(uint32_t magic, uint32_t mbi, uint32_t esi) {
         machine_table_validate((const struct svm_machine*)(uintptr_t)esi) == NULL)
         boot_machine = (const struct svm_machine*)(uintptr_t)esi;
     kprintf("svm-os: booted by %s\n", boot_machine ? "svm" : "a Multiboot loader (QEMU?)");
+    fbcon_init(); /* from here on the console is on the screen too, if there is one */
 
     if (memory_init(mbi) != 0) {
         kputs("svm-os: no memory map; halting\n");
@@ -72,6 +73,7 @@ void kmain(uint32_t magic, uint32_t mbi, uint32_t esi) {
     sched_init(); /* before interrupts_init(): a crash report reads this CPU's data through GS */
     interrupts_init();
     serial_init();
+    keyboard_init();
     uint64_t lapic_hz = clock_init();
     kprintf("svm-os: LAPIC timer %llu kHz (divide by 16), ticking at %u Hz\n",
             (unsigned long long)(lapic_hz / 1000), TIMER_HZ);

@@ -22,6 +22,7 @@
 struct platform platform = {
     .ioapic_address = SVM_IOAPIC_ADDR, /* the PC's usual place */
     .com1_gsi = 4,
+    .keyboard_gsi = 1,
     .source = "defaults",
 };
 
@@ -60,7 +61,8 @@ static void add_cpu(uint32_t apic_id) {
     if (platform.cpu_count < MAX_CPUS) platform.cpu_apic_ids[platform.cpu_count++] = apic_id;
 }
 
-/* MADT: the enabled CPUs, the first I/O APIC, and where ISA IRQ 4 (COM1) really arrives. */
+/* MADT: the enabled CPUs, the first I/O APIC, and where ISA IRQ 4 (COM1) and IRQ 1 (keyboard)
+ * really arrive. */
 static void read_madt(const struct acpi_madt* madt) {
     static struct madt_info info; /* 800 bytes: not on the boot stack */
     if (acpi_parse_madt(madt, &info) != 0) return;
@@ -73,6 +75,8 @@ static void read_madt(const struct acpi_madt* madt) {
         /* Interrupt source override: type 2, length 10, bus 0, source IRQ, GSI (4 bytes). */
         if (p[0] == MADT_INTERRUPT_OVERRIDE && p[1] >= 10 && p[3] == 4)
             memcpy(&platform.com1_gsi, p + 4, 4);
+        if (p[0] == MADT_INTERRUPT_OVERRIDE && p[1] >= 10 && p[3] == 1)
+            memcpy(&platform.keyboard_gsi, p + 4, 4);
     }
 }
 

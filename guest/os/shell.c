@@ -1,6 +1,6 @@
 /*
- * The shell: reads a line from COM1, runs the command, prints the prompt again. Each command is
- * one small function in the table below; `help` prints the table.
+ * The shell: reads a line from COM1 or the keyboard (console.c), runs the command, prints the
+ * prompt again. Each command is one small function in the table below; `help` prints the table.
  */
 #include "lib/format.h"
 #include "lib/mem.h"
@@ -94,6 +94,10 @@ static void cmd_ping(const char* arg) {
     net_ping(arg);
 }
 
+static void cmd_draw(const char* arg) {
+    draw_main(arg);
+}
+
 static void cmd_crash(const char* arg) {
     (void)arg;
     kprintf("crash: writing to 0x%016llx, which is not mapped\n", CRASH_ADDRESS);
@@ -142,6 +146,7 @@ static const struct command {
     {"cat", cmd_cat, "cat FILE: print a file from the disk"},
     {"ifconfig", cmd_ifconfig, "the network card: MAC, address, frame counts"},
     {"ping", cmd_ping, "ping A.B.C.D: 4 ICMP echo requests"},
+    {"draw", cmd_draw, "draw [S]: a framebuffer demo for S seconds (3)"},
     {"crash", cmd_crash, "page fault on purpose (an unmapped address)"},
     {"exit", cmd_exit, "exit N: end the run with exit code N"},
     {"shutdown", cmd_shutdown, "power off (ACPI S5)"},
@@ -178,7 +183,7 @@ void shell_main(void* unused) {
     char line[128];
     for (;;) {
         kputs("svm-os> ");
-        serial_readline(line, sizeof(line));
+        console_readline(line, sizeof(line));
         run_line(line);
     }
 }

@@ -1,7 +1,9 @@
 # svm's sample OS (guest/os/, docs/guests.md "The sample OS") on QEMU-TCG, label `qemu`:
 # tests/qemu/os_shell.sh types commands into its COM1 shell, without devices (shell, crash,
-# shutdown), with a virtio disk, network card and entropy device (devices) and with four CPUs
-# (smp). Included from
+# shutdown) and with a virtio disk, network card and entropy device (devices);
+# tests/qemu/os_screen.py types them on the PS/2 keyboard (QEMU's `sendkey`) and reads the
+# framebuffer console back from QEMU's `screendump` (screen), or checks the OS without a display
+# adapter (no-display). Included from
 # tests/qemu/CMakeLists.txt after SVM_QEMU_SYSTEM_X86_64 is looked up; without QEMU one test says
 # so (or is skipped with SVM_SKIP_QEMU_TESTS=1), as for the virtio guests.
 set(SVM_OS_SHELL_SH ${CMAKE_CURRENT_SOURCE_DIR}/os_shell.sh)
@@ -30,6 +32,17 @@ if(SVM_QEMU_SYSTEM_X86_64)
                      --kernel ${PROJECT_BINARY_DIR}/guest/os.elf --smp 4
                      --work ${CMAKE_CURRENT_BINARY_DIR}/os_smp --case smp --timeout 60)
     list(APPEND os_tests qemu.os.smp)
+    # The framebuffer console and the keyboard: the screen is read back with the OS's own font
+    # (guest/os-font.psf) by tests/tools/screen_text.py.
+    foreach(case screen no-display)
+        add_test(NAME qemu.os.${case}
+                 COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/os_screen.py
+                         --qemu ${SVM_QEMU_SYSTEM_X86_64}
+                         --kernel ${PROJECT_BINARY_DIR}/guest/os.elf
+                         --font ${PROJECT_BINARY_DIR}/guest/os-font.psf
+                         --work ${CMAKE_CURRENT_BINARY_DIR}/os_${case} --case ${case} --timeout 60)
+        list(APPEND os_tests qemu.os.${case})
+    endforeach()
     set_tests_properties(${os_tests} PROPERTIES LABELS qemu TIMEOUT 120)
 else()
     add_test(NAME qemu.os
