@@ -1,7 +1,8 @@
 // docs/tutorial.md cannot rot: every gdb command it shows (a line starting with "(gdb) ") is a
 // command line of one of gdb-scripts/tutorial_*.gdb, which CTest runs against svm and the sample
 // OS (label gdb), and every such script is named in the tutorial. In the scripts, {tmp} (the
-// runner's directory of the run) stands for the tutorial's /tmp.
+// runner's directory of the run) stands for the tutorial's /tmp, {source}/ for the source tree
+// the tutorial's commands run in, and {guest} for its build/guest.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -22,6 +23,11 @@ std::vector<std::string> lines_of(const std::filesystem::path& path) {
     return lines;
 }
 
+void replace_all(std::string& text, const std::string& from, const std::string& to) {
+    for (size_t p = 0; (p = text.find(from, p)) != std::string::npos; p += to.size())
+        text.replace(p, from.size(), to);
+}
+
 std::vector<std::filesystem::path> tutorial_scripts() {
     std::vector<std::filesystem::path> scripts;
     for (const auto& entry : std::filesystem::directory_iterator(kScripts)) {
@@ -39,7 +45,9 @@ TEST(TutorialScripts, EveryGdbCommandShownIsRunByATutorialScript) {
     for (const auto& script : tutorial_scripts()) {
         for (std::string line : lines_of(script)) {
             if (line.empty() || line[0] == '#') continue;
-            for (size_t p; (p = line.find("{tmp}")) != std::string::npos;) line.replace(p, 5, "/tmp");
+            replace_all(line, "{tmp}", "/tmp");
+            replace_all(line, "{source}/", "");
+            replace_all(line, "{guest}", "build/guest");
             run.insert(line);
         }
     }
