@@ -1,19 +1,39 @@
-/* Byte-at-a-time implementations: guests are tiny and run under KVM's emulator, where simple
- * loops are as fast as anything clever. */
+/* memcpy and memset use the string instructions (`rep movs`, `rep stos`; Intel SDM Vol. 2B),
+ * a word at a time and then the odd bytes: where guest kernel code runs under KVM's instruction
+ * emulator (nested KVM-PVM hosts, about 2 million instructions a second), one string instruction
+ * replaces a loop of several emulated instructions per byte, which made clearing a 1 MiB heap or
+ * a framebuffer take seconds. They rely on the ABI's clear direction flag, which no guest code
+ * sets. The rest are simple loops. */
 #include "lib/mem.h"
 
+#include <stdint.h>
+
+#if defined(__x86_64__)
+#define WORD_SIZE 8u
+#define REP_MOVS_WORD "rep movsq"
+#define REP_STOS_WORD "rep stosq"
+typedef uint64_t word_t;
+#else
+#define WORD_SIZE 4u
+#define REP_MOVS_WORD "rep movsl"
+#define REP_STOS_WORD "rep stosl"
+typedef uint32_t word_t;
+#endif
+
 void* memcpy(void* dst, const void* src, size_t n) {
-    unsigned char* d = dst;
-    const unsigned char* s = src;
-    while (n--) *d++ = *s++;
+    void* d = dst;
+    const void* s = src;
+    size_t words = n / WORD_SIZE, bytes = n % WORD_SIZE;
+    __asm__ volatile(REP_MOVS_WORD : "+D"(d), "+S"(s), "+c"(words) : : "memory");
+    __asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(bytes) : : "memory");
     return dst;
 }
 
 void* memmove(void* dst, const void* src, size_t n) {
     unsigned char* d = dst;
     const unsigned char* s = src;
-    if (d < s) {
-        while (n--) *d++ = *s++;
+    if (d < s || d >= s + n) {
+        return memcpy(dst, src, n); /* forward copying never overwrites a byte still to be read */
     } else {
         while (n--) d[n] = s[n];
     }
@@ -21,8 +41,11 @@ void* memmove(void* dst, const void* src, size_t n) {
 }
 
 void* memset(void* dst, int c, size_t n) {
-    unsigned char* d = dst;
-    while (n--) *d++ = (unsigned char)c;
+    void* d = dst;
+    word_t pattern = (word_t)0x0101010101010101ull * (unsigned char)c;
+    size_t words = n / WORD_SIZE, bytes = n % WORD_SIZE;
+    __asm__ volatile(REP_STOS_WORD : "+D"(d), "+c"(words) : "a"(pattern) : "memory");
+    __asm__ volatile("rep stosb" : "+D"(d), "+c"(bytes) : "a"(pattern) : "memory");
     return dst;
 }
 

@@ -12,8 +12,9 @@ OS"). No /dev/kvm.
               read back as text (tests/tools/screen_text.py, the same font) must show the prompt,
               both typed commands and their output as COM1 has them. `draw 5`: while the demo is
               up, the box in the middle of the screen has many colours and the caption reads back;
-              once the next prompt is there, the text console is back. `exit 3` (typed) ends QEMU
-              with isa-debug-exit status 7.
+              once the next prompt is there, the text console is back. `help` three times: the
+              screen has scrolled (fbcon.c pans over a ring of text rows) and shows exactly the
+              last 48 lines of COM1. `exit 3` (typed) ends QEMU with isa-debug-exit status 7.
   no-display  QEMU with -vga none: the OS says at boot that the console is on COM1 only, `draw`
               (typed on COM1) says there is no framebuffer, `exit 3` ends it.
 
@@ -209,6 +210,21 @@ def case_screen(run):
     expect_lines(lines, [PROMPT + "draw 5", PROMPT + typed, PROMPT.rstrip()], "screen after draw")
     if not any(line.startswith("draw: 1024x768 gradient") for line in lines):
         raise Failure("the screen after draw does not show draw's line")
+
+    # Scrolling (fbcon.c pans the adapter over a ring of text rows): after more lines than the
+    # screen has, it shows exactly the last 48 lines COM1 has.
+    for n in range(3):
+        run.type_keys("help\n")
+        run.wait_prompts(5 + n)
+    _, lines = run.screen("scrolled")
+    com1 = [line.rstrip() for line in run.com1().replace("\r", "").split("\n")]
+    if len(com1) <= len(lines):
+        raise Failure(f"COM1 has only {len(com1)} lines: the screen did not need to scroll")
+    if [line.rstrip() for line in lines] != com1[-len(lines):]:
+        raise Failure("after scrolling, the screen is not the last lines of COM1:\n" +
+                      "\n".join(f"  screen |{a}|   COM1 |{b}|"
+                                 for a, b in zip(lines, com1[-len(lines):]) if a.rstrip() != b))
+    print(f"[screen] scrolled: the {len(lines)} screen rows are COM1's last {len(lines)} lines")
 
     run.type_keys("exit 3\n")
     status = run.wait_exit()
