@@ -91,21 +91,29 @@ def main():
     if not command or len(args.expect.encode()) != 1:
         parser.error("need one --expect byte and a command after --")
 
+    return summarise(args.label, args.runs,
+                     lambda: one_run(command, args.expect.encode(), args.exit_code, args.timeout))
+
+
+def summarise(label, runs, measure, digits=2):
+    """Calls measure() `runs` times; each returns (milliseconds or None, why it failed). Prints
+    each run on stderr and the summary line on stdout; returns 0 if every run succeeded, else 1.
+    Shared with bench/os/boot_to_prompt.py."""
     times = []
-    for run in range(1, args.runs + 1):
-        ms, why = one_run(command, args.expect.encode(), args.exit_code, args.timeout)
+    for run in range(1, runs + 1):
+        ms, why = measure()
         if ms is None:
-            print(f"  {args.label} run {run}: failed: {why}", file=sys.stderr)
+            print(f"  {label} run {run}: failed: {why}", file=sys.stderr)
         else:
-            print(f"  {args.label} run {run}: {ms:.2f} ms", file=sys.stderr)
+            print(f"  {label} run {run}: {ms:.{digits}f} ms", file=sys.stderr)
             times.append(ms)
     if times:
-        figures = (f"median_ms={statistics.median(times):.2f} min_ms={min(times):.2f} "
-                   f"max_ms={max(times):.2f}")
+        figures = (f"median_ms={statistics.median(times):.{digits}f} "
+                   f"min_ms={min(times):.{digits}f} max_ms={max(times):.{digits}f}")
     else:
         figures = "median_ms=n/a min_ms=n/a max_ms=n/a"
-    print(f"{args.label}: runs={args.runs} ok={len(times)} {figures}")
-    return 0 if len(times) == args.runs else 1
+    print(f"{label}: runs={runs} ok={len(times)} {figures}")
+    return 0 if len(times) == runs else 1
 
 
 if __name__ == "__main__":

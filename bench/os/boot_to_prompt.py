@@ -18,11 +18,13 @@ Prints one line per run on stderr and, on stdout, one summary line:
 import argparse
 import os
 import select
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bios"))
+from first_byte import summarise  # noqa: E402  (the runs loop and the summary line)
 
 PROMPT = b"svm-os> "
 
@@ -93,21 +95,8 @@ def main():
     if not command:
         parser.error("need a command after --")
 
-    times = []
-    for run in range(1, args.runs + 1):
-        ms, why = one_run(command, args.exit_code, args.timeout)
-        if ms is None:
-            print(f"  {args.label} run {run}: failed: {why}", file=sys.stderr)
-        else:
-            print(f"  {args.label} run {run}: {ms:.1f} ms", file=sys.stderr)
-            times.append(ms)
-    if times:
-        figures = (f"median_ms={statistics.median(times):.1f} min_ms={min(times):.1f} "
-                   f"max_ms={max(times):.1f}")
-    else:
-        figures = "median_ms=n/a min_ms=n/a max_ms=n/a"
-    print(f"{args.label}: runs={args.runs} ok={len(times)} {figures}")
-    return 0 if len(times) == args.runs else 1
+    return summarise(args.label, args.runs,
+                     lambda: one_run(command, args.exit_code, args.timeout), digits=1)
 
 
 if __name__ == "__main__":
