@@ -17,6 +17,7 @@
 
 #include "core/display/png_writer.h"
 #include "svm_process.h"
+#include "vnc_test_client.h"
 
 namespace svm::test {
 namespace {
@@ -224,6 +225,61 @@ TEST_F(SampleOs, DrawFillsTheScreenWithColours) {
     std::remove(png.c_str());
     ASSERT_FALSE(lines.empty());
     EXPECT_EQ(lines[0], "svm-os draw: a colour gradient and the Mandelbrot set");
+}
+
+// The same shell in a VNC viewer (svm --vnc): keys sent by the client reach the OS through the
+// PS/2 keyboard, the answer appears on COM1, and the pixels the client receives show the typed
+// command and its answer on the framebuffer console (read back with the OS's font).
+TEST_F(SampleOs, VncViewerTypesACommandAndSeesTheAnswer) {
+    int display = free_vnc_display();
+    ASSERT_GT(display, 0);
+    auto child = SvmChild::start({"--vnc", "127.0.0.1:" + std::to_string(display)});
+    ASSERT_TRUE(child);
+    std::string out;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    auto read_until = [&](const std::string& text) {
+        while (out.find(text) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+            std::string more = child->read_out(4096);
+            if (more.empty()) break;
+            out += more;
+        }
+        return out.find(text) != std::string::npos;
+    };
+    ASSERT_TRUE(read_until("svm-os> ")) << out;
+    VncClient vnc;
+    ASSERT_TRUE(vnc.connect(display));
+    vnc.pump(0.5);
+    for (char c : std::string("uptime")) {
+        SendKeyEvent(vnc.client, static_cast<uint32_t>(c), TRUE);  // X11 keysyms: ASCII
+        SendKeyEvent(vnc.client, static_cast<uint32_t>(c), FALSE);
+    }
+    SendKeyEvent(vnc.client, 0xff0d, TRUE);  // Return
+    SendKeyEvent(vnc.client, 0xff0d, FALSE);
+    ASSERT_TRUE(read_until("uptime: ")) << out;
+    ASSERT_TRUE(read_until(" ticks)")) << out;
+    const size_t at = out.find("uptime: ");
+    std::string answer = out.substr(at, out.find('\n', at) - at);
+    if (!answer.empty() && answer.back() == '\r') answer.pop_back();
+    // Let the client receive the redrawn rows, then read its copy of the screen.
+    SendFramebufferUpdateRequest(vnc.client, 0, 0, vnc.client->width, vnc.client->height, FALSE);
+    vnc.pump(2.0);
+    ASSERT_EQ(vnc.client->width, 1024);
+    ASSERT_EQ(vnc.client->height, 768);
+    Surface seen;
+    seen.resize(1024, 768);
+    for (uint32_t y = 0; y < 768; ++y)
+        for (uint32_t x = 0; x < 1024; ++x) seen.pixels[y * 1024 + x] = vnc.pixel(x, y);
+    const std::string png = temp_png();
+    ASSERT_TRUE(write_png(png, seen));
+    auto lines = screen_lines(png);
+    std::remove(png.c_str());
+    std::string screen;
+    for (const auto& l : lines) screen += l + "\n";
+    EXPECT_TRUE(has(lines, "svm-os> uptime")) << screen;
+    EXPECT_TRUE(has(lines, answer)) << answer << " not on the screen:\n" << screen;
+    kill(child->pid(), SIGINT);
+    auto r = child->wait(30);
+    EXPECT_EQ(r.exit_code, 130) << r.err;
 }
 
 }  // namespace
