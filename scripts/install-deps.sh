@@ -15,6 +15,9 @@ packages=(
     qemu-system-x86
     # tests/unit/core/acpi_dsdt_test.cpp disassembles svm's DSDT with ACPICA's iasl.
     acpica-tools
+    # The screen reader (tests/tools/screen_text.py), the QEMU screen and virtio test drivers and
+    # the benchmark timers are Python 3 scripts (standard library only).
+    python3
 )
 
 missing=()
