@@ -49,9 +49,10 @@ if ((have_kvm)); then
 fi
 if ((have_qemu)); then
     echo "qemu-tcg: $runs runs" >&2
-    # -nodefaults: no VGA or default NIC; COM1 (-serial stdio) is the only thing on stdout.
+    # -nodefaults: no default NIC or monitor, COM1 (-serial stdio) is the only thing on stdout;
+    # -vga std: the display adapter svm always has (the OS draws its console there too).
     qemu_line="$("${timer[@]}" --label qemu-tcg --exit-code 1 -- "$qemu" -accel tcg -M pc -m 128 \
-        -nodefaults -display none -no-reboot -serial stdio -kernel "$build/guest/os.elf" \
+        -nodefaults -vga std -display none -no-reboot -serial stdio -kernel "$build/guest/os.elf" \
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
         -device virtio-blk-pci,drive=d,disable-legacy=on \
         -drive "if=none,id=d,file=$build/guest/os-disk.img,format=raw,readonly=on" \
