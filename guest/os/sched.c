@@ -25,8 +25,9 @@
  *
  * Locking. sched_lock protects the run queue, thread_count and threads[], cpu_count, and every
  * thread's state, next, wake_tick and wake_pending. It is a spinlock: its holder runs with
- * interrupts off, and a CPU that wants it spins. No other lock is ever taken while it is held
- * (nothing here prints: the console lock is never nested inside it), so there is no lock order.
+ * interrupts off, and a CPU that wants it spins. The only lock ever taken while it is held is
+ * memory.c's (thread_create() allocates under it), which takes no other lock itself; nothing here
+ * prints, so the console lock is never nested inside it. The order is sched_lock, then memory.
  *
  * Never on two CPUs at once. A thread that stops running (preempted, yielding, going to sleep,
  * blocking) becomes visible to the other CPUs as soon as its state changes (READY in the queue,
@@ -187,7 +188,7 @@ static __attribute__((noreturn)) void thread_start(void) {
 struct thread* thread_create(const char* name, void (*entry)(void*), void* arg) {
     unsigned long flags = spin_lock_irqsave(&sched_lock);
     struct thread* t = new_thread(name);
-    uint8_t* stack = t ? kmalloc(STACK_SIZE) : NULL; /* kmalloc has no lock of its own */
+    uint8_t* stack = t ? kmalloc(STACK_SIZE) : NULL; /* takes memory.c's lock inside ours */
     if (!stack) {
         spin_unlock_irqrestore(&sched_lock, flags);
         return NULL;
