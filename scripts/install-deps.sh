@@ -10,6 +10,8 @@ packages=(
     console-setup-linux
     # --net user (devices/virtio/slirp_backend.cpp).
     libslirp-dev
+    # VM files, TOML (core/cli/vm_file.cpp, docs/multi-vm.md).
+    libtomlplusplus-dev
     # tests/qemu: svm's Limine handoff and the virtio guests on QEMU-TCG (its 32-bit stub is only assembled, with
     # cc -m32, so gcc-multilib is not needed).
     qemu-system-x86
