@@ -112,6 +112,15 @@ Result<void> check_conflicts(const std::vector<VmSpec>& vms) {
                                               : "")},
                         exit_code::kUsage);
                 }
+    // The cards of every VM on one switch: one uplink per switch, no two equal mac= (each VM's
+    // own cards were checked when its options were parsed).
+    std::vector<NetOption> cards;
+    for (const VmSpec& vm : vms)
+        for (const NetOption& net : vm.options.nets)
+            if (net.kind == NetOption::Kind::Switch) cards.push_back(net);
+    if (auto switches = check_switch_cards(cards); !switches)
+        return with_exit_code(Error{"the VMs' switch cards: " + switches.error().message},
+                              exit_code::kUsage);
     return {};
 }
 

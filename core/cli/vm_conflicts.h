@@ -10,6 +10,8 @@
 //    existing file (device and inode) or, for files that do not exist yet, the same absolute
 //    path once "." and ".." are resolved (symbolic links in a path that does not exist yet are
 //    not followed).
+// And the cards of all VMs on one switch (--net switch=NAME): they must agree on its uplink and
+// no two may give the same mac= (check_switch_cards).
 #pragma once
 
 #include <vector>

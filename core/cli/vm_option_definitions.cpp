@@ -116,8 +116,10 @@ void VmOptionParser::define_options(CLI::App& app, Values& v) {
             ->allow_extra_args(false));
     add(app.add_option("--net", config.nets,
                        "A virtio-net card: tap=NAME[,mac=M] (a TAP device; needs CAP_NET_ADMIN to "
-                       "create it) or user[,hostfwd=tcp::HOSTPORT-:GUESTPORT...][,mac=M] "
-                       "(user-mode networking, no root) (repeatable)")
+                       "create it), user[,hostfwd=tcp::HOSTPORT-:GUESTPORT...][,mac=M] "
+                       "(user-mode networking, no root) or switch=NAME[,mac=M][,uplink=user[,"
+                       "hostfwd=...]|uplink=tap:IFNAME] (a port on the in-process Ethernet switch "
+                       "NAME, no root) (repeatable)")
             ->allow_extra_args(false));
     add(app.add_option("--virtio-transport", config.virtio_transport,
                        "How virtio devices are attached: pci (modern virtio-pci, default) or mmio "

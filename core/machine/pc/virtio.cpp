@@ -27,6 +27,7 @@
 #include "devices/legacy/pci_memory_window.h"
 #include "devices/virtio/block_image.h"
 #include "devices/virtio/slirp_backend.h"
+#include "devices/virtio/switch_registry.h"
 #include "devices/virtio/tap_backend.h"
 #include "devices/virtio/user_net_options.h"
 #include "devices/virtio/virtio_blk.h"
@@ -47,14 +48,40 @@ virtio::MacAddress default_card_mac(const std::string& vm_name, size_t index) {
     return virtio::default_mac(index == 0 ? vm_name : fmt::format("{}#{}", vm_name, index));
 }
 
-Result<std::unique_ptr<virtio::NetBackend>> make_net_backend(const NetOption& option) {
-    if (option.kind == NetOption::Kind::Tap) {
-        auto tap = TRY(virtio::TapBackend::create(option.tap_name));
-        return std::unique_ptr<virtio::NetBackend>(std::move(tap));
+// The host side of card `card_name` with address `mac`: a TAP device, user-mode networking, or
+// a port on the process's switch of that name (made now if no card holds it yet), whose uplink
+// is made by the first card that names it. The MAC is the switch's, to refuse two cards with one.
+Result<std::unique_ptr<virtio::NetBackend>> make_net_backend(const NetOption& option,
+                                                             const std::string& card_name,
+                                                             const virtio::MacAddress& mac) {
+    switch (option.kind) {
+        case NetOption::Kind::Tap: {
+            auto tap = TRY(virtio::TapBackend::create(option.tap_name));
+            return std::unique_ptr<virtio::NetBackend>(std::move(tap));
+        }
+        case NetOption::Kind::User: {
+            auto user = TRY(virtio::parse_user_net_option(option.user_options));
+            auto slirp = TRY(virtio::SlirpBackend::create(user.forwards));
+            return std::unique_ptr<virtio::NetBackend>(std::move(slirp));
+        }
+        case NetOption::Kind::Switch:
+            break;
     }
-    auto user = TRY(virtio::parse_user_net_option(option.user_options));
-    auto slirp = TRY(virtio::SlirpBackend::create(user.forwards));
-    return std::unique_ptr<virtio::NetBackend>(std::move(slirp));
+    auto lan = virtio::SwitchRegistry::process().get_or_create(option.switch_name);
+    // The port first: if its MAC is refused, no uplink was made for nothing.
+    auto port = TRY(lan->attach(card_name, mac));
+    if (!option.uplink.empty()) {
+        TRY(lan->ensure_uplink(option.uplink, [&]() -> Result<std::unique_ptr<virtio::NetBackend>> {
+            if (option.uplink.rfind("tap:", 0) == 0) {
+                auto tap = TRY(virtio::TapBackend::create(option.uplink.substr(4)));
+                return std::unique_ptr<virtio::NetBackend>(std::move(tap));
+            }
+            auto user = TRY(virtio::parse_user_net_option(option.uplink));
+            auto slirp = TRY(virtio::SlirpBackend::create(user.forwards));
+            return std::unique_ptr<virtio::NetBackend>(std::move(slirp));
+        }));
+    }
+    return port;
 }
 
 Result<std::shared_ptr<VirtioDevice>> create_device(DeviceContext& ctx,
@@ -72,12 +99,13 @@ Result<std::shared_ptr<VirtioDevice>> create_device(DeviceContext& ctx,
         case VirtioSlot::Kind::Net: {
             const std::string& text = ctx.config.nets[slot.option];
             auto option = TRY(parse_net_option(text));
-            auto backend = TRY(with_context(make_net_backend(option), "--net " + text));
             const auto mac = option.mac ? *option.mac
                                         : default_card_mac(ctx.config.vm_name.empty()
                                                                ? ctx.config.kernel_path
                                                                : ctx.config.vm_name,
                                                            slot.option);
+            auto backend =
+                TRY(with_context(make_net_backend(option, slot.name, mac), "--net " + text));
             std::shared_ptr<virtio::VirtioNet> net =
                 TRY(virtio::VirtioNet::create(std::move(backend), mac));
             log::verbose("{}: {} with MAC {}", slot.name, text, mac.to_string());

@@ -2,7 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <map>
+#include <set>
+#include <utility>
+
 #include "core/machine/pc/pc_layout.h"
+#include "devices/virtio/switch_registry.h"
 #include "devices/virtio/user_net_options.h"
 #include "devices/virtio/virtio_mmio.h"
 #include "devices/virtio/virtio_pci.h"
@@ -13,12 +18,31 @@ namespace {
 // Linux's IFNAMSIZ - 1.
 constexpr size_t kMaxInterfaceName = 15;
 
+constexpr char kSwitchForm[] = "switch=NAME[,mac=M][,uplink=user[,hostfwd=...]|uplink=tap:IFNAME]";
+
+Result<void> check_interface_name(const std::string& name, const char* option) {
+    if (name.empty() || name.size() > kMaxInterfaceName ||
+        name.find_first_of("/ \t") != std::string::npos)
+        return error("--net {}: '{}' is not an interface name (1-{} characters, no '/' or spaces)",
+                     option, name, kMaxInterfaceName);
+    return {};
+}
+
+// A forward as the canonical uplink text writes it: every default spelled out.
+std::string format_forward(const virtio::SlirpForward& forward) {
+    return fmt::format("{}:{}:{}-{}:{}", forward.udp ? "udp" : "tcp", forward.host_address,
+                       forward.host_port, forward.guest_address, forward.guest_port);
+}
+
 }  // namespace
 
 Result<NetOption> parse_net_option(const std::string& text) {
     NetOption out;
     size_t start = 0;
     bool first = true;
+    // switch=: what uplink= and hostfwd= said, combined after the loop.
+    std::optional<std::string> uplink;
+    std::vector<std::string> forwards;
     while (start <= text.size()) {
         const size_t comma = text.find(',', start);
         const std::string part =
@@ -38,15 +62,17 @@ Result<NetOption> parse_net_option(const std::string& text) {
             if (part.rfind("tap=", 0) == 0) {
                 out.kind = NetOption::Kind::Tap;
                 out.tap_name = part.substr(4);
-                if (out.tap_name.empty() || out.tap_name.size() > kMaxInterfaceName ||
-                    out.tap_name.find_first_of("/ \t") != std::string::npos)
-                    return error("--net tap=NAME: '{}' is not an interface name (1-{} characters, "
-                                 "no '/' or spaces)",
-                                 out.tap_name, kMaxInterfaceName);
+                TRY(check_interface_name(out.tap_name, "tap=NAME"));
                 continue;
             }
-            return error("--net {}: expected tap=NAME[,mac=M] or user[,hostfwd=...][,mac=M]",
-                         text);
+            if (part.rfind("switch=", 0) == 0) {
+                out.kind = NetOption::Kind::Switch;
+                out.switch_name = part.substr(7);
+                TRY(with_context(virtio::check_switch_name(out.switch_name), "--net switch=NAME"));
+                continue;
+            }
+            return error("--net {}: expected tap=NAME[,mac=M], user[,hostfwd=...][,mac=M] or {}",
+                         text, kSwitchForm);
         }
         if (part.rfind("mac=", 0) == 0) {
             auto mac = virtio::parse_mac(part.substr(4));
@@ -54,9 +80,51 @@ Result<NetOption> parse_net_option(const std::string& text) {
             out.mac = *mac;
             continue;
         }
+        if (out.kind == NetOption::Kind::Switch && part.rfind("uplink=", 0) == 0) {
+            if (uplink) return error("--net {}: uplink= is given twice", text);
+            uplink = part.substr(7);
+            if (*uplink != "user" && uplink->rfind("tap:", 0) != 0)
+                return error("--net {}: uplink={} is not user or tap:IFNAME", text, *uplink);
+            if (*uplink != "user")
+                TRY(check_interface_name(uplink->substr(4), "uplink=tap:IFNAME"));
+            continue;
+        }
+        if (out.kind == NetOption::Kind::Switch && part.rfind("hostfwd=", 0) == 0) {
+            auto forward = virtio::parse_hostfwd(part.substr(8));
+            if (!forward) return error("--net switch: {}", forward.error().message);
+            forwards.push_back(format_forward(*forward));
+            continue;
+        }
+        if (out.kind == NetOption::Kind::Switch)
+            return error("--net {}: unknown option '{}'; expected {}", text, part, kSwitchForm);
         return error("--net {}: unknown option '{}' (a TAP device takes mac=M)", text, part);
     }
+    if (out.kind == NetOption::Kind::Switch) {
+        if (!forwards.empty() && uplink != "user")
+            return error("--net {}: hostfwd= belongs to a user-mode uplink; add uplink=user", text);
+        if (uplink) out.uplink = *uplink;
+        for (const std::string& forward : forwards) out.uplink += ",hostfwd=" + forward;
+    }
     return out;
+}
+
+Result<void> check_switch_cards(const std::vector<NetOption>& cards) {
+    std::map<std::string, std::string> uplinks;          // switch name -> uplink
+    std::set<std::pair<std::string, std::string>> macs;  // {switch name, mac=}
+    for (const NetOption& card : cards) {
+        if (card.kind != NetOption::Kind::Switch) continue;
+        if (card.mac && !macs.emplace(card.switch_name, card.mac->to_string()).second)
+            return error("--net switch={}: two cards with mac={} on one switch; give each its own",
+                         card.switch_name, card.mac->to_string());
+        if (card.uplink.empty()) continue;
+        auto [it, added] = uplinks.emplace(card.switch_name, card.uplink);
+        if (!added && it->second != card.uplink)
+            return error(
+                "--net switch={}: two uplinks for one switch ({} and {}); give it one, on any of "
+                "its cards",
+                card.switch_name, it->second, card.uplink);
+    }
+    return {};
 }
 
 Result<std::vector<VirtioSlot>> plan_virtio(const MachineConfig& config) {
@@ -69,6 +137,9 @@ Result<std::vector<VirtioSlot>> plan_virtio(const MachineConfig& config) {
                      "entropy device, so at most {} disks and network cards together",
                      config.disks.size(), config.nets.size(), kMaxVirtioDevices,
                      kMaxVirtioDevices - 1);
+    std::vector<NetOption> cards;
+    for (const std::string& text : config.nets) cards.push_back(TRY(parse_net_option(text)));
+    TRY(check_switch_cards(cards));
     std::vector<VirtioSlot> slots;
     auto add = [&](VirtioSlot::Kind kind, size_t option, std::string name) {
         const size_t i = slots.size();

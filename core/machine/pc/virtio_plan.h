@@ -26,17 +26,30 @@ constexpr size_t kMaxVirtioDevices = 8;
 
 // A --net option, parsed.
 struct NetOption {
-    enum class Kind { Tap, User };
+    enum class Kind { Tap, User, Switch };
     Kind kind = Kind::Tap;
     std::string tap_name;                   // tap=NAME
     std::string user_options;               // the whole text, for the user-mode back-end
+    std::string switch_name;                // switch=NAME
+    // switch=NAME,uplink=...: the switch's uplink in a canonical form, "" for none:
+    // "tap:IFNAME", or "user" followed by ",hostfwd=PROTO:HOSTADDR:PORT-GUESTADDR:PORT" for each
+    // forward, with the defaults written out, so two cards naming the same uplink compare equal.
+    std::string uplink;
     std::optional<virtio::MacAddress> mac;  // mac=M; nullopt = the VM's stable default
 };
 
-// Parses the text after --net: "tap=NAME[,mac=M]" or "user[,hostfwd=...][,mac=M]" (the user
-// form's options are checked by the user-mode back-end's parser too). Returns a one-line error
-// for an empty or over-long interface name, an unknown back-end or option, or a bad MAC.
+// Parses the text after --net: "tap=NAME[,mac=M]", "user[,hostfwd=...][,mac=M]" (the user
+// form's options are checked by the user-mode back-end's parser too) or
+// "switch=NAME[,mac=M][,uplink=user[,hostfwd=...]|uplink=tap:IFNAME]" (docs/networking.md, "A
+// switch between VMs"). Returns a one-line error for an empty or over-long interface or switch
+// name, an unknown back-end or option, a bad MAC, or hostfwd= on a switch without uplink=user.
 Result<NetOption> parse_net_option(const std::string& text);
+
+// Checks the cards on each switch: they agree on its uplink (at most one per switch, given by any
+// number of its cards), and no two give the same mac=. Returns a one-line error naming the switch
+// and the clash. plan_virtio() checks one VM's cards; a process running several VMs passes all
+// of theirs. (Default MACs are checked when the cards attach: EthernetSwitch::attach.)
+Result<void> check_switch_cards(const std::vector<NetOption>& cards);
 
 struct VirtioSlot {
     enum class Kind { Block, Net, Entropy };
@@ -51,7 +64,8 @@ struct VirtioSlot {
 };
 
 // The virtio devices of `config`. Returns an error (a usage error for the caller) for an unknown
-// --virtio-transport or more than kMaxVirtioDevices devices.
+// --virtio-transport, more than kMaxVirtioDevices devices, a --net option parse_net_option()
+// refuses, or switch cards check_switch_cards() refuses.
 Result<std::vector<VirtioSlot>> plan_virtio(const MachineConfig& config);
 
 }  // namespace svm

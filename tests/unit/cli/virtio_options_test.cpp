@@ -74,6 +74,23 @@ TEST_F(VirtioOptions, BadNetOptions) {
     expect_refused({"--net", "user,hostfwd=tcp::8080-:7,colour=blue"}, "colour");
 }
 
+TEST_F(VirtioOptions, BadSwitchOptions) {
+    expect_refused({"--net", "switch="}, "switch name");
+    expect_refused({"--net", "switch=a-name-of-16-chr"}, "1 to 15");
+    expect_refused({"--net", "switch=lan/0"}, "letters, digits");
+    expect_refused({"--net", "switch=lan0,uplink=slirp"}, "user or tap:IFNAME");
+    expect_refused({"--net", "switch=lan0,hostfwd=tcp::8080-:80"}, "uplink=user");
+    expect_refused({"--net", "switch=lan0,colour=blue"}, "colour");
+}
+
+TEST_F(VirtioOptions, SwitchCardsThatClash) {
+    expect_refused({"--net", "switch=lan0,uplink=user", "--net", "switch=lan0,uplink=tap:svm0"},
+                   "two uplinks");
+    expect_refused({"--net", "switch=lan0,mac=52:54:00:00:00:01", "--net",
+                    "switch=lan0,mac=52:54:00:00:00:01"},
+                   "two cards with mac=52:54:00:00:00:01");
+}
+
 TEST_F(VirtioOptions, UnknownTransport) {
     expect_refused({"--virtio-transport", "isa"}, "--virtio-transport");
 }

@@ -123,6 +123,10 @@ TEST_F(VmSetCli, ConflictsAreRefusedBeforeAnythingStarts) {
                         {"disk image d.img"});
     expect_refused_with({"--vm", "--stdin keyboard a.elf", "--vm", "--stdin serial b.elf"},
                         {"vm \"vm2\": gives --stdin"});
+    // Cards of different VMs on one switch must agree on its uplink.
+    expect_refused_with({"--vm", "--net switch=lan0,uplink=user a.elf", "--vm",
+                         "--net switch=lan0,uplink=tap:svmtap1 b.elf"},
+                        {"switch=lan0", "two uplinks"});
     expect_refused_with({"--vm", "--share 80 a.elf", "--vm", "--share 30 b.elf"},
                         {"add up to 110"});
 }
