@@ -27,6 +27,18 @@ protected:
     void SetUp() override { require_kvm(); }
 };
 
+// Reads svm's standard output into `out` until it contains `text`, svm's output ends or `seconds`
+// pass. Returns whether `text` arrived.
+bool read_until(SvmChild& child, std::string& out, const std::string& text, int seconds) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (out.find(text) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+        std::string more = child.read_out(4096);
+        if (more.empty()) break;
+        out += more;
+    }
+    return out.find(text) != std::string::npos;
+}
+
 TEST_F(SampleOs, SvmWithoutAKernelBootsItsShell) {
     auto r = run_svm({}, "help\nticks\nps\nls\ncat README.txt\nrandom\nexit 3\n", 120);
     EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
@@ -69,14 +81,7 @@ TEST_F(SampleOs, PingReachesTheUserNetworkGateway) {
     close(input[0]);
     ASSERT_TRUE(svm);
     std::string out;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (out.find("net: address 10.0.2.15") == std::string::npos &&
-           std::chrono::steady_clock::now() < deadline) {
-        const std::string chunk = svm->read_out(4096);
-        if (chunk.empty()) break;
-        out += chunk;
-    }
-    ASSERT_NE(out.find("net: address 10.0.2.15"), std::string::npos) << out;
+    ASSERT_TRUE(read_until(*svm, out, "net: address 10.0.2.15", 60)) << out;
     const std::string commands = "ping 10.0.2.2\nifconfig\nexit 0\n";
     ASSERT_EQ(write(input[1], commands.data(), commands.size()),
               static_cast<ssize_t>(commands.size()));
@@ -99,20 +104,11 @@ TEST_F(SampleOs, WithFourCpusEveryCpuRunsThreads) {
     if (!child) close(in[1]);
     ASSERT_TRUE(child);
     std::string out;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    auto read_until = [&](const std::string& text) {
-        while (out.find(text) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-            std::string more = child->read_out(4096);
-            if (more.empty()) break;
-            out += more;
-        }
-        return out.find(text) != std::string::npos;
-    };
-    EXPECT_TRUE(read_until("svm-os> ")) << out;
+    EXPECT_TRUE(read_until(*child, out, "svm-os> ", 120)) << out;
     std::this_thread::sleep_for(std::chrono::seconds(2));
     const std::string input = "cpus\nexit 4\n";
     EXPECT_EQ(write(in[1], input.data(), input.size()), static_cast<ssize_t>(input.size()));
-    EXPECT_TRUE(read_until("exit: code 4")) << out;
+    EXPECT_TRUE(read_until(*child, out, "exit: code 4", 120)) << out;
     close(in[1]);
     auto r = child->wait(60);
     EXPECT_EQ(r.exit_code, 4) << out << r.err;
@@ -205,14 +201,7 @@ TEST_F(SampleOs, DrawFillsTheScreenWithColours) {
     const std::string input = "draw 60\n";
     EXPECT_EQ(write(in[1], input.data(), input.size()), static_cast<ssize_t>(input.size()));
     std::string out;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(240);
-    while (out.find("draw: 1024x768 gradient, Mandelbrot set") == std::string::npos &&
-           std::chrono::steady_clock::now() < deadline) {
-        std::string more = child->read_out(4096);
-        if (more.empty()) break;
-        out += more;
-    }
-    EXPECT_NE(out.find("draw: 1024x768 gradient, Mandelbrot set"), std::string::npos) << out;
+    EXPECT_TRUE(read_until(*child, out, "draw: 1024x768 gradient, Mandelbrot set", 240)) << out;
     kill(child->pid(), SIGINT);
     auto r = child->wait(60);
     close(in[1]);
@@ -236,16 +225,7 @@ TEST_F(SampleOs, VncViewerTypesACommandAndSeesTheAnswer) {
     auto child = SvmChild::start({"--vnc", "127.0.0.1:" + std::to_string(display)});
     ASSERT_TRUE(child);
     std::string out;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    auto read_until = [&](const std::string& text) {
-        while (out.find(text) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-            std::string more = child->read_out(4096);
-            if (more.empty()) break;
-            out += more;
-        }
-        return out.find(text) != std::string::npos;
-    };
-    ASSERT_TRUE(read_until("svm-os> ")) << out;
+    ASSERT_TRUE(read_until(*child, out, "svm-os> ", 120)) << out;
     VncClient vnc;
     ASSERT_TRUE(vnc.connect(display));
     vnc.pump(0.5);
@@ -255,8 +235,8 @@ TEST_F(SampleOs, VncViewerTypesACommandAndSeesTheAnswer) {
     }
     SendKeyEvent(vnc.client, 0xff0d, TRUE);  // Return
     SendKeyEvent(vnc.client, 0xff0d, FALSE);
-    ASSERT_TRUE(read_until("uptime: ")) << out;
-    ASSERT_TRUE(read_until(" ticks)")) << out;
+    ASSERT_TRUE(read_until(*child, out, "uptime: ", 120)) << out;
+    ASSERT_TRUE(read_until(*child, out, " ticks)", 120)) << out;
     const size_t at = out.find("uptime: ");
     std::string answer = out.substr(at, out.find('\n', at) - at);
     if (!answer.empty() && answer.back() == '\r') answer.pop_back();
