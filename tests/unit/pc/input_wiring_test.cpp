@@ -142,8 +142,16 @@ TEST(InputWiring, RtcShowsTheHostTimeInUtcAndMemorySize) {
     };
     auto bcd = [](uint8_t v) { return (v >> 4) * 10 + (v & 0x0f); };
     // Read as a guest would: a stable reading outside UIP (bounded retries), bracketed by two
-    // readings of the host clock, which the RTC must lie between (no timing tolerance).
-    int64_t before = static_cast<int64_t>(time(nullptr));
+    // readings of the host clock, which the RTC must lie between (no timing tolerance). The
+    // clock is the RTC's own, CLOCK_REALTIME (system_clock), not time(2): glibc's time() reads
+    // CLOCK_REALTIME_COARSE, which can still show the previous second for a few milliseconds
+    // after the RTC has moved on (this test failed that way once under load).
+    auto host_seconds = [] {
+        return static_cast<int64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+    };
+    int64_t before = host_seconds();
     int64_t guest = 0;
     for (int attempt = 0; attempt < 5; ++attempt) {
         while (get(0x0a) & 0x80) {
@@ -158,7 +166,7 @@ TEST(InputWiring, RtcShowsTheHostTimeInUtcAndMemorySize) {
         guest = static_cast<int64_t>(timegm(&tm));
         if (bcd(get(0x00)) == tm.tm_sec) break;
     }
-    int64_t after = static_cast<int64_t>(time(nullptr));
+    int64_t after = host_seconds();
     EXPECT_GE(guest, before);
     EXPECT_LE(guest, after);
     EXPECT_EQ(get(0x34) | (get(0x35) << 8), 16 * 16);  // 16 MiB above 16 MiB, in 64 KiB
