@@ -8,6 +8,13 @@
  * Without the lock a thread preempted halfway through a line would let another thread's line land
  * in the middle of it, and the two outputs could show the lines in different orders.
  *
+ * Unfinished lines. The shell's prompt and the user's half-typed command are a line without its
+ * newline yet. A message from another thread (the network thread's DHCP result, say) must not be
+ * glued to its end: the console remembers the unfinished line and which thread wrote it; another
+ * thread's write first ends that line, and once its own message is complete, the unfinished line
+ * is written again below it, so the user sees the prompt and what they typed and goes on typing,
+ * as a terminal's line editor does.
+ *
  * Input. The COM1 and keyboard interrupt handlers put bytes into one ring buffer
  * (console_input()) and wake the thread blocked in console_readline(), which does the line
  * editing (echo, backspace) for both: the shell cannot tell where a key came from, and its echo
@@ -23,15 +30,72 @@ static struct spinlock input_lock;   /* the ring and its reader */
 
 static int screen_taken; /* a thread draws on the framebuffer itself (console_screen_take) */
 
-static void console_locked_write(const char* s, size_t n) {
-    unsigned long flags = spin_lock_irqsave(&console_lock);
+/* A line written since its last newline (see "Unfinished lines"). Bytes past the buffer's size
+ * are written but not remembered, so a longer line is shown again cut short. */
+struct line {
+    char text[128];
+    size_t len;
+    struct thread* writer; /* NULL: before threads, or an interrupt handler */
+};
+
+/* Under console_lock: the line the output ends with, and the one another thread's message put
+ * aside until that message's line is complete. */
+static struct line current, put_aside;
+static int threads_ready; /* GS holds this CPU's data: thread_current() works */
+
+static void emit(const char* s, size_t n) {
     com1_write(s, n);
     fbcon_write(s, n);
+}
+
+/* Writes a put-aside line again and makes it the current one. */
+static void take_back(void) {
+    emit(put_aside.text, put_aside.len);
+    current = put_aside;
+    put_aside.len = 0;
+}
+
+/* Writes s and follows it on the current line: a newline ends the line, a backspace takes one
+ * character back (the line editor erases with "\b \b"). */
+static void emit_and_follow(const char* s, size_t n, struct thread* writer) {
+    emit(s, n);
+    current.writer = writer;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\n') current.len = 0;
+        else if (s[i] == '\b') current.len -= current.len > 0;
+        else if (current.len < sizeof current.text) current.text[current.len++] = s[i];
+    }
+}
+
+static void console_locked_write(const char* s, size_t n) {
+    if (n == 0) return;
+    unsigned long flags = spin_lock_irqsave(&console_lock);
+    struct thread* self = threads_ready ? thread_current() : NULL;
+    if (current.len > 0 && current.writer != self) {
+        /* Another thread's line is unfinished: end it here and write this on a line of its own.
+         * The writer's own line comes back first if it was put aside; otherwise the unfinished
+         * line is put aside (unless one already is: a third thread's fragment is just ended). */
+        emit("\n", 1);
+        if (put_aside.len > 0 && put_aside.writer == self) {
+            take_back();
+        } else {
+            if (put_aside.len == 0) put_aside = current;
+            current.len = 0;
+        }
+    }
+    emit_and_follow(s, n, self);
+    if (current.len == 0 && put_aside.len > 0 && put_aside.writer != self) take_back();
     spin_unlock_irqrestore(&console_lock, flags);
 }
 
 void console_init(void) {
     console_set_writer(console_locked_write);
+}
+
+void console_threads_ready(void) {
+    unsigned long flags = spin_lock_irqsave(&console_lock);
+    threads_ready = 1;
+    spin_unlock_irqrestore(&console_lock, flags);
 }
 
 const struct framebuffer* console_screen_take(void) {

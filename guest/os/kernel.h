@@ -165,6 +165,12 @@ uint64_t now_us(void);
  * within a call, and both show the same text. */
 void console_init(void);
 
+/* Tells the console that thread_current() works on every CPU from now on (sched_init() set GS),
+ * so it can keep a message from another thread off the end of an unfinished line (the shell's
+ * prompt): that message goes on a line of its own and the unfinished line is written again after
+ * it. */
+void console_threads_ready(void);
+
 /* Puts one input byte (ASCII; '\r' or '\n' ends a line, 0x08 or 0x7F erases) into the input
  * queue the shell reads, and wakes the reader. Called by the COM1 and keyboard interrupt
  * handlers; a full queue (256 bytes) drops the byte. */

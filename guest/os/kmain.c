@@ -71,6 +71,7 @@ void kmain(uint32_t magic, uint32_t mbi, uint32_t esi) {
     }
     platform_init();
     sched_init(); /* before interrupts_init(): a crash report reads this CPU's data through GS */
+    console_threads_ready();
     interrupts_init();
     serial_init();
     keyboard_init();

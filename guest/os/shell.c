@@ -2,6 +2,7 @@
  * The shell: reads a line from COM1 or the keyboard (console.c), runs the command, prints the
  * prompt again. Each command is one small function in the table below; `help` prints the table.
  */
+#include "lib/cpu.h"
 #include "lib/format.h"
 #include "lib/mem.h"
 #include "os/kernel.h"
@@ -105,6 +106,47 @@ static void cmd_crash(const char* arg) {
     kputs("crash: still running?\n");
 }
 
+/* `alarm S`: a thread of its own sleeps S seconds and then prints a line, while the shell goes on.
+ * The line lands wherever the user is typing: the console puts it on a line of its own and writes
+ * the prompt and the half-typed command again below it (console.c, "Unfinished lines"). One
+ * thread serves every alarm, created the first time (a finished thread's stack is not reclaimed). */
+static struct thread* alarm_thread;
+static volatile unsigned alarm_seconds; /* the alarm set and not yet rung; 0: none */
+
+static void alarm_main(void* arg) {
+    (void)arg;
+    for (;;) {
+        cpu_cli(); /* thread_block()'s rule: publish (alarm_thread), check, block, in a loop */
+        while (alarm_seconds == 0) thread_block();
+        cpu_sti();
+        unsigned seconds = alarm_seconds;
+        thread_sleep((uint64_t)seconds * TIMER_HZ);
+        kprintf("alarm: %u s passed\n", seconds);
+        alarm_seconds = 0;
+    }
+}
+
+static void cmd_alarm(const char* arg) {
+    unsigned seconds = 0;
+    while (*arg >= '0' && *arg <= '9' && seconds < 100000) seconds = seconds * 10 + (unsigned)(*arg++ - '0');
+    while (*arg == ' ') arg++;
+    if (seconds == 0 || *arg != 0) {
+        kputs("alarm: usage: alarm SECONDS (1 or more)\n");
+        return;
+    }
+    if (alarm_seconds != 0) {
+        kprintf("alarm: one is already set (%u s)\n", alarm_seconds);
+        return;
+    }
+    if (alarm_thread == NULL && (alarm_thread = thread_create("alarm", alarm_main, NULL)) == NULL) {
+        kputs("alarm: out of memory\n");
+        return;
+    }
+    alarm_seconds = seconds;
+    thread_wake(alarm_thread);
+    kprintf("alarm: set for %u s\n", seconds);
+}
+
 static void cmd_exit(const char* arg) {
     unsigned code = 0;
     while (*arg >= '0' && *arg <= '9') code = code * 10 + (unsigned)(*arg++ - '0');
@@ -147,6 +189,7 @@ static const struct command {
     {"ifconfig", cmd_ifconfig, "the network card: MAC, address, frame counts"},
     {"ping", cmd_ping, "ping A.B.C.D: 4 ICMP echo requests"},
     {"draw", cmd_draw, "draw [S]: a framebuffer demo for S seconds (3)"},
+    {"alarm", cmd_alarm, "alarm S: a thread prints a line in S seconds"},
     {"crash", cmd_crash, "page fault on purpose (an unmapped address)"},
     {"exit", cmd_exit, "exit N: end the run with exit code N"},
     {"shutdown", cmd_shutdown, "power off (ACPI S5)"},

@@ -6,8 +6,10 @@
 #               [--timeout S] [--disk OS-DISK.IMG --disk-dir guest/os/disk] [--smp N]
 #
 #   shell     (no virtio devices) help, ticks, ps, mem, uptime, ticks again (it must have grown),
-#             ls/cat/ifconfig/ping/random saying the device is missing, exit 3: QEMU's
-#             isa-debug-exit status must be (3 << 1) | 1 = 7
+#             ls/cat/ifconfig/ping/random saying the device is missing; alarm 3, then "tic"
+#             typed without Enter: the alarm's line must be a line of its own, with the prompt
+#             and "tic" written again below it, and "ks" + Enter must then run `ticks`; exit 3:
+#             QEMU's isa-debug-exit status must be (3 << 1) | 1 = 7
 #   crash     crash: the page-fault line with CR2 = 0xdead0000000, the thread and the CPU, and
 #             "halted"; then QEMU is killed
 #   shutdown  shutdown: ACPI S5 must power QEMU off (status 0)
@@ -104,15 +106,32 @@ wait_prompts() {
     done
 }
 
-# run CMD: types CMD at the next prompt and waits for the prompt after it; the output of the
-# command (the echoed line first) is then in $out.
-n=0
-run() {
-    n=$((n + 1))
-    wait_prompts "$n"
+# at_prompt: waits until the shell waits for a command: COM1's output ends with the prompt.
+# (A message from another thread, such as the network thread's DHCP lines, is written on a line of
+# its own and the prompt is written again after it, so prompts are counted only here.)
+at_prompt() {
+    while [ "$(tail -c 8 "$log")" != 'svm-os> ' ]; do
+        kill -0 "$qemu_pid" 2>/dev/null || fail "QEMU ended while waiting for the prompt"
+        [ "$(date +%s)" -lt "$deadline" ] || fail "no prompt within $timeout_s s"
+        sleep 0.05
+    done
+}
+
+# type_line TEXT: types TEXT and Enter at the prompt.
+type_line() {
+    at_prompt
     printf '%s\n' "$1" >&3
-    wait_prompts $((n + 1))
-    out=$(awk -v RS='svm-os> ' -v n="$n" 'NR == n + 1 { printf "%s", $0 }' "$log")
+}
+
+# run CMD: types CMD at the prompt and waits for the prompt after it; the output of the command
+# (the echoed line first) is then in $out.
+run() {
+    at_prompt
+    local before
+    before=$(prompts)
+    printf '%s\n' "$1" >&3
+    wait_prompts $((before + 1))
+    out=$(awk -v RS='svm-os> ' -v n="$before" 'NR == n + 1 { printf "%s", $0 }' "$log")
     printf '%s\n' "$out" | sed "s/^/[$case] /"
 }
 
@@ -151,7 +170,7 @@ wait_exit() {
 case "$case" in
     shell)
         run help
-        for c in help mem ps ticks uptime cpus random ls cat ifconfig ping crash exit shutdown reboot; do
+        for c in help mem ps ticks uptime cpus random ls cat ifconfig ping alarm crash exit shutdown reboot; do
             has "^  $c "
         done
         run ticks
@@ -185,17 +204,34 @@ case "$case" in
         has '^ping: no network card$'
         run random
         has '^random: no entropy device$'
-        n=$((n + 1))
-        wait_prompts "$n"
-        printf 'exit 3\n' >&3
+        # Another thread's line while a command is half typed (guest/os/console.c).
+        run 'alarm 3'
+        has '^alarm: set for 3 s$'
+        at_prompt
+        printf 'tic' >&3
+        while [ "$(tail -c 11 "$log")" != 'svm-os> tic' ]; do
+            grep -q '^alarm: 3 s passed' "$log" && fail "the alarm rang before 'tic' was echoed"
+            [ "$(date +%s)" -lt "$deadline" ] || fail "'tic' was not echoed within $timeout_s s"
+            sleep 0.05
+        done
+        before=$(prompts)
+        wait_log '^alarm: 3 s passed$'
+        wait_prompts $((before + 1))
+        [ "$(tail -c 11 "$log")" = 'svm-os> tic' ] || fail "the prompt and 'tic' were not written again after the alarm"
+        grep -qx 'svm-os> tic' "$log" || fail "the alarm's line did not start a line of its own"
+        printf 'ks\n' >&3
+        wait_prompts $((before + 2))
+        out=$(awk -v RS='svm-os> ' -v n="$before" 'NR == n + 2 { printf "%s", $0 }' "$log")
+        printf '%s\n' "$out" | sed "s/^/[$case] /"
+        has_text ticks
+        has '^ticks: [0-9]+ \(100 Hz\)$'
+        type_line 'exit 3'
         wait_exit
         grep -q '^exit: code 3' "$log" || fail "no 'exit: code 3' line"
         [ "$status" = 7 ] || fail "QEMU exit status $status, want 7 ((3 << 1) | 1)"
         ;;
     crash)
-        n=1
-        wait_prompts 1
-        printf 'crash\n' >&3
+        type_line crash
         while ! grep -q '^\*\*\* svm-os halted' "$log"; do
             kill -0 "$qemu_pid" 2>/dev/null || fail "QEMU ended before the crash report"
             [ "$(date +%s)" -lt "$deadline" ] || fail "no crash report within $timeout_s s"
@@ -206,8 +242,7 @@ case "$case" in
             fail "no page-fault line with cr2 0x00000dead0000000"
         ;;
     shutdown)
-        wait_prompts 1
-        printf 'shutdown\n' >&3
+        type_line shutdown
         wait_exit
         sed "s/^/[$case] /" "$log"
         grep -q '^shutdown: ACPI S5' "$log" || fail "no 'shutdown: ACPI S5' line"
@@ -253,9 +288,7 @@ case "$case" in
         has '^--- 10\.0\.2\.2: 4 sent, 4 received, 0% loss, time min/avg/max [0-9.]+/[0-9.]+/[0-9.]+ ms$'
         run ps
         has '^ +[0-9]+  net +(sleeping|ready|running|blocked) '
-        n=$((n + 1))
-        wait_prompts "$n"
-        printf 'exit 0\n' >&3
+        type_line 'exit 0'
         wait_exit
         [ "$status" = 1 ] || fail "QEMU exit status $status, want 1 ((0 << 1) | 1)"
         ;;
@@ -286,9 +319,7 @@ case "$case" in
         used=$(awk '$1 ~ /^[0-9]+$/ && $2 != "idle" && $4 ~ /^[0-9]+$/ { print $4 }' <<<"$out" | sort -u | wc -l)
         [ "$used" -gt 1 ] || fail "ps shows threads (other than idle) on $used CPU(s), want more than 1"
         echo "os_shell.sh: threads ran on $used of $smp CPUs"
-        n=$((n + 1))
-        wait_prompts "$n"
-        printf 'exit 0\n' >&3
+        type_line 'exit 0'
         wait_exit
         [ "$status" = 1 ] || fail "QEMU exit status $status, want 1 ((0 << 1) | 1)"
         ;;
