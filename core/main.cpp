@@ -2,11 +2,15 @@
 // turns the way it ended into the process exit code (docs/machine.md, "Exit codes").
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
 #include "core/cli/shell_words.h"
 #include "core/cli/vm_file.h"
@@ -14,8 +18,13 @@
 #include "core/cli/vm_set.h"
 #include "core/display/display_hub.h"
 #include "core/display/vnc_server.h"
+#include "core/kvm/kvm.h"
 #include "core/log.h"
+#include "core/machine/console.h"
+#include "core/machine/console_mux.h"
 #include "core/machine/machine.h"
+#include "core/machine/machine_run.h"
+#include "core/machine/vm_set_run.h"
 
 namespace {
 
@@ -86,6 +95,93 @@ svm::Result<std::vector<svm::cli::VmDefinition>> vm_definitions(
     return definitions;
 }
 
+// --vnc: one server for the whole run of a VM, so viewers stay connected across --reboot; each
+// machine attaches its screen to the hub. Returns the server, or an error (exit code 71).
+struct VncRun {
+    std::shared_ptr<svm::DisplayHub> hub;
+    std::unique_ptr<svm::VncServer> server;
+};
+svm::Result<VncRun> start_vnc(const svm::cli::VmOptions& options) {
+    using namespace svm;
+    VncRun vnc;
+    if (!options.vnc) return vnc;
+    VncServerOptions vnc_options;
+    vnc_options.password_file = options.vnc->password_file;
+    vnc_options.web_port = options.vnc->web_port;
+    vnc_options.desktop_name = "svm: " + (options.name.empty() ? options.config.kernel_path
+                                                               : options.name);
+    vnc.hub = std::make_shared<DisplayHub>();
+    auto server =
+        VncServer::create(options.vnc->endpoint, *vnc.hub, vnc.hub->input(), vnc_options);
+    if (!server)
+        return std::unexpected(Error{"--vnc: " + server.error().message, exit_code::kHostSetup});
+    vnc.server = std::move(*server);
+    if (!vnc.server->web_url().empty())
+        log::info("the screen{} in a browser: {}", options.name.empty() ? "" : " of " + options.name,
+                  vnc.server->web_url());
+    return vnc;
+}
+
+// Runs a VM set of two or more VMs together (docs/multi-vm.md, "Running a set") and returns the
+// process exit code. Every VM whose console is stdio writes through one ConsoleMux into one
+// standard-output Console; the set's loop owns the signals.
+int run_set(svm::cli::VmSet& set, bool crash_ends_all) {
+    using namespace svm;
+    // A host without usable KVM fails every VM the same way: say it once, before anything starts.
+    if (auto kvm = Kvm::open(); !kvm) fail(exit_code::kHostSetup, kvm.error().message);
+    std::vector<std::string> names;
+    for (const cli::VmSpec& vm : set.vms) names.push_back(vm.name);
+    auto out = Console::create_for_fd(STDOUT_FILENO, "standard output");
+    ConsoleMux mux(*out, names, ConsoleMux::want_colour(STDOUT_FILENO));
+    // The reader of standard output left (`svm --vm .. --vm .. | head`): every VM ends.
+    UniqueFd closed_fd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    out->set_output_closed_handler([fd = closed_fd.get()] {
+        uint64_t one = 1;
+        [[maybe_unused]] ssize_t w = ::write(fd, &one, sizeof one);
+    });
+
+    std::vector<VncRun> vncs;
+    std::vector<NamedMember> members;
+    for (size_t i = 0; i < set.vms.size(); ++i) {
+        cli::VmSpec& vm = set.vms[i];
+        if (vm.options.sample_os)
+            std::fprintf(stderr, "svm: %s: no kernel given: booting the built-in sample OS\n",
+                         vm.name.c_str());
+        auto vnc = start_vnc(vm.options);
+        if (!vnc) fail(cli::vm_error(vm.definition, vm.name, vnc.error()));
+        MachineConfig config = vm.options.config;
+        config.set_console_output = [&mux, i](std::span<const uint8_t> bytes, bool wait) {
+            mux.write(i, bytes, wait);
+        };
+        config.set_reads_stdin = set.stdin_vm == i;
+        config.signals_from_caller = true;
+        // FIXME: CPU shares (--share, issue 15) are not enforced yet: every vCPU of every VM is
+        // a host thread of its own, scheduled by the host.
+        members.push_back({vm.name, std::make_unique<MachineVm>(config, vnc->hub, vm.name)});
+        vncs.push_back(std::move(*vnc));
+    }
+    if (set.stdin_vm)
+        log::verbose("standard input goes to {}", set.vms[*set.stdin_vm].name);
+
+    VmSetRunOptions run_options;
+    run_options.crash_ends_all = crash_ends_all;
+    VmSetOutcome outcome = run_vm_set(std::move(members), run_options, closed_fd.get(), [] {
+        return RunOutcome{RunOutcome::Kind::OutputClosed, exit_code::kOutputClosed,
+                          "standard output was closed by its reader: the run was ended", ""};
+    });
+    // Every VM has ended: write out what they printed (a signal ends the wait).
+    sigset_t signals;
+    sigemptyset(&signals);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, sig);
+    UniqueFd signal_fd(signalfd(-1, &signals, SFD_CLOEXEC));
+    out->drain(signal_fd.get(), std::nullopt);
+    out->abandon();
+    if (std::string lost = out->unwritten_report(); !lost.empty())
+        std::fprintf(stderr, "svm: %s\n", lost.c_str());
+    std::fprintf(stderr, "%s\n", format_set_summary(outcome).c_str());
+    return outcome.code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -107,6 +203,11 @@ int main(int argc, char** argv) {
                    "Run the VMs of a TOML file, one [[vm]] table each (docs/multi-vm.md) "
                    "(repeatable)")
         ->allow_extra_args(false);
+    bool crash_ends_all = false;
+    app.add_flag("--crash-ends-all", crash_ends_all,
+                 "With several VMs: a VM's crash (triple fault, halt with interrupts off, "
+                 "emulation or entry failure) ends every VM, not just that one "
+                 "(docs/multi-vm.md)");
 
     try {
         std::vector<std::string> args = cli_arguments(argc, argv);
@@ -139,12 +240,12 @@ int main(int argc, char** argv) {
         if (!set) fail(set.error());
         if (set->vms.size() > 1) {
             if (auto prepared = cli::prepare_vm_set(*set); !prepared) fail(prepared.error());
-            // FIXME: the runtime of a VM set (issue 15): running the machines together, CPU
-            // shares, the console and standard input of each VM, one gdb inferior per VM.
-            fail(exit_code::kUsage,
-                 "running several VMs in one process is not implemented yet (issue 15); the VM "
-                 "set was checked: " +
-                     set->names());
+            int level = vm_parser.verbosity();
+            for (const cli::VmSpec& vm : set->vms) level = std::max(level, vm.options.verbosity);
+            log::g_level = level >= 2   ? log::Level::Debug
+                           : level == 1 ? log::Level::Verbose
+                                        : log::Level::Info;
+            return run_set(*set, crash_ends_all);
         }
         set_vm = std::move(set->vms.front());
         options = set_vm->options;
@@ -166,60 +267,14 @@ int main(int argc, char** argv) {
     if (auto disks = cli::check_disks(options); !disks) fail_vm(disks.error());
     MachineConfig& config = options.config;
 
-    // --vnc: one server for the whole run of svm, so viewers stay connected across --reboot; each
-    // machine attaches its screen to the hub.
-    std::shared_ptr<DisplayHub> display_hub;
-    std::unique_ptr<VncServer> vnc_server;
-    if (options.vnc) {
-        VncServerOptions vnc_options;
-        vnc_options.password_file = options.vnc->password_file;
-        vnc_options.web_port = options.vnc->web_port;
-        vnc_options.desktop_name = "svm: " + config.kernel_path;
-        display_hub = std::make_shared<DisplayHub>();
-        auto server = VncServer::create(options.vnc->endpoint, *display_hub, display_hub->input(),
-                                        vnc_options);
-        if (!server) fail_vm(Error{"--vnc: " + server.error().message, exit_code::kHostSetup});
-        vnc_server = std::move(*server);
-        if (!vnc_server->web_url().empty())
-            log::info("the screen in a browser: {}", vnc_server->web_url());
-    }
-
-    // --reboot: a reset request ends this machine and builds a fresh one from the same files,
-    // as a PC reboots into the same kernel. --timeout counts across reboots.
-    using Clock = std::chrono::steady_clock;
-    const auto started = Clock::now();
-    for (int boot = 0;; ++boot) {
-        MachineConfig run_config = config;
-        if (config.timeout_seconds) {
-            double left = *config.timeout_seconds -
-                          std::chrono::duration<double>(Clock::now() - started).count();
-            run_config.timeout_seconds = std::max(left, 0.001);
-        }
-        // After a reboot the guest runs on; gdb may attach again (--gdb-nowait semantics).
-        if (boot > 0) run_config.gdb_wait = false;
-        auto machine = Machine::create(run_config, display_hub);
-        if (!machine) {
-            Error error = machine.error();
-            if (error.exit_code == 0) error.exit_code = exit_code::kInternal;
-            fail_vm(std::move(error));
-        }
-        log::verbose("{}: {} kernel, entry {:#x} in {} mode", config.kernel_path,
-                     (*machine)->image().format, (*machine)->image().entry,
-                     to_string((*machine)->image().mode));
-
-        RunOutcome outcome = (*machine)->run();
-        if (config.trace_exits)
-            std::fprintf(stderr, "%s", (*machine)->stats().format_table().c_str());
-        if (outcome.kind == RunOutcome::Kind::Reset && config.reboot) {
-            if (!outcome.note.empty()) std::fprintf(stderr, "svm: %s\n", outcome.note.c_str());
-            std::fprintf(stderr, "svm: %s: restarting the kernel (--reboot)\n",
-                         outcome.summary.c_str());
-            continue;
-        }
-        if (!outcome.report.empty()) std::fprintf(stderr, "\n%s\n", outcome.report.c_str());
-        if (!outcome.note.empty()) std::fprintf(stderr, "svm: %s\n", outcome.note.c_str());
-        if (outcome.kind != RunOutcome::Kind::GuestExit || log::enabled(log::Level::Verbose))
-            std::fprintf(stderr, "svm: %s (exit code %d)\n", outcome.summary.c_str(), outcome.code);
-        return outcome.code;
-    }
+    auto vnc = start_vnc(options);
+    if (!vnc) fail_vm(vnc.error());
+    auto run = run_machine(config, vnc->hub);
+    if (!run) fail_vm(run.error());
+    const RunOutcome& outcome = *run;
+    if (!outcome.report.empty()) std::fprintf(stderr, "\n%s\n", outcome.report.c_str());
+    if (!outcome.note.empty()) std::fprintf(stderr, "svm: %s\n", outcome.note.c_str());
+    if (outcome.kind != RunOutcome::Kind::GuestExit || log::enabled(log::Level::Verbose))
+        std::fprintf(stderr, "svm: %s (exit code %d)\n", outcome.summary.c_str(), outcome.code);
+    return outcome.code;
 }

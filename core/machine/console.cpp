@@ -70,6 +70,13 @@ std::unique_ptr<Console> Console::create_for_fd(int fd, std::string name, size_t
     return console;
 }
 
+std::unique_ptr<Console> Console::create_forwarding(Forward forward, bool read_stdin) {
+    std::unique_ptr<Console> console(new Console());
+    console->forward_ = std::move(forward);
+    console->has_input_ = read_stdin;
+    return console;
+}
+
 void Console::start_writer(int fd, std::string name, size_t capacity) {
     SVM_ASSERT(capacity > 0);
     out_fd_ = fd;
@@ -111,7 +118,11 @@ size_t Console::append_locked(std::span<const uint8_t> bytes) {
     return n;
 }
 
-void Console::write(std::span<const uint8_t> bytes) {
+void Console::write(std::span<const uint8_t> bytes, bool wait_for_room) {
+    if (forward_) {
+        if (!bytes.empty()) forward_(bytes, wait_for_room && !stop_flag_.load());
+        return;
+    }
     if (out_fd_ < 0 || bytes.empty()) return;
     std::unique_lock lock(mutex_);
     bool my_turn = false;
@@ -122,7 +133,7 @@ void Console::write(std::span<const uint8_t> bytes) {
             unwritten_ += bytes.size();
             break;
         }
-        if (stopping_) {
+        if (stopping_ || !wait_for_room) {
             // Never wait once the machine stops: keep what fits, count the rest.
             size_t n = append_locked(bytes);
             appended |= n > 0;
@@ -155,6 +166,7 @@ void Console::write(std::span<const uint8_t> bytes) {
 }
 
 void Console::stop_waiting() {
+    stop_flag_.store(true);
     std::lock_guard lock(mutex_);
     stopping_ = true;
     space_cv_.notify_all();

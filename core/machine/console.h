@@ -47,16 +47,24 @@ public:
     // `name` names it in reports ("standard output"). No input.
     static std::unique_ptr<Console> create_for_fd(int fd, std::string name,
                                                   size_t capacity = kBufferSize);
+    // A VM of a set whose console is stdio (docs/multi-vm.md): write() hands its bytes to
+    // `forward` (the set's ConsoleMux, which writes them to the one standard-output Console), with
+    // `wait_for_room` false once stop_waiting() was called. drain() and abandon() leave that
+    // shared output alone: the set drains it once every VM has ended. With `read_stdin` the
+    // console reads standard input (start_input()).
+    using Forward = std::function<void(std::span<const uint8_t> bytes, bool wait_for_room)>;
+    static std::unique_ptr<Console> create_forwarding(Forward forward, bool read_stdin);
     // Gives up on unwritten output (abandon()), stops input and restores the terminal.
     ~Console();
 
     // Queues `bytes` as one unit: output of concurrent callers never interleaves within a call.
     // Waits while the buffer is full, until the writer thread makes room or stop_waiting() is
     // called; never waits after that (what does not fit is dropped and counted, so a unit may be
-    // cut then).
+    // cut then). With `wait_for_room` false this call never waits either (a VM of a set that is
+    // stopping, while the others still write).
     // FIXME: a vCPU that waits here cannot be paused, so a gdb stop waits for the destination
     // to drain (or for the run to end).
-    void write(std::span<const uint8_t> bytes);
+    void write(std::span<const uint8_t> bytes, bool wait_for_room = true);
 
     // `handler` is called once, on the writer thread, when the destination is gone for good
     // (EPIPE: the reader of a pipe went away, as `svm k | head` does). Output is discarded from
@@ -111,7 +119,8 @@ private:
     void input_loop();
 
     // Output.
-    int out_fd_ = -1;  // -1 for "none"
+    int out_fd_ = -1;  // -1 for "none" and for forwarding
+    Forward forward_;  // create_forwarding()'s
     UniqueFd owned_out_;
     std::string out_name_;  // "standard output", "serial output file 'x'"
 
@@ -132,6 +141,7 @@ private:
     bool drain_waiting_ = false;  // drain() wants drained_fd_ written when the ring empties
     std::function<void()> on_closed_;
 
+    std::atomic<bool> stop_flag_{false};     // stopping_, readable without the lock
     std::atomic<bool> abandon_flag_{false};  // abandoned_, readable without the lock
     UniqueFd drained_fd_;      // eventfd: the writer thread emptied the ring (or stopped writing)
     UniqueFd wake_writer_fd_;  // eventfd: abandon() wakes a writer that polls a full fd

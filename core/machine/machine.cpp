@@ -221,7 +221,10 @@ Result<void> Machine::create_debugger() {
 }
 
 Result<void> Machine::create_devices() {
-    console_ = TRY(Console::create(config_.serial, config_.stdin_keyboard));
+    if (config_.set_console_output && config_.serial == "stdio")
+        console_ = Console::create_forwarding(config_.set_console_output, config_.set_reads_stdin);
+    else
+        console_ = TRY(Console::create(config_.serial, config_.stdin_keyboard));
     // `svm k | head`: the reader of standard output left. End the run in order (the terminal is
     // restored) with SIGPIPE's shell exit code, as `cat` killed by SIGPIPE would.
     console_->set_output_closed_handler([this] {
@@ -368,7 +371,8 @@ RunOutcome Machine::run() {
     sigemptyset(&signals);
     for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, sig);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-    UniqueFd signal_fd(signalfd(-1, &signals, SFD_CLOEXEC));
+    UniqueFd signal_fd;  // none in a VM set: its loop reads the signals (signals_from_caller)
+    if (!config_.signals_from_caller) signal_fd.reset(signalfd(-1, &signals, SFD_CLOEXEC));
 
     console_->start_input([this](std::span<const uint8_t> bytes) { stdin_sink_(bytes); });
     for (auto& vcpu : vcpus_) vcpu->start(*exits_);
@@ -486,7 +490,8 @@ void Machine::finish_console_output(RunOutcome& outcome, int signal_fd,
     // (docs/machine.md, "Console output when standard output stalls").
     using Kind = RunOutcome::Kind;
     const bool user_ended = outcome.kind == Kind::Interrupted || outcome.kind == Kind::Timeout ||
-                            outcome.kind == Kind::Killed || outcome.kind == Kind::OutputClosed;
+                            outcome.kind == Kind::Killed || outcome.kind == Kind::OutputClosed ||
+                            outcome.kind == Kind::StoppedBySet;
     console_->drain(signal_fd, user_ended ? Console::Clock::now() + kStopDrainGrace : deadline);
     console_->abandon();
     outcome.note = console_->unwritten_report();

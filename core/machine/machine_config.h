@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -71,6 +73,16 @@ struct MachineConfig {
     // A name for this VM: the stable default MAC address of its network cards is derived from
     // it (and the card's index). Default: the kernel's path.
     std::string vm_name;
+
+    // A VM of a set (docs/multi-vm.md), filled in by the set, not by options:
+    // - with serial "stdio", the console's output goes to set_console_output (the set's
+    //   ConsoleMux: bytes, and whether the write may wait for room) instead of standard output,
+    //   and standard input is read only with set_reads_stdin (Console::create_forwarding);
+    // - with signals_from_caller, run() leaves SIGINT, SIGTERM and SIGHUP to its caller (the
+    //   set's loop reads them and calls request_stop() on every VM).
+    std::function<void(std::span<const uint8_t>, bool)> set_console_output;
+    bool set_reads_stdin = false;
+    bool signals_from_caller = false;
 };
 
 }  // namespace svm

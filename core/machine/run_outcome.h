@@ -37,6 +37,7 @@ struct RunOutcome {
         Interrupted,
         Killed,
         OutputClosed,  // writing the console output failed with EPIPE
+        StoppedBySet,  // another VM of the set crashed, with --crash-ends-all (docs/multi-vm.md)
     };
     Kind kind = Kind::InternalError;
     int code = exit_code::kInternal;  // the process exit code
