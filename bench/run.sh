@@ -3,7 +3,8 @@
 # Benchmarks print figures; they never fail on a threshold. Takes about a minute and a half on a
 # 2-core nested-KVM machine (most of it QEMU's comparison runs, skipped when QEMU is not
 # installed; the gdb round trips need gdb and are skipped without it), plus about a minute for the
-# display benchmark (bench/display/run.sh, 50 s of it QEMU's rows).
+# display benchmark (bench/display/run.sh, 50 s of it QEMU's rows), plus a minute for the CPU
+# shares (bench/shares/run.sh, six configurations of 10 s; 1 s each with SVM_BENCH_QUICK).
 #
 #   bench/run.sh                 build into build/ (or $SVM_BUILD_DIR) and run everything
 #   SVM_BENCH_QUICK=1 bench/run.sh   fewer runs and iterations, a few seconds
@@ -64,8 +65,12 @@ bench/bios/run.sh | tee -a "$log" || echo "bios: a measurement failed (see above
 echo
 echo "== sample OS, process start to the shell prompt (bench/os/run.sh) =="
 bench/os/run.sh | tee -a "$log" || echo "os: a measurement failed (see above)" | tee -a "$log"
+echo
+echo "== CPU shares, simulated vCPUs at 70:30 (bench/shares/run.sh) =="
+# No KVM: spinning host threads under core/sched's scheduler; 60 s (6 s with SVM_BENCH_QUICK).
+bench/shares/run.sh | tee -a "$log" || echo "shares: a measurement failed (see above)" | tee -a "$log"
 
 echo
 echo "== summary ($(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r)) =="
-grep -E '^(median us/exit|median user-space|ratio svm/raw|svm median|qemu -accel|  ratio|gdb |stop-all |timer |display |bios |os |QEMU comparison|[a-z_]+: skipped)' \
+grep -E '^(shares threads|median us/exit|median user-space|ratio svm/raw|svm median|qemu -accel|  ratio|gdb |stop-all |timer |display |bios |os |QEMU comparison|[a-z_]+: skipped)' \
     "$log" || true
