@@ -10,12 +10,19 @@
 # `set architecture i8086`, `i386` or `i386:x86-64` when the mode differs from the last one.
 # svm's target description fits all three (docs/gdb.md "32-bit kernels").
 #
+# Several VMs in one svm (docs/multi-vm.md "gdb with several VMs"): gdb adds an inferior for each
+# VM it finds in svm's thread list, but reads svm's target description only for the inferior it
+# connected in; the others get gdb's default register layout ("Remote 'g' packet reply is too
+# long"). svm-inferiors reads the description for each of them (`unset tdesc filename` in that
+# inferior makes gdb fetch it from svm); it runs by itself before every prompt.
+#
 # Commands:
 #   svm-mode          show the mode of the selected thread and the architecture picked for it
 #   svm-mode off|on   stop or resume following the mode (then `set architecture auto` restores
 #                     the architecture of the program file)
+#   svm-inferiors     give every inferior (VM) svm's target description; lists those it fixed
 #
-# Tested by tests/unit/gdbstub/mode_extension_test.cpp.
+# Tested by tests/unit/gdbstub/mode_extension_test.cpp and multi_vm_gdb_test.cpp.
 import gdb
 
 _ARCH_BY_MODE = {
@@ -91,8 +98,60 @@ Usage: svm-mode [on|off]"""
         print("svm-mode: %s mode, architecture %s" % (mode, arch))
 
 
+def _has_svm_registers(inferior):
+    return any(r.name == "cs_attr" for r in inferior.architecture().registers())
+
+
+def describe_inferiors():
+    """Reads svm's target description in every inferior with threads that lacks it (a VM gdb
+    found in the thread list); returns the numbers of those inferiors."""
+    fixed = []
+    try:
+        current = gdb.selected_thread()
+    except gdb.error:
+        current = None
+    for inferior in gdb.inferiors():
+        threads = inferior.threads()
+        if inferior.pid == 0 or not threads or _has_svm_registers(inferior):
+            continue
+        # A thread switch from Python prints no frame (which would read registers with the
+        # wrong layout); `unset tdesc filename` then fetches the description for this inferior.
+        threads[0].switch()
+        gdb.execute("unset tdesc filename", to_string=True)
+        fixed.append(inferior.num)
+    if fixed and current is not None and current.is_valid():
+        current.switch()
+    return fixed
+
+
+class SvmInferiors(gdb.Command):
+    """Give every inferior (one per VM) svm's target description.
+Usage: svm-inferiors"""
+
+    def __init__(self):
+        super().__init__("svm-inferiors", gdb.COMMAND_RUNNING)
+
+    def invoke(self, arg, from_tty):
+        fixed = describe_inferiors()
+        if fixed:
+            print("svm-inferiors: read svm's registers for inferior %s"
+                  % ", ".join(str(n) for n in fixed))
+        else:
+            print("svm-inferiors: every inferior has svm's registers")
+
+
+def _before_prompt():
+    # Quietly: a gdb without Inferior.architecture().registers() (before 11) keeps its layout.
+    try:
+        describe_inferiors()
+    except (gdb.error, AttributeError):
+        pass
+
+
 SvmMode()
+SvmInferiors()
 gdb.events.stop.connect(_on_stop)
+gdb.events.before_prompt.connect(_before_prompt)
 # Already connected when sourced (e.g. `source svm.py` after `target remote`): follow now.
 try:
     if gdb.selected_inferior().pid != 0:

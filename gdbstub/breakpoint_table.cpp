@@ -37,9 +37,10 @@ private:
 
 }  // namespace
 
-bool BreakpointTable::insert(BreakpointType type, uint64_t addr, uint64_t kind,
+bool BreakpointTable::insert(int pid, BreakpointType type, uint64_t addr, uint64_t kind,
                              std::vector<protocol::AgentExpr> conditions) {
-    auto [it, added] = breakpoints_.try_emplace({type, addr});
+    auto [it, added] = breakpoints_.try_emplace({pid, type, addr});
+    it->second.process = pid;
     it->second.type = type;
     it->second.addr = addr;
     it->second.kind = kind;
@@ -47,18 +48,22 @@ bool BreakpointTable::insert(BreakpointType type, uint64_t addr, uint64_t kind,
     return added;
 }
 
-void BreakpointTable::erase(BreakpointType type, uint64_t addr) {
-    breakpoints_.erase({type, addr});
+void BreakpointTable::erase(int pid, BreakpointType type, uint64_t addr) {
+    breakpoints_.erase({pid, type, addr});
 }
 
-bool BreakpointTable::contains(BreakpointType type, uint64_t addr) const {
-    return breakpoints_.contains({type, addr});
+bool BreakpointTable::contains(int pid, BreakpointType type, uint64_t addr) const {
+    return breakpoints_.contains({pid, type, addr});
 }
 
-std::vector<GdbBreakpoint> BreakpointTable::at(uint64_t addr) const {
+void BreakpointTable::erase_process(int pid) {
+    std::erase_if(breakpoints_, [pid](const auto& entry) { return entry.second.process == pid; });
+}
+
+std::vector<GdbBreakpoint> BreakpointTable::at(int pid, uint64_t addr) const {
     std::vector<GdbBreakpoint> found;
     for (auto type : {BreakpointType::Software, BreakpointType::Hardware}) {
-        if (auto it = breakpoints_.find({type, addr}); it != breakpoints_.end())
+        if (auto it = breakpoints_.find({pid, type, addr}); it != breakpoints_.end())
             found.push_back(it->second);
     }
     return found;

@@ -13,6 +13,7 @@
 #include <map>
 #include <span>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -22,28 +23,35 @@
 namespace svm::gdb {
 
 struct GdbBreakpoint {
+    int process = 1;  // the pid of the inferior it is inserted in (debug_target.h)
     BreakpointType type = BreakpointType::Software;
     uint64_t addr = 0;
     uint64_t kind = 0;
     std::vector<protocol::AgentExpr> conditions;  // empty: unconditional
 };
 
+// Breakpoints are per process (pid, debug_target.h): with several VMs, gdb inserts a breakpoint
+// at the same address once per inferior, and each is its own.
 class BreakpointTable {
 public:
-    // Records a Z0/Z1 breakpoint, or replaces the conditions (and kind) of the one of the same
-    // type at the same address. Returns true if it is new (the target must insert it).
-    bool insert(BreakpointType type, uint64_t addr, uint64_t kind,
+    // Records a Z0/Z1 breakpoint of process `pid`, or replaces the conditions (and kind) of the
+    // one of the same type at the same address. Returns true if it is new (the target must
+    // insert it).
+    bool insert(int pid, BreakpointType type, uint64_t addr, uint64_t kind,
                 std::vector<protocol::AgentExpr> conditions);
-    // Forgets the breakpoint of `type` at `addr`, if there is one.
-    void erase(BreakpointType type, uint64_t addr);
-    bool contains(BreakpointType type, uint64_t addr) const;
-    // The software and hardware breakpoints at `addr` (at most one of each).
-    std::vector<GdbBreakpoint> at(uint64_t addr) const;
+    // Forgets the breakpoint of `type` at `addr` in `pid`, if there is one.
+    void erase(int pid, BreakpointType type, uint64_t addr);
+    bool contains(int pid, BreakpointType type, uint64_t addr) const;
+    // The software and hardware breakpoints of `pid` at `addr` (at most one of each).
+    std::vector<GdbBreakpoint> at(int pid, uint64_t addr) const;
+    // Forgets every breakpoint of `pid` (the process was detached or killed).
+    void erase_process(int pid);
     void clear() { breakpoints_.clear(); }
     bool empty() const { return breakpoints_.empty(); }
 
 private:
-    std::map<std::pair<BreakpointType, uint64_t>, GdbBreakpoint> breakpoints_;
+    using Key = std::tuple<int, BreakpointType, uint64_t>;
+    std::map<Key, GdbBreakpoint> breakpoints_;
 };
 
 // Whether a hit of `breakpoints` (all at the pc of `thread`) is to be reported to gdb: true if

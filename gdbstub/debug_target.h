@@ -18,7 +18,27 @@
 
 namespace svm::gdb {
 
-using ThreadId = int;  // gdb thread id: vCPU index + 1
+// A gdb thread id: vCPU index + 1 within its process. With several VMs behind one stub
+// (MultiTarget, GDB manual E.1 "thread-id syntax", multiprocess extensions) each VM is a process
+// with pid 1..N and a ThreadId also carries the pid: make_thread_id(pid, tid). Process 1's ids are
+// the plain tids, so a single-VM target (pid 1) never needs to know about processes.
+using ThreadId = int;
+
+constexpr int kMaxThreadsPerProcess = 0x10000;  // tids 1..0xffff
+constexpr int kMaxProcesses = 0x7fff;           // pids 1..0x7fff: a ThreadId stays positive
+
+// Returns the ThreadId of thread `tid` (1..0xffff) of process `pid` (1..kMaxProcesses).
+constexpr ThreadId make_thread_id(int pid, int tid) {
+    return (pid - 1) * kMaxThreadsPerProcess + tid;
+}
+// Returns the pid of a ThreadId > 0 (1 for every single-VM thread).
+constexpr int process_of(ThreadId thread) {
+    return thread / kMaxThreadsPerProcess + 1;
+}
+// Returns the tid of a ThreadId > 0 within its process (the vCPU index + 1).
+constexpr int local_thread(ThreadId thread) {
+    return thread % kMaxThreadsPerProcess;
+}
 
 // Signal numbers in gdb's numbering (include/gdb/signals.def).
 namespace sig {
@@ -68,7 +88,16 @@ struct ResumeAction {
     int signal = sig::kNone;
     uint64_t range_start = 0;  // Kind::RangeStep
     uint64_t range_end = 0;
+    // With thread == -1: 0 for the threads of every process ("c", "c:-1", "c:p-1.-1"), else
+    // only those of this pid ("c:p2.-1", multiprocess extensions).
+    int process = 0;
 };
+
+// Whether `action` is one for `thread`: it names the thread, or every thread (of its process).
+constexpr bool action_applies(const ResumeAction& action, ThreadId thread) {
+    if (action.thread != -1) return action.thread == thread;
+    return action.process == 0 || action.process == process_of(thread);
+}
 
 enum class BreakpointType { Software = 0, Hardware = 1, Write = 2, Read = 3, Access = 4 };
 
@@ -102,6 +131,20 @@ public:
     virtual void kill() = 0;
 
     virtual std::vector<ThreadId> threads() = 0;
+    // The processes (VMs) being debugged, by pid (GDB manual E.1, multiprocess extensions);
+    // each thread of threads() belongs to one of them (process_of). Default: one, pid 1.
+    virtual std::vector<int> processes() { return {1}; }
+    // 'D;PID' with other processes still attached: detach that process only (its breakpoints
+    // removed, it runs on); its threads leave threads(). Default: detach().
+    virtual void detach_process(int /*pid*/) { detach(); }
+    // 'vKill;PID' with other processes still attached: end that process only. Default: kill().
+    virtual void kill_process(int /*pid*/) { kill(); }
+    // 'vAttach;PID' (GDB manual E.2 "vAttach"): attach a process that detach_process() let go
+    // again, stopping it. Returns its stop reason; an error if there is no such process or it
+    // is attached already. Default: not supported.
+    virtual TargetResult<StopReason> attach_process(int /*pid*/) {
+        return target_error(1, "not supported");
+    }
     // For qThreadExtraInfo and qXfer:threads:read, e.g. "vCPU 0, long mode, CPL 0, running".
     virtual std::string thread_extra_info(ThreadId thread) = 0;
 
@@ -126,6 +169,17 @@ public:
                                                  uint64_t /*kind*/) {
         return target_error(1, "not supported");
     }
+    // The same in one process only: gdb inserts a breakpoint once per inferior, with that
+    // inferior's thread selected (Hg). The session calls these; a target with one process
+    // keeps the defaults, which ignore `pid`.
+    virtual TargetResult<void> insert_breakpoint_in(int /*pid*/, BreakpointType type, uint64_t addr,
+                                                    uint64_t kind) {
+        return insert_breakpoint(type, addr, kind);
+    }
+    virtual TargetResult<void> remove_breakpoint_in(int /*pid*/, BreakpointType type, uint64_t addr,
+                                                    uint64_t kind) {
+        return remove_breakpoint(type, addr, kind);
+    }
 
     // Optional: the region of `thread`'s address space that contains `addr` (qMemoryRegionInfo).
     // Not supported by default (an empty reply: LLDB then says so for `memory region`).
@@ -140,10 +194,21 @@ public:
     virtual TargetResult<void> resume(std::span<const ResumeAction> actions) = 0;
     // Asks every thread to stop (Ctrl-C); a SIGINT stop follows through notify_stop.
     virtual void interrupt() = 0;
+    // Every stop the server is told of (Server::notify_stop) passes through here first, on the
+    // server's thread, before the session handles it. Returns the stop to handle, or
+    // std::nullopt to hold it back: a target made of several parts (MultiTarget, one VM each)
+    // stops the others first (all-stop) and hands out the stop once all have stopped.
+    // Default: the stop itself.
+    virtual std::optional<StopReason> filter_stop(const StopReason& stop) { return stop; }
 
     // 'monitor CMD' (qRcmd). Returns the text to show; empty optional = unknown command.
     virtual std::optional<std::string> monitor(std::string_view /*command*/) {
         return std::nullopt;
+    }
+    // The same for the process of the selected thread (Hg), where the command runs: with several
+    // VMs, `monitor` talks to the VM of gdb's current inferior. Default: monitor(command).
+    virtual std::optional<std::string> monitor_in(int /*pid*/, std::string_view command) {
+        return monitor(command);
     }
     // The <architecture> of the target description (GDB manual G.2.1): "i386:x86-64", "i386"
     // or "i8086"; empty to leave it out, so gdb takes the architecture from the program file
@@ -152,6 +217,11 @@ public:
     virtual std::string architecture() { return "i386:x86-64"; }
     // The absolute path of the program's file for qXfer:exec-file:read, if any.
     virtual std::optional<std::string> exec_file() { return std::nullopt; }
+    // The same for process `pid` (qXfer:exec-file:read with a pid annex). Default: exec_file()
+    // for pid 1, none for any other.
+    virtual std::optional<std::string> exec_file_of(int pid) {
+        return pid == 1 ? exec_file() : std::nullopt;
+    }
     // Up to `length` bytes of that file from `offset` (fewer at its end), for vFile:pread, so a
     // gdb on another machine can load the symbols; and its size, for vFile:fstat.
     virtual TargetResult<std::vector<uint8_t>> read_exec_file(uint64_t /*offset*/,

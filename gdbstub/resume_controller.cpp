@@ -44,7 +44,7 @@ TargetResult<void> ResumeController::resume(std::span<const ResumeAction> action
         // plain "vCont;s:T;c" would.
         bool keep = range->start < range->end;
         for (size_t i = 0; i < range_index; ++i) {
-            if (plain[i].thread == range->thread || plain[i].thread == -1) keep = false;
+            if (action_applies(plain[i], range->thread)) keep = false;
         }
         if (!keep) range.reset();
     }
@@ -69,7 +69,7 @@ std::optional<StopReason> ResumeController::on_stop(const StopReason& stop) {
     if (is_breakpoint_stop(stop)) {
         auto pc = pc_of(stop.thread);
         if (!pc) return finish(stop);
-        auto here = breakpoints_.at(*pc);
+        auto here = breakpoints_.at(process_of(stop.thread), *pc);
         if (here.empty() || breakpoint_hit_reportable(target_, stop.thread, here, log_))
             return finish(stop);
         // Every condition is false: gdb must not see this hit.
@@ -99,7 +99,7 @@ std::optional<StopReason> ResumeController::continue_range(const StopReason& sto
     if (!pc || *pc < range_->start || *pc >= range_->end) return finish(stop);  // left the range
     if (++range_->steps >= kMaxRangeSteps) return finish(stop);
     // A breakpoint inside the range: gdb sees the hit if it counts, else step over it.
-    auto here = breakpoints_.at(*pc);
+    auto here = breakpoints_.at(process_of(range_->thread), *pc);
     if (!here.empty()) {
         if (breakpoint_hit_reportable(target_, range_->thread, here, log_)) return finish(stop);
         return start_step_over(stop, std::move(here));
@@ -113,7 +113,7 @@ std::optional<StopReason> ResumeController::start_step_over(
     const StopReason& stop, std::vector<GdbBreakpoint> breakpoints) {
     step_over_ = StepOver{stop.thread, {}};
     for (auto& bp : breakpoints) {
-        auto removed = target_.remove_breakpoint(bp.type, bp.addr, bp.kind);
+        auto removed = target_.remove_breakpoint_in(bp.process, bp.type, bp.addr, bp.kind);
         if (!removed) {
             log(fmt::format("cannot step over the breakpoint at {:#x}: {}", bp.addr,
                             removed.error().message));
@@ -134,7 +134,7 @@ bool ResumeController::reinsert() {
     if (!step_over_) return true;
     bool ok = true;
     for (const auto& bp : step_over_->removed) {
-        auto inserted = target_.insert_breakpoint(bp.type, bp.addr, bp.kind);
+        auto inserted = target_.insert_breakpoint_in(bp.process, bp.type, bp.addr, bp.kind);
         if (!inserted) {
             log(fmt::format("cannot insert the breakpoint at {:#x} again: {}", bp.addr,
                             inserted.error().message));
@@ -158,7 +158,7 @@ TargetResult<void> ResumeController::resume_internal(std::span<const ResumeActio
 
 std::optional<ResumeAction::Kind> ResumeController::action_for(ThreadId thread) const {
     for (const auto& a : actions_) {
-        if (a.thread == thread || a.thread == -1) return a.kind;
+        if (action_applies(a, thread)) return a.kind;
     }
     return std::nullopt;
 }

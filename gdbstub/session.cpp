@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "gdbstub/protocol/hex.h"
 #include "gdbstub/protocol/packet_encoder.h"
 #include "gdbstub/protocol/stop_reply.h"
@@ -24,6 +26,7 @@ void Session::attach() {
     if (attached_ || closed_) return;
     last_stop_ = target_.attach();
     attached_ = true;
+    max_pid();
     log("debugger attached");
 }
 
@@ -117,7 +120,11 @@ void Session::on_event(protocol::DecoderEvent& event, std::string& out) {
     }
 }
 
-std::string Session::on_stop(const StopReason& reason) {
+std::string Session::on_stop(const StopReason& stop) {
+    // A target of several VMs may hold a stop back until the others have stopped too.
+    auto filtered = target_.filter_stop(stop);
+    if (!filtered) return {};
+    const StopReason& reason = *filtered;
     if (running_ && !closed_) {
         // Stops that svm handles by itself (resume_controller.h) never reach gdb.
         auto report = resume_.on_stop(reason);
@@ -139,8 +146,11 @@ std::string Session::report_stop(const StopReason& reason) {
         // Say what the guest took before the stop itself: gdb prints console output ('O', GDB
         // manual E.3) as it arrives, so the line precedes "Program received signal ...".
         const GuestException& e = *reason.exception;
-        std::string line =
-            fmt::format("svm: vCPU {} took exception {}", reason.thread - 1, e.vector);
+        std::string line = fmt::format("svm: vCPU {} took exception {}",
+                                       local_thread(reason.thread) - 1, e.vector);
+        if (target_.processes().size() > 1)
+            line = fmt::format("svm: VM {} vCPU {} took exception {}", process_of(reason.thread),
+                               local_thread(reason.thread) - 1, e.vector);
         if (e.error_code) line += fmt::format(", error code {:#x}", *e.error_code);
         line += fmt::format(", {} {:#x}\n", e.vector == 14 ? "CR2" : "at", e.address);
         out = frame("O" + protocol::encode_hex(line));
@@ -202,14 +212,9 @@ void Session::dispatch(std::string_view packet, std::vector<std::string>& replie
             reply = handle_resume(packet[0], args);
             break;
         case 'D':
-            // "D" or "D;pid" (multiprocess). Reply first: the transport closes after sending it.
-            replies.emplace_back("OK");
-            closed_ = true;
-            resume_.reset();
-            breakpoints_.clear();
-            log("debugger detached");
-            target_.detach();
-            return;
+            reply = handle_detach(args, replies);
+            if (closed_) return;
+            break;
         case 'k':
             // GDB manual E.2 leaves the reply to 'k' open and gdb reads none (it uses vKill when
             // the stub answers it, as svm does); LLDB waits for the exit of the process ("W" or
@@ -244,6 +249,63 @@ ThreadId Session::register_thread() const {
 
 ThreadId Session::resume_thread() const {
     return c_thread_ > 0 ? c_thread_ : last_stop_.thread;
+}
+
+int Session::max_pid() {
+    // The highest pid seen since attaching: a detached process keeps its pid (vAttach;PID).
+    for (int pid : target_.processes()) max_pid_ = std::max(max_pid_, pid);
+    return max_pid_;
+}
+
+std::string Session::handle_detach(std::string_view args, std::vector<std::string>& replies) {
+    // "D" or "D;pid" (GDB manual E.2 "D": the pid with the multiprocess extensions).
+    std::optional<int> pid;
+    if (!args.empty()) {
+        if (args[0] != ';' || !(pid = protocol::parse_pid(args.substr(1), max_pid())))
+            return errors::kMalformed;
+    }
+    if (detach_one(pid, false)) return "OK";
+    // The last (or only) process: reply first, the transport closes after sending it.
+    replies.emplace_back("OK");
+    closed_ = true;
+    resume_.reset();
+    breakpoints_.clear();
+    log("debugger detached");
+    target_.detach();
+    return "";
+}
+
+bool Session::detach_one(std::optional<int> pid, bool kill) {
+    if (!pid) return false;
+    auto processes = target_.processes();
+    if (processes.size() < 2) return false;
+    if (std::find(processes.begin(), processes.end(), *pid) == processes.end()) return false;
+    log(fmt::format("{} process {} (VM {}); the others stay attached",
+                    kill ? "killing" : "detaching", *pid, *pid));
+    // Hg/Hc stay as they are: gdb remembers what it selected and sends H again only to change
+    // it, so a thread of the detached process stays selected (and answers E03) until then.
+    breakpoints_.erase_process(*pid);
+    if (kill)
+        target_.kill_process(*pid);
+    else
+        target_.detach_process(*pid);
+    return true;
+}
+
+std::string Session::handle_attach(std::string_view args) {
+    // "vAttach;pid" (GDB manual E.2): reattach a process that D;pid let go; the reply is a stop
+    // reply, as for '?'.
+    auto pid = protocol::parse_pid(args, max_pid());
+    if (!pid) return errors::kMalformed;
+    auto stop = target_.attach_process(*pid);
+    if (!stop) return error_reply(stop.error());
+    log(fmt::format("process {} attached again", *pid));
+    last_stop_ = *stop;
+    // gdb asks qC next and takes the answer as the attached process's current thread (it
+    // forgets its own Hg choice on attach): the stopped thread of that process.
+    g_thread_ = 0;
+    c_thread_ = 0;
+    return protocol::format_stop_reply(last_stop_, multiprocess_);
 }
 
 std::string Session::error_reply(const TargetError& error) {

@@ -8,7 +8,9 @@
 // target by itself before it replies (resume_controller.h): to step over a breakpoint whose
 // conditions are false (Z0/Z1 ";X" conditions) and to carry out a range step (vCont "r"). Errors
 // come in tiers: a TargetError or a malformed packet becomes an "E xx" reply and the session goes
-// on; D, k and vKill end it (closed()). Besides gdb's packets it answers LLDB's qHostInfo,
+// on; D, k and vKill end it (closed()), except that with several processes (VMs, MultiTarget)
+// "D;pid" and "vKill;pid" end only that one while others remain (GDB manual E.1, multiprocess
+// extensions). Besides gdb's packets it answers LLDB's qHostInfo,
 // qProcessInfo, qMemoryRegionInfo and binary 'x' reads (protocol/lldb_queries.h).
 //
 // The handshake is the first packet with a valid checksum: gdb (and VS Code's or CLion's MI,
@@ -124,6 +126,15 @@ private:
     // The thread for g/G/p/P/m/M (Hg) and for c/s (Hc): the selected one, else the last stop's.
     ThreadId register_thread() const;
     ThreadId resume_thread() const;
+    // The highest pid the target has had since attaching (1 for a single VM): thread ids naming
+    // a higher one are malformed.
+    int max_pid();
+    // D / D;PID and vKill / vKill;PID: detaches or kills one process while others remain
+    // attached (returns true, the session goes on), else returns false (the caller ends the
+    // session as for a single VM).
+    bool detach_one(std::optional<int> pid, bool kill);
+    std::string handle_detach(std::string_view args, std::vector<std::string>& replies);
+    std::string handle_attach(std::string_view args);
     static std::string error_reply(const TargetError& error);
     std::string frame(std::string_view payload);
     void log(std::string_view message);
@@ -140,6 +151,7 @@ private:
     StopReason last_stop_;
     ThreadId g_thread_ = 0;  // 0: not selected (Hg0 / Hg-1)
     ThreadId c_thread_ = 0;
+    int max_pid_ = 1;              // max_pid()
     std::string last_sent_;        // resent on '-' (GDB manual E.11)
     int vfile_fd_ = -1;            // vFile: the exec file is the only file svm serves
     std::string threads_doc_;      // qXfer:threads:read document, built at offset 0

@@ -167,15 +167,17 @@ std::string Session::handle_breakpoint(std::string_view args, bool insert) {
     // Unsupported types get the empty reply, so gdb falls back (e.g. to memory breakpoints).
     if (!target_.supports(kind)) return "";
     auto [addr, size] = *range;
+    // gdb inserts a breakpoint once per inferior, with a thread of that inferior selected (Hg).
+    const int pid = process_of(register_thread());
     // Conditions exist for breakpoints only; watchpoints keep being passed straight through.
     bool conditional = kind == BreakpointType::Software || kind == BreakpointType::Hardware;
     if (!insert) {
-        auto result = target_.remove_breakpoint(kind, addr, size);
-        if (result && conditional) breakpoints_.erase(kind, addr);
+        auto result = target_.remove_breakpoint_in(pid, kind, addr, size);
+        if (result && conditional) breakpoints_.erase(pid, kind, addr);
         return result ? "OK" : error_reply(result.error());
     }
     if (!conditional) {
-        auto result = target_.insert_breakpoint(kind, addr, size);
+        auto result = target_.insert_breakpoint_in(pid, kind, addr, size);
         return result ? "OK" : error_reply(result.error());
     }
     // Validated once, here: a condition that cannot run is refused with the reason and the
@@ -187,13 +189,13 @@ std::string Session::handle_breakpoint(std::string_view args, bool insert) {
     }
     // gdb sends Z0 again for an inserted breakpoint when the user edits its condition: only the
     // conditions change (the target counts insertions; gdb will remove it once).
-    if (breakpoints_.contains(kind, addr)) {
-        breakpoints_.insert(kind, addr, size, std::move(parsed->conditions));
+    if (breakpoints_.contains(pid, kind, addr)) {
+        breakpoints_.insert(pid, kind, addr, size, std::move(parsed->conditions));
         return "OK";
     }
-    auto result = target_.insert_breakpoint(kind, addr, size);
+    auto result = target_.insert_breakpoint_in(pid, kind, addr, size);
     if (!result) return error_reply(result.error());
-    breakpoints_.insert(kind, addr, size, std::move(parsed->conditions));
+    breakpoints_.insert(pid, kind, addr, size, std::move(parsed->conditions));
     return "OK";
 }
 

@@ -36,7 +36,7 @@ std::string Session::handle_query(std::string_view packet, std::vector<std::stri
     }
     if (packet == "qsThreadInfo") return "l";
     if (starts_with(packet, "qThreadExtraInfo,")) {
-        auto selector = protocol::parse_thread_id(packet.substr(17));
+        auto selector = protocol::parse_thread_id(packet.substr(17), max_pid());
         if (!selector || selector->kind != protocol::ThreadSelector::Kind::One)
             return errors::kMalformed;
         return protocol::encode_hex(target_.thread_extra_info(selector->thread));
@@ -59,7 +59,14 @@ std::string Session::handle_v(std::string_view packet) {
     if (packet == "vCont?") return "vCont;c;C;s;S;t;r";
     if (starts_with(packet, "vCont;")) return handle_vcont(packet.substr(6));
     if (starts_with(packet, "vFile:")) return handle_vfile(packet.substr(6));
+    if (starts_with(packet, "vAttach;")) return handle_attach(packet.substr(8));
     if (packet == "vKill" || starts_with(packet, "vKill;")) {
+        // "vKill;pid": with other processes (VMs) attached, only that one ends.
+        if (packet.size() > 6) {
+            auto pid = protocol::parse_pid(packet.substr(6), max_pid());
+            if (!pid) return errors::kMalformed;
+            if (detach_one(pid, true)) return "OK";
+        }
         closed_ = true;
         log("kill requested by the debugger");
         target_.kill();
@@ -126,9 +133,13 @@ std::string Session::handle_qxfer(std::string_view args) {
     if (request->object == "exec-file") {
         auto path = target_.exec_file();
         if (!path) return "";
-        if (!request->annex.empty() &&
-            protocol::parse_hex(request->annex) != uint64_t(protocol::kPid))
-            return errors::kXferBad;
+        if (!request->annex.empty()) {
+            // The annex is the pid (multiprocess): each VM has its own kernel.
+            auto pid = protocol::parse_pid(request->annex, max_pid());
+            if (!pid) return errors::kXferBad;
+            path = target_.exec_file_of(*pid);
+            if (!path) return errors::kXferBad;
+        }
         return slice(*path);
     }
     return "";
@@ -152,7 +163,7 @@ std::string Session::handle_monitor(std::string_view hex, std::vector<std::strin
     auto bytes = protocol::decode_hex(hex);
     if (!bytes) return errors::kMalformed;
     std::string command(bytes->begin(), bytes->end());
-    auto output = target_.monitor(command);
+    auto output = target_.monitor_in(process_of(register_thread()), command);
     if (!output) {
         // Not an error reply: an error stops a `gdb -batch` script or a .gdbinit at this line,
         // and scripts written for QEMU's monitor should run on.

@@ -47,7 +47,7 @@ std::string Session::handle_resume(char command, std::string_view args) {
 }
 
 std::string Session::handle_vcont(std::string_view args) {
-    auto actions = protocol::parse_vcont(args);
+    auto actions = protocol::parse_vcont(args, max_pid());
     if (!actions) return errors::kMalformed;
     return resume(*actions);
 }
@@ -63,21 +63,29 @@ std::string Session::resume(const std::vector<ResumeAction>& actions) {
 std::string Session::handle_thread_select(std::string_view args) {
     // "Hg<thread-id>" selects the thread for registers and memory, "Hc<thread-id>" for c/s.
     if (args.empty() || (args[0] != 'g' && args[0] != 'c')) return errors::kMalformed;
-    auto selector = protocol::parse_thread_id(args.substr(1));
+    auto selector = protocol::parse_thread_id(args.substr(1), max_pid());
     if (!selector) return errors::kMalformed;
     ThreadId thread = 0;
+    auto threads = target_.threads();
     if (selector->kind == ThreadSelector::Kind::One) {
-        auto threads = target_.threads();
         if (std::find(threads.begin(), threads.end(), selector->thread) == threads.end())
             return errors::kNoThread;
         thread = selector->thread;
+    } else if (selector->process > 0 && selector->process != process_of(last_stop_.thread)) {
+        // "pP.0" / "pP.-1": a thread of process P, so that what follows (registers, memory,
+        // breakpoints) goes to that process; gdb selects its inferior this way. (For the
+        // process of the last stop, 0 keeps meaning the stopped thread, as with one VM.)
+        auto it = std::find_if(threads.begin(), threads.end(),
+                               [&](ThreadId t) { return process_of(t) == selector->process; });
+        if (it == threads.end()) return errors::kNoThread;
+        thread = *it;
     }
     (args[0] == 'g' ? g_thread_ : c_thread_) = thread;
     return "OK";
 }
 
 std::string Session::handle_thread_alive(std::string_view args) {
-    auto selector = protocol::parse_thread_id(args);
+    auto selector = protocol::parse_thread_id(args, max_pid());
     if (!selector || selector->kind != ThreadSelector::Kind::One) return errors::kMalformed;
     auto threads = target_.threads();
     bool alive = std::find(threads.begin(), threads.end(), selector->thread) != threads.end();

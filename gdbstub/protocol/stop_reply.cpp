@@ -10,7 +10,7 @@ namespace svm::gdb::protocol {
 std::string format_stop_reply(const StopReason& reason, bool multiprocess) {
     if (reason.kind == StopReason::Kind::Exited) {
         std::string reply = fmt::format("W{:02x}", reason.exit_code & 0xff);
-        if (multiprocess) reply += fmt::format(";process:{:x}", kPid);
+        if (multiprocess) reply += fmt::format(";process:{:x}", process_of(reason.thread));
         return reply;
     }
     std::string reply = fmt::format("T{:02x}", reason.signal & 0xff);

@@ -11,7 +11,8 @@ namespace svm::gdb::protocol {
 //   Signal: "TAA" + expedited "NN:value;" (regno hex, value in target byte order, the
 //           register's full width) + "thread:ID;" + "swbreak:;" / "hwbreak:;" /
 //           "watch:ADDR;" / "rwatch:ADDR;" / "awatch:ADDR;";
-//   Exited: "WAA" + ";process:1" with the multiprocess extension.
+//   Exited: "WAA" + ";process:P" with the multiprocess extension (P the pid of reason.thread:
+//           1 for a single VM). ID is "pP.N" with the extension, else the ThreadId in hex.
 std::string format_stop_reply(const StopReason& reason, bool multiprocess);
 
 }  // namespace svm::gdb::protocol

@@ -5,7 +5,7 @@
 
 namespace svm::gdb::protocol {
 
-std::optional<std::vector<ResumeAction>> parse_vcont(std::string_view args) {
+std::optional<std::vector<ResumeAction>> parse_vcont(std::string_view args, int max_pid) {
     std::vector<ResumeAction> actions;
     while (!args.empty()) {
         std::string_view item = args;
@@ -20,9 +20,11 @@ std::optional<std::vector<ResumeAction>> parse_vcont(std::string_view args) {
         ResumeAction action;
         if (auto parts = split_once(item, ':')) {
             verb = parts->first;
-            auto selector = parse_thread_id(parts->second);
+            auto selector = parse_thread_id(parts->second, max_pid);
             if (!selector || selector->kind == ThreadSelector::Kind::Any) return std::nullopt;
             action.thread = selector->kind == ThreadSelector::Kind::All ? -1 : selector->thread;
+            // "pP.-1": every thread of process P only.
+            if (selector->kind == ThreadSelector::Kind::All) action.process = selector->process;
         }
         if (verb.empty()) return std::nullopt;
         switch (verb[0]) {

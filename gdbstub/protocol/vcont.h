@@ -12,8 +12,9 @@
 namespace svm::gdb::protocol {
 
 // Returns the actions of a vCont packet's argument (the text after "vCont;"), std::nullopt if
-// it is malformed (unknown action, bad signal, thread id or range, or no action at all). A
-// range step becomes a ResumeAction of Kind::RangeStep with range_start and range_end.
-std::optional<std::vector<ResumeAction>> parse_vcont(std::string_view args);
+// it is malformed (unknown action, bad signal, thread id or range, a pid outside 1..max_pid, or
+// no action at all). A range step becomes a ResumeAction of Kind::RangeStep with range_start and
+// range_end. An action for "pP.-1" (multiprocess extensions) has thread -1 and process P.
+std::optional<std::vector<ResumeAction>> parse_vcont(std::string_view args, int max_pid = 1);
 
 }  // namespace svm::gdb::protocol
