@@ -79,6 +79,15 @@ extern const struct svm_machine* boot_machine;
  * heap out of the first ones. Returns 0, or -1 if there is no usable memory map. */
 int memory_init(uint32_t mbi);
 
+/* The kernel command line the boot loader passed (Multiboot 0.6.96, 3.3, flags bit 2: svm's
+ * --cmdline, QEMU's -append), kept where the loader put it (memory_init() never hands that memory
+ * out); "" if there is none. Valid after memory_init(). */
+const char* boot_cmdline(void);
+
+/* The value of `key`=VALUE among the command line's space-separated words, copied into buf (at
+ * most n - 1 bytes, NUL-terminated). Returns buf, or NULL if no word starts with `key`=. */
+char* cmdline_value(const char* key, char* buf, size_t n);
+
 /* Prints the memory map, the free-frame count and heap use (the `mem` command). */
 void memory_print(void);
 

@@ -113,8 +113,33 @@ static void read_map(const struct multiboot_info* mb) {
     }
 }
 
+static const char* cmdline = "";
+
+const char* boot_cmdline(void) {
+    return cmdline;
+}
+
+char* cmdline_value(const char* key, char* buf, size_t n) {
+    size_t key_len = strlen(key);
+    for (const char* p = cmdline; *p;) {
+        while (*p == ' ') p++;
+        const char* word = p;
+        while (*p && *p != ' ') p++;
+        if ((size_t)(p - word) > key_len && memcmp(word, key, key_len) == 0 && word[key_len] == '=') {
+            size_t len = (size_t)(p - word) - key_len - 1;
+            if (n == 0) return NULL;
+            if (len > n - 1) len = n - 1;
+            memcpy(buf, word + key_len + 1, len);
+            buf[len] = 0;
+            return buf;
+        }
+    }
+    return NULL;
+}
+
 int memory_init(uint32_t mbi) {
     const struct multiboot_info* mb = (const void*)(uintptr_t)mbi;
+    if (mb->flags & MB_INFO_CMDLINE) cmdline = (const char*)(uintptr_t)mb->cmdline;
     read_map(mb);
     if (region_count == 0) return -1;
     uint64_t floor = max_u64(LOW_LIMIT, boot_data_end(mb));

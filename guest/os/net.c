@@ -27,7 +27,8 @@ static int present;
 static struct mutex lock;
 static uint8_t mac[6];
 static struct dhcp_lease lease;
-static volatile int configured; /* 1: DHCP done, -1: DHCP gave up */
+static volatile int configured; /* 1: DHCP done or ip= given, -1: DHCP gave up or ip=off */
+static int is_static;           /* the address came from ip= */
 
 /* For net_stack.c, which calls it in every wait (DHCP, ARP, ping): poll, then let the other
  * threads run. The caller holds `lock`. */
@@ -62,21 +63,68 @@ static void print_address(const char* label, uint32_t ip) {
     kprintf("%s %s", label, ip ? ip_to_str(ip, b) : "-");
 }
 
-/* The `net` thread: DHCP, then answer ARP and pings in the background. */
+/* The `ip=` kernel parameter, in the form Linux reads it (Documentation/admin-guide/nfs/
+ * nfsroot.rst: ip=<client-ip>:<server-ip>:<gw-ip>:<netmask>:...): "dhcp", "on", "any" or no
+ * ip= at all mean DHCP (returns 0); "off" or "none" leave the card unconfigured (returns -1);
+ * otherwise a static address: the client IP, then optionally the server (ignored), the gateway
+ * and the netmask (255.255.255.0 if not given), fields after those ignored (returns 1, with
+ * `lease` filled in). A value that does not parse is reported and taken as DHCP. */
+static int static_address(struct dhcp_lease* l) {
+    char value[128];
+    if (!cmdline_value("ip", value, sizeof value)) return 0;
+    if (!strcmp(value, "dhcp") || !strcmp(value, "on") || !strcmp(value, "any")) return 0;
+    if (!strcmp(value, "off") || !strcmp(value, "none")) return -1;
+    char* fields[4] = {value, NULL, NULL, NULL};
+    char* p = value;
+    for (int i = 1; i < 4; i++) {
+        while (*p && *p != ':') p++;
+        if (!*p) break;
+        *p++ = 0;
+        fields[i] = p;
+    }
+    for (char* q = p; *q; q++)
+        if (*q == ':') *q = 0; /* hostname, device, ...: not used */
+    memset(l, 0, sizeof *l);
+    l->ip = ip_from_str(fields[0]);
+    l->router = fields[2] && *fields[2] ? ip_from_str(fields[2]) : 0;
+    l->mask = fields[3] && *fields[3] ? ip_from_str(fields[3]) : IP4(255, 255, 255, 0);
+    if (!l->ip || !l->mask || (fields[2] && *fields[2] && !l->router)) {
+        kputs("net: ip= is not CLIENT-IP[:SERVER-IP[:GATEWAY-IP[:NETMASK]]]; using DHCP\n");
+        return 0;
+    }
+    return 1;
+}
+
+/* The `net` thread: the address from ip= or DHCP, then answer ARP and pings in the
+ * background. */
 static void net_main(void* unused) {
     (void)unused;
-    mutex_lock(&lock);
-    int ok = dhcp_configure(DHCP_TIMEOUT_US, &lease) == 0;
-    mutex_unlock(&lock);
-    if (ok) {
+    int ok;
+    int fixed = static_address(&lease);
+    if (fixed == 1) {
+        mutex_lock(&lock);
+        net_set_address(lease.ip, lease.mask, lease.router);
+        mutex_unlock(&lock);
+        is_static = 1;
+        ok = 1;
+    } else if (fixed < 0) {
+        configured = -1;
+        kputs("net: ip=off: the card stays unconfigured\n");
+        ok = -1;
+    } else {
+        mutex_lock(&lock);
+        ok = dhcp_configure(DHCP_TIMEOUT_US, &lease) == 0;
+        mutex_unlock(&lock);
+    }
+    if (ok > 0) {
         if (!lease.mask) lease.mask = IP4(255, 255, 255, 0); /* what net_dhcp.c assumed */
         configured = 1;
         print_address("net: address", lease.ip);
         print_address(" netmask", lease.mask);
         print_address(" gateway", lease.router);
         print_address(" dns", lease.dns);
-        kputs("\n");
-    } else {
+        kputs(is_static ? " (static, ip=)\n" : "\n");
+    } else if (ok == 0) {
         configured = -1;
         kputs("net: no DHCP answer; the card stays unconfigured\n");
     }
@@ -107,9 +155,13 @@ void net_ifconfig(void) {
         print_address(" netmask", lease.mask);
         print_address(" gateway", lease.router);
         print_address(" dns", lease.dns);
-        kprintf(" (DHCP, lease %u s)\n", lease.lease_seconds);
+        if (is_static)
+            kputs(" (static, ip=)\n");
+        else
+            kprintf(" (DHCP, lease %u s)\n", lease.lease_seconds);
     } else {
-        kputs(configured ? "  no address (no DHCP answer)\n" : "  no address yet (DHCP)\n");
+        kputs(configured ? "  no address (no DHCP answer, or ip=off)\n"
+                         : "  no address yet (DHCP)\n");
     }
     kprintf("  rx %u frames, tx %u frames\n", net_counters.frames_in, net_card_frames_out);
 }

@@ -43,6 +43,14 @@ if(SVM_QEMU_SYSTEM_X86_64)
                          --work ${CMAKE_CURRENT_BINARY_DIR}/os_${case} --case ${case} --timeout 60)
         list(APPEND os_tests qemu.os.${case})
     endforeach()
+    # Two copies of the OS on one wire (-netdev stream over a Unix socket), static addresses
+    # from the kernel command line (ip=), pinging each other.
+    add_test(NAME qemu.os.pair
+             COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/os_pair.py
+                     --qemu ${SVM_QEMU_SYSTEM_X86_64}
+                     --kernel ${PROJECT_BINARY_DIR}/guest/os.elf
+                     --work ${CMAKE_CURRENT_BINARY_DIR}/os_pair --timeout 60)
+    list(APPEND os_tests qemu.os.pair)
     set_tests_properties(${os_tests} PROPERTIES LABELS qemu TIMEOUT 120)
 else()
     add_test(NAME qemu.os
