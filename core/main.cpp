@@ -154,6 +154,7 @@ int run_set(svm::cli::VmSet& set, bool crash_ends_all) {
             mux.write(i, bytes, wait);
         };
         config.set_reads_stdin = set.stdin_vm == i;
+        config.set_vm_name = vm.name;
         config.signals_from_caller = true;
         // FIXME: CPU shares (--share, issue 15) are not enforced yet: every vCPU of every VM is
         // a host thread of its own, scheduled by the host.

@@ -67,6 +67,9 @@ std::vector<Claim> claims_of(const VmOptions& options) {
             add_port(claims, *options.vnc->web_port,
                      fmt::format("--vnc-web {}", *options.vnc->web_port));
     }
+    // --display text draws the VGA text screen over the whole terminal: one VM at a time.
+    if (config.display == "text")
+        claims.push_back({"terminal", "the terminal", "--display text"});
     if (config.serial.rfind("file:", 0) == 0)
         add_path(claims, config.serial.substr(5), "file", "--serial " + config.serial);
     if (config.screenshot_path)

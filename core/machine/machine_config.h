@@ -74,13 +74,15 @@ struct MachineConfig {
     // it (and the card's index). Default: the kernel's path.
     std::string vm_name;
 
-    // A VM of a set (docs/multi-vm.md), filled in by the set, not by options:
+    // A VM of a set (docs/multi-vm.md), filled in by the set, not by options (see
+    // set_vm_name):
     // - with serial "stdio", the console's output goes to set_console_output (the set's
     //   ConsoleMux: bytes, and whether the write may wait for room) instead of standard output,
     //   and standard input is read only with set_reads_stdin (Console::create_forwarding);
     // - with signals_from_caller, run() leaves SIGINT, SIGTERM and SIGHUP to its caller (the
     //   set's loop reads them and calls request_stop() on every VM).
     std::function<void(std::span<const uint8_t>, bool)> set_console_output;
+    std::string set_vm_name;  // the VM's name, which prefixes svm's reports about it
     bool set_reads_stdin = false;
     bool signals_from_caller = false;
 };

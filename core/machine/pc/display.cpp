@@ -197,9 +197,9 @@ Result<void> add_display(DeviceContext& ctx, PcDevices& out) {
         // Printed on stderr with svm's end-of-run report: stdout stays the guest's serial
         // output, byte for byte, for whoever pipes it.
         const bool always = mode == "text";
-        ctx.at_end.push_back([screen, always](const RunOutcome&) {
+        ctx.at_end.push_back([screen, always, vm = ctx.config.set_vm_name](const RunOutcome&) {
             if (!always && !screen->was_written()) return;
-            write_all(STDERR_FILENO, final_screen_report(screen->snapshot()));
+            write_all(STDERR_FILENO, final_screen_report(screen->snapshot(), vm));
         });
     }
     return {};

@@ -4,10 +4,11 @@
 
 namespace svm {
 
-std::string final_screen_report(const TextSnapshot& screen) {
+std::string final_screen_report(const TextSnapshot& screen, const std::string& vm) {
     int rows = TextSnapshot::kRows;
     while (rows > 0 && screen.line(rows - 1).empty()) --rows;
-    std::string out = "svm: the guest's VGA text screen (80x25) when the run ended:\n";
+    std::string out = "svm: " + (vm.empty() ? "" : vm + ": ") +
+                      "the guest's VGA text screen (80x25) when the run ended:\n";
     for (int row = 0; row < rows; ++row) {
         std::string line = screen.line(row);
         out += line.empty() ? "|\n" : "| " + line + "\n";

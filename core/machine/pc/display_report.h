@@ -11,7 +11,7 @@ namespace svm {
 // A framed copy of the screen for the terminal: a header line, the 25 rows (UTF-8, trailing
 // blanks trimmed, trailing empty rows left out, each prefixed with "| " ("|" alone for an empty
 // row) so a screen line never looks like svm's own messages) and a closing line with the cursor
-// position.
-std::string final_screen_report(const TextSnapshot& screen);
+// position. `vm` (a VM of a set: its name) is named in the header: "svm: NAME: the guest's ...".
+std::string final_screen_report(const TextSnapshot& screen, const std::string& vm = "");
 
 }  // namespace svm

@@ -139,6 +139,8 @@ TEST_F(VmSetCli, ConflictsAreRefusedBeforeAnythingStarts) {
     expect_refused_with({"--vm", "--net switch=lan0,uplink=user a.elf", "--vm",
                          "--net switch=lan0,uplink=tap:svmtap1 b.elf"},
                         {"switch=lan0", "two uplinks"});
+    expect_refused_with({"--vm", "--display text a.elf", "--vm", "--display text b.elf"},
+                        {"both ask for the terminal (--display text; --display text)"});
     expect_refused_with({"--vm", "--share 80 a.elf", "--vm", "--share 30 b.elf"},
                         {"add up to 110"});
 }

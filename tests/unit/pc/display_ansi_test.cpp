@@ -88,6 +88,11 @@ TEST(DisplayReport, HiddenCursorAndTrailingEmptyRowsLeftOut) {
               "svm: the guest's VGA text screen (80x25) when the run ended:\n"
               "| ok\n"
               "svm: (end of screen; cursor hidden)\n");
+    // A VM of a set: its name in the header.
+    EXPECT_EQ(final_screen_report(s, "db"),
+              "svm: db: the guest's VGA text screen (80x25) when the run ended:\n"
+              "| ok\n"
+              "svm: (end of screen; cursor hidden)\n");
 }
 
 }  // namespace
