@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +24,7 @@
 #include "core/log.h"
 #include "core/machine/console.h"
 #include "core/machine/console_mux.h"
+#include "core/machine/input_switch.h"
 #include "core/machine/machine.h"
 #include "core/machine/machine_run.h"
 #include "core/machine/vm_set_run.h"
@@ -140,6 +143,16 @@ int run_set(svm::cli::VmSet& set, bool crash_ends_all) {
         [[maybe_unused]] ssize_t w = ::write(fd, &one, sizeof one);
     });
 
+    // Standard input: one reader for the set; Ctrl-A N switches the VM it goes to. Each VM hands
+    // over its input function while it runs (MachineConfig::set_input_sink).
+    const size_t n = set.vms.size();
+    InputSwitch input_switch(n, set.stdin_vm.value_or(0));
+    std::mutex sinks_mutex;  // guards sinks; held while a VM's input function runs
+    std::vector<std::function<void(std::span<const uint8_t>)>> sinks(n);
+    std::unique_ptr<Console> input;
+    if (set.stdin_vm)
+        input = Console::create_forwarding([](std::span<const uint8_t>, bool) {}, true);
+
     std::vector<VncRun> vncs;
     std::vector<NamedMember> members;
     for (size_t i = 0; i < set.vms.size(); ++i) {
@@ -153,16 +166,38 @@ int run_set(svm::cli::VmSet& set, bool crash_ends_all) {
         config.set_console_output = [&mux, i](std::span<const uint8_t> bytes, bool wait) {
             mux.write(i, bytes, wait);
         };
-        config.set_reads_stdin = set.stdin_vm == i;
         config.set_vm_name = vm.name;
+        if (input)
+            config.set_input_sink =
+                [&sinks_mutex, &sinks, i](std::function<void(std::span<const uint8_t>)> sink) {
+                    std::lock_guard lock(sinks_mutex);
+                    sinks[i] = std::move(sink);
+                };
         config.signals_from_caller = true;
         // FIXME: CPU shares (--share, issue 15) are not enforced yet: every vCPU of every VM is
         // a host thread of its own, scheduled by the host.
         members.push_back({vm.name, std::make_unique<MachineVm>(config, vnc->hub, vm.name)});
         vncs.push_back(std::move(*vnc));
     }
-    if (set.stdin_vm)
-        log::verbose("standard input goes to {}", set.vms[*set.stdin_vm].name);
+    if (input) {
+        log::info("typing goes to {}; Ctrl-A 1..{} types into another VM, Ctrl-A h for help",
+                  set.vms[*set.stdin_vm].name, std::min<size_t>(n, 9));
+        input->start_input([&](std::span<const uint8_t> bytes) {
+            for (const InputSwitch::Action& action : input_switch.feed(bytes)) {
+                using Kind = InputSwitch::Action::Kind;
+                if (action.kind == Kind::Switched)
+                    std::fprintf(stderr, "\r\nsvm: typing goes to %s now\r\n",
+                                 set.vms[action.vm].name.c_str());
+                if (action.kind == Kind::Help)
+                    std::fprintf(stderr, "\r\nsvm: %s\r\n", input_switch.help().c_str());
+                if (action.kind != Kind::Input) continue;
+                std::lock_guard lock(sinks_mutex);
+                if (sinks[action.vm])
+                    sinks[action.vm]({reinterpret_cast<const uint8_t*>(action.bytes.data()),
+                                      action.bytes.size()});
+            }
+        });
+    }
 
     VmSetRunOptions run_options;
     run_options.crash_ends_all = crash_ends_all;
@@ -170,6 +205,7 @@ int run_set(svm::cli::VmSet& set, bool crash_ends_all) {
         return RunOutcome{RunOutcome::Kind::OutputClosed, exit_code::kOutputClosed,
                           "standard output was closed by its reader: the run was ended", ""};
     });
+    if (input) input->stop_input();
     // Every VM has ended: write out what they printed (a signal ends the wait).
     sigset_t signals;
     sigemptyset(&signals);

@@ -222,7 +222,7 @@ Result<void> Machine::create_debugger() {
 
 Result<void> Machine::create_devices() {
     if (config_.set_console_output && config_.serial == "stdio")
-        console_ = Console::create_forwarding(config_.set_console_output, config_.set_reads_stdin);
+        console_ = Console::create_forwarding(config_.set_console_output, false);
     else
         console_ = TRY(Console::create(config_.serial, config_.stdin_keyboard));
     // `svm k | head`: the reader of standard output left. End the run in order (the terminal is
@@ -374,7 +374,10 @@ RunOutcome Machine::run() {
     UniqueFd signal_fd;  // none in a VM set: its loop reads the signals (signals_from_caller)
     if (!config_.signals_from_caller) signal_fd.reset(signalfd(-1, &signals, SFD_CLOEXEC));
 
-    console_->start_input([this](std::span<const uint8_t> bytes) { stdin_sink_(bytes); });
+    if (config_.set_input_sink)
+        config_.set_input_sink([this](std::span<const uint8_t> bytes) { stdin_sink_(bytes); });
+    else
+        console_->start_input([this](std::span<const uint8_t> bytes) { stdin_sink_(bytes); });
     for (auto& vcpu : vcpus_) vcpu->start(*exits_);
     if (gdb_server_) {
         gdb_server_->start();
@@ -469,6 +472,7 @@ RunOutcome Machine::run() {
         gdb_server_->stop();
     }
     console_->stop_input();
+    if (config_.set_input_sink) config_.set_input_sink(nullptr);
     RunOutcome outcome;
     {
         std::lock_guard lock(stop_mutex_);

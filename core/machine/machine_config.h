@@ -77,13 +77,15 @@ struct MachineConfig {
     // A VM of a set (docs/multi-vm.md), filled in by the set, not by options (see
     // set_vm_name):
     // - with serial "stdio", the console's output goes to set_console_output (the set's
-    //   ConsoleMux: bytes, and whether the write may wait for room) instead of standard output,
-    //   and standard input is read only with set_reads_stdin (Console::create_forwarding);
+    //   ConsoleMux: bytes, and whether the write may wait for room) instead of standard output
+    //   (Console::create_forwarding); the VM's console never reads standard input itself;
     // - with signals_from_caller, run() leaves SIGINT, SIGTERM and SIGHUP to its caller (the
     //   set's loop reads them and calls request_stop() on every VM).
     std::function<void(std::span<const uint8_t>, bool)> set_console_output;
     std::string set_vm_name;  // the VM's name, which prefixes svm's reports about it
-    bool set_reads_stdin = false;
+    // The set reads standard input and switches it between VMs (Ctrl-A N): run() hands it the
+    // function that takes this VM's input (bytes typed) when it starts, and null when it ends.
+    std::function<void(std::function<void(std::span<const uint8_t>)>)> set_input_sink;
     bool signals_from_caller = false;
 };
 

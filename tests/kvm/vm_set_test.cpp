@@ -109,7 +109,8 @@ TEST_F(VmSet, SigintStopsEveryVm) {
 }
 
 // Two sample OSes on switch lan0 with static addresses (ip= on their command lines): a pings b
-// over the switch, then exits with 5; SIGINT then ends b. The set's code is a's 5.
+// over the switch, then exits with 5; Ctrl-A 2 switches standard input to b, which is told to
+// exit with 6. The set's code is a's 5, the first in set order.
 TEST_F(VmSet, TwoVmsOnASwitchPingEachOther) {
     int in[2];
     ASSERT_EQ(pipe2(in, O_CLOEXEC), 0);
@@ -126,10 +127,14 @@ TEST_F(VmSet, TwoVmsOnASwitchPingEachOther) {
     const std::string input = "ping 10.0.3.2\nexit 5\n";
     EXPECT_EQ(write(in[1], input.data(), input.size()), static_cast<ssize_t>(input.size()));
     EXPECT_TRUE(read_until(*child, out, "a | exit: code 5", 120)) << out;
+    const std::string to_b = "\x01" "2exit 6\n";
+    EXPECT_EQ(write(in[1], to_b.data(), to_b.size()), static_cast<ssize_t>(to_b.size()));
+    EXPECT_TRUE(read_until(*child, out, "b | exit: code 6", 120)) << out;
     close(in[1]);
-    kill(child->pid(), SIGINT);
     auto r = child->wait(60);
     EXPECT_EQ(r.exit_code, 5) << out << r.err;
+    EXPECT_TRUE(contains(r.err, "svm: typing goes to b now")) << r.err;
+    EXPECT_TRUE(contains(r.err, "svm: b: guest exited with code 6 (exit code 6)")) << r.err;
     for (int seq = 1; seq <= 4; ++seq)
         EXPECT_TRUE(contains(out, "a | reply from 10.0.3.2: seq " + std::to_string(seq) + " "))
             << out;
