@@ -130,6 +130,13 @@ svm::Result<VncRun> start_vnc(const svm::cli::VmOptions& options) {
 // standard-output Console; the set's loop owns the signals.
 int run_set(svm::cli::VmSet& set, bool crash_ends_all) {
     using namespace svm;
+    // SIGINT, SIGTERM and SIGHUP are the set loop's (run_vm_set reads them): block them before
+    // any thread starts here (the standard-input reader, the VNC servers), so that every thread
+    // inherits the mask and none of them takes such a signal with its default action.
+    sigset_t set_signals;
+    sigemptyset(&set_signals);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set_signals, sig);
+    pthread_sigmask(SIG_BLOCK, &set_signals, nullptr);
     // A host without usable KVM fails every VM the same way: say it once, before anything starts.
     if (auto kvm = Kvm::open(); !kvm) fail(exit_code::kHostSetup, kvm.error().message);
     std::vector<std::string> names;
@@ -207,10 +214,7 @@ int run_set(svm::cli::VmSet& set, bool crash_ends_all) {
     });
     if (input) input->stop_input();
     // Every VM has ended: write out what they printed (a signal ends the wait).
-    sigset_t signals;
-    sigemptyset(&signals);
-    for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, sig);
-    UniqueFd signal_fd(signalfd(-1, &signals, SFD_CLOEXEC));
+    UniqueFd signal_fd(signalfd(-1, &set_signals, SFD_CLOEXEC));
     out->drain(signal_fd.get(), std::nullopt);
     out->abandon();
     if (std::string lost = out->unwritten_report(); !lost.empty())
