@@ -133,9 +133,7 @@ int run_set(svm::cli::VmSet& set, bool crash_ends_all) {
     // SIGINT, SIGTERM and SIGHUP are the set loop's (run_vm_set reads them): block them before
     // any thread starts here (the standard-input reader, the VNC servers), so that every thread
     // inherits the mask and none of them takes such a signal with its default action.
-    sigset_t set_signals;
-    sigemptyset(&set_signals);
-    for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set_signals, sig);
+    const sigset_t set_signals = stop_signals();
     pthread_sigmask(SIG_BLOCK, &set_signals, nullptr);
     // A host without usable KVM fails every VM the same way: say it once, before anything starts.
     if (auto kvm = Kvm::open(); !kvm) fail(exit_code::kHostSetup, kvm.error().message);

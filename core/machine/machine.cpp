@@ -367,9 +367,7 @@ void Machine::request_stop(RunOutcome outcome) {
 RunOutcome Machine::run() {
     // SIGINT, SIGTERM and SIGHUP end the run cleanly: block them here (threads started below
     // inherit the mask) and read them from a signalfd next to the stop eventfd.
-    sigset_t signals;
-    sigemptyset(&signals);
-    for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, sig);
+    const sigset_t signals = stop_signals();
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     UniqueFd signal_fd;  // none in a VM set: its loop reads the signals (signals_from_caller)
     if (!config_.signals_from_caller) signal_fd.reset(signalfd(-1, &signals, SFD_CLOEXEC));

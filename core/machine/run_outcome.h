@@ -1,6 +1,8 @@
 // How a run ended, and the process exit code for each way (docs/machine.md, "Exit codes").
 #pragma once
 
+#include <signal.h>
+
 #include <string>
 
 namespace svm {
@@ -22,6 +24,15 @@ constexpr int kKilled = 137;            // the debugger killed the guest ('kill'
 // SIGPIPE does in the shell (128 + 13), but in order, with the terminal restored.
 constexpr int kOutputClosed = 141;
 }  // namespace exit_code
+
+// The signals that end a run cleanly, as Interrupted (exit code 130): SIGINT, SIGTERM, SIGHUP.
+// Machine::run and a VM set's loop block them and read them from a signalfd.
+inline sigset_t stop_signals() {
+    sigset_t signals;
+    sigemptyset(&signals);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, sig);
+    return signals;
+}
 
 struct RunOutcome {
     enum class Kind {

@@ -69,9 +69,7 @@ void print_vm_end(const std::string& name, const RunOutcome& outcome) {
 VmSetOutcome run_vm_set(std::vector<NamedMember> members, const VmSetRunOptions& options,
                         int stop_fd, std::function<RunOutcome()> stop_outcome) {
     const auto on_end = options.on_end ? options.on_end : print_vm_end;
-    sigset_t signals;
-    sigemptyset(&signals);
-    for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, sig);
+    const sigset_t signals = stop_signals();
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     UniqueFd signal_fd(signalfd(-1, &signals, SFD_CLOEXEC));
     UniqueFd ended_fd(eventfd(0, EFD_CLOEXEC));  // a member's thread returned
