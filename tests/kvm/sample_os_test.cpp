@@ -27,18 +27,6 @@ protected:
     void SetUp() override { require_kvm(); }
 };
 
-// Reads svm's standard output into `out` until it contains `text`, svm's output ends or `seconds`
-// pass. Returns whether `text` arrived.
-bool read_until(SvmChild& child, std::string& out, const std::string& text, int seconds) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    while (out.find(text) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-        std::string more = child.read_out(4096);
-        if (more.empty()) break;
-        out += more;
-    }
-    return out.find(text) != std::string::npos;
-}
-
 TEST_F(SampleOs, SvmWithoutAKernelBootsItsShell) {
     auto r = run_svm({}, "help\nticks\nps\nls\ncat README.txt\nrandom\nexit 3\n", 120);
     EXPECT_EQ(r.exit_code, 3) << r.out << r.err;

@@ -186,6 +186,16 @@ ProcessResult SvmChild::wait(double timeout_seconds, bool keep_out_stalled) {
     return result;
 }
 
+bool read_until(SvmChild& child, std::string& out, const std::string& text, int seconds) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (out.find(text) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+        std::string more = child.read_out(4096);
+        if (more.empty()) break;
+        out += more;
+    }
+    return out.find(text) != std::string::npos;
+}
+
 std::string guest(const std::string& name) {
     return std::string(GUEST_DIR) + "/" + name;
 }

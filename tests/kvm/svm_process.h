@@ -51,6 +51,10 @@ private:
     bool waited_ = false;
 };
 
+// Reads `child`'s standard output into `out` until it contains `text`, the output ends or
+// `seconds` pass. Returns whether `text` arrived.
+bool read_until(SvmChild& child, std::string& out, const std::string& text, int seconds);
+
 // The path of a built guest (GUEST_DIR/name).
 std::string guest(const std::string& name);
 

@@ -26,18 +26,6 @@ bool contains(const std::string& text, const std::string& part) {
     return text.find(part) != std::string::npos;
 }
 
-// Reads svm's standard output into `out` until it contains `text`, the output ends or `seconds`
-// pass. Returns whether `text` arrived.
-bool read_until(SvmChild& child, std::string& out, const std::string& text, int seconds) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    while (!contains(out, text) && std::chrono::steady_clock::now() < deadline) {
-        std::string more = child.read_out(4096);
-        if (more.empty()) break;
-        out += more;
-    }
-    return contains(out, text);
-}
-
 // A long-mode flat binary that prints and exits 0, and an ELF that leaves through isa-debug-exit
 // 0x10 (exit code 33): each VM's lines carry its name, padded to the longer one; each VM's end
 // is reported with its name; the set's code is the first non-zero one.
